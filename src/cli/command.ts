@@ -1,0 +1,57 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { loadConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { EdgewatchError } from "../protocol/errors.ts";
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full help text, shown by --help and after a usage error. */
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+/** Wrong words on the command line: printed with the command's usage, exit code 2. */
+export class UsageError extends EdgewatchError {
+  constructor(message: string) {
+    super("EW_USAGE", message);
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_USAGE = 2;
+
+export function defineCommand(c: Command): Command {
+  return c;
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** node:util parseArgs, strict, with its errors turned into UsageErrors that say what was expected. */
+export function parse<O extends Options>(args: string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({
+      args,
+      options: { help: { type: "boolean", short: "h" }, ...options },
+      allowPositionals,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
+  }
+}
+
+export const configOption = { config: { type: "string", short: "c" } } as const;
+export const dirOption = { dir: { type: "string", short: "d" } } as const;
+
+/** Status dir for CLI commands: --dir, else $EDGEWATCH_DIR, else the config's status_dir. */
+export function resolveDir(values: { dir?: string | undefined; config?: string | undefined }): string {
+  if (values.dir) return values.dir;
+  if (process.env.EDGEWATCH_DIR) return process.env.EDGEWATCH_DIR;
+  return loadConfig(values.config).config.status_dir;
+}
+
+export function resolveConfig(values: { config?: string | undefined }): Config {
+  return loadConfig(values.config).config;
+}

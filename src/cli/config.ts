@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { ConfigError, loadConfig } from "../config/load.ts";
+import { configSchema } from "../config/schema.ts";
+import { defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
+
+export function configJsonSchema(): string {
+  return `${JSON.stringify(z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }), null, 2)}\n`;
+}
+
+export default defineCommand({
+  name: "config",
+  summary: "check a config file, or print the config's JSON Schema",
+  usage: `Usage:
+  edgewatch config check FILE   print every problem in FILE, or "ok" (exit 0 ok, 1 invalid)
+  edgewatch config schema       print the JSON Schema of the config (for editor completion)
+
+Options:
+  -h, --help   this help`,
+  async run(args) {
+    const { positionals } = parse(args, {});
+    const [verb, ...rest] = positionals;
+    if (verb === "schema") {
+      process.stdout.write(configJsonSchema());
+      return EXIT_OK;
+    }
+    if (verb === "check") {
+      if (rest.length !== 1) throw new UsageError(`config check: expected one FILE, got ${rest.length}`);
+      try {
+        loadConfig(rest[0]);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stdout.write(`${err.problems.join("\n")}\n`);
+        return EXIT_FAIL;
+      }
+      process.stdout.write("ok\n");
+      return EXIT_OK;
+    }
+    throw new UsageError(`expected "check" or "schema", got ${verb === undefined ? "nothing" : JSON.stringify(verb)}`);
+  },
+});

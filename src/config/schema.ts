@@ -1,0 +1,37 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+import { httpSection } from "./sections/http.ts";
+
+const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "timelapse"' });
+
+/** The one schema: config types are derived from it, and schema/config.schema.json is generated from it. */
+export const configSchema = z
+  .strictObject({
+    device: z
+      .strictObject({
+        id: z.string().min(1).max(128).default(hostname()).describe("Device name shown in alerts and metrics"),
+        site: z.string().min(1).max(128).default("default").describe("Where the device is (label on every metric)"),
+      })
+      .default({ id: hostname(), site: "default" }),
+    status_dir: z
+      .string()
+      .min(1)
+      .default("/run/edgewatch")
+      .describe("Status protocol directory (a tmpfs); EDGEWATCH_DIR overrides it"),
+    state_dir: z
+      .string()
+      .min(1)
+      .default("/var/lib/edgewatch")
+      .describe("Persistent state: outbox, history, ledgers, recovery log"),
+    legacy_status_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Seed 000's single status file (e.g. /tmp/timelapse_status.json), read as source `legacy`"),
+    http: httpSection,
+  })
+  .describe("edgewatch configuration");
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export { sourceName };

@@ -1,0 +1,33 @@
+import { randomBytes } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/**
+ * Replace `path` whole: write a dot-named temp file beside it, then rename() over the target.
+ * Readers see the old file or the new one, never half of one. A dot name is never read as data.
+ * `durable` adds fsync of the file and its folder (for SD-card state that must survive power loss;
+ * pointless on the tmpfs status dir).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, durable = false): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`);
+  const fh = await fsp.open(tmp, "w", 0o644);
+  try {
+    await fh.writeFile(data);
+    if (durable) await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await fsp.unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await fh.close();
+  try {
+    await fsp.rename(tmp, path);
+  } catch (err) {
+    await fsp.unlink(tmp).catch(() => {});
+    throw err;
+  }
+  if (durable) {
+    const dh = await fsp.open(dirname(path), "r");
+    await dh.sync().finally(() => dh.close());
+  }
+}
