@@ -1,6 +1,13 @@
 import { hostname } from "node:os";
 import { z } from "zod";
+import { alertsSection } from "./sections/alerts.ts";
+import { collectorsSection } from "./sections/collectors.ts";
+import { filesSection } from "./sections/files.ts";
+import { historySection } from "./sections/history.ts";
 import { httpSection } from "./sections/http.ts";
+import { jobsSection } from "./sections/jobs.ts";
+import { notifySection } from "./sections/notify.ts";
+import { recoverySection } from "./sections/recovery.ts";
 
 const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "timelapse"' });
 
@@ -29,6 +36,13 @@ export const configSchema = z
       .optional()
       .describe("Seed 000's single status file (e.g. /tmp/timelapse_status.json), read as source `legacy`"),
     http: httpSection,
+    collectors: collectorsSection,
+    files: filesSection,
+    history: historySection,
+    alerts: alertsSection,
+    notify: notifySection,
+    recovery: recoverySection,
+    jobs: jobsSection,
   })
   .describe("edgewatch configuration");
 

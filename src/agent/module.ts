@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Config } from "../config/schema.ts";
+import type { StatusReader } from "../protocol/reader.ts";
+import type { DeviceState } from "./state.ts";
+
+/**
+ * The agent is a set of modules wired around one DeviceState. Data flows one way:
+ * writers → reader → state → rules → alerts → outbox → channels. HTTP routes, /metrics and
+ * exports only read state. A new capability is one module, registered in ./modules.ts.
+ */
+export interface AgentContext {
+  readonly config: Config;
+  /** Path of the config file, when there is one (for /config and reloads). */
+  readonly configPath?: string;
+  readonly state: DeviceState;
+  readonly reader: StatusReader;
+  readonly log: Logger;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** A route a module serves. `control: true` routes require the bearer token (http.token). */
+export interface Route {
+  method: "GET" | "POST" | "DELETE";
+  /** Exact path, e.g. "/api/alerts". */
+  path: string;
+  control?: boolean;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, body?: unknown): void | Promise<void>;
+}
+
+export interface Sample {
+  labels?: Record<string, string>;
+  value: number;
+}
+
+/** One Prometheus metric family; the HTTP layer adds the device/site labels and renders it. */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: "gauge" | "counter";
+  unit?: string;
+  samples: Sample[];
+}
+
+export interface HealthVerdict {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface AgentModule {
+  readonly name: string;
+  start(ctx: AgentContext): void | Promise<void>;
+  stop?(): void | Promise<void>;
+  routes?(): Route[];
+  metrics?(): MetricFamily[];
+  /** For /health/deep: is this subsystem alive? */
+  health?(): HealthVerdict;
+}

@@ -1,0 +1,11 @@
+import type { Config } from "../config/schema.ts";
+import type { AgentModule } from "./module.ts";
+
+/**
+ * Every agent module, in start order. A new capability (collectors, rules, notify, recovery,
+ * jobs, dashboard, exports) is one factory here. Each factory reads its own config section and
+ * returns null when that section leaves it disabled.
+ */
+export type ModuleFactory = (config: Config) => AgentModule | null;
+
+export const moduleFactories: ModuleFactory[] = [];

@@ -1,0 +1,107 @@
+import type { DeviceEvent } from "../protocol/events.ts";
+import type { JsonObject } from "../protocol/json.ts";
+
+/** What a collector produced in its last run. */
+export interface CollectorResult {
+  collector: string;
+  ok: boolean;
+  /** ms since epoch when the run finished. */
+  at: number;
+  durationMs: number;
+  /** Collector-specific values; `null` fields mean "no data" (missing hardware), not an error. */
+  data: JsonObject;
+  error?: string;
+}
+
+/** An alert as rules publish it (issue: alerts). */
+export interface AlertState {
+  id: string;
+  rule: string;
+  severity: "info" | "warning" | "critical";
+  state: "pending" | "firing" | "resolved" | "flapping";
+  summary: string;
+  since: string;
+  fields?: JsonObject;
+}
+
+type Topics = {
+  /** The merged status document changed. */
+  status: [doc: JsonObject];
+  /** A collector finished a run. */
+  sample: [result: CollectorResult];
+  /** An event arrived through the protocol (or from inside the agent). Subscribers may be async. */
+  event: [ev: DeviceEvent];
+  /** An alert changed state. */
+  alert: [alert: AlertState];
+};
+
+type Listener<K extends keyof Topics> = (...args: Topics[K]) => void | Promise<void>;
+
+/**
+ * The device state every module shares. Writers (reader, collectors, rules) publish into it;
+ * readers (HTTP, metrics, exports, dashboard) read it or subscribe. Publishing awaits async
+ * subscribers, so an event is acknowledged to the maildir only after, e.g., the outbox has it on disk.
+ */
+export class DeviceState {
+  readonly startedAt = Date.now();
+  private doc: JsonObject = {};
+  readonly collectors = new Map<string, CollectorResult>();
+  readonly alerts = new Map<string, AlertState>();
+  private readonly listeners: { [K in keyof Topics]: Listener<K>[] } = { status: [], sample: [], event: [], alert: [] };
+
+  get document(): JsonObject {
+    return this.doc;
+  }
+
+  on<K extends keyof Topics>(topic: K, fn: Listener<K>): () => void {
+    const list = this.listeners[topic] as Listener<K>[];
+    list.push(fn);
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  async setDocument(doc: JsonObject): Promise<void> {
+    this.doc = doc;
+    await this.emit("status", doc);
+  }
+
+  async setCollector(result: CollectorResult): Promise<void> {
+    this.collectors.set(result.collector, result);
+    await this.emit("sample", result);
+  }
+
+  async publishEvent(ev: DeviceEvent): Promise<void> {
+    await this.emit("event", ev);
+  }
+
+  async setAlert(alert: AlertState): Promise<void> {
+    this.alerts.set(alert.id, alert);
+    await this.emit("alert", alert);
+  }
+
+  /** Device status from the merged document (one of STATUSES, or "unknown"). */
+  get status(): string {
+    const s = this.doc.status;
+    return typeof s === "string" ? s : "unknown";
+  }
+
+  /** Quiet mode: the device is encoding video; non-essential sampling pauses (seed 000). */
+  get quiet(): boolean {
+    return this.status === "creating_video";
+  }
+
+  private async emit<K extends keyof Topics>(topic: K, ...args: Topics[K]): Promise<void> {
+    const list = this.listeners[topic] as Listener<K>[];
+    const errors: unknown[] = [];
+    for (const fn of [...list]) {
+      try {
+        await fn(...args);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length) throw errors[0];
+  }
+}
