@@ -57,7 +57,7 @@ async function readOwnFragment(path: string): Promise<JsonObject> {
   } catch (err) {
     // Missing, or bad (a previous crash cannot leave a torn file, but a human can): start afresh.
     if ((err as NodeJS.ErrnoException).code === "ENOENT" || err instanceof EdgewatchError) return {};
-    throw err;
+    throw new EdgewatchError("EW_STATUS_READ", `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -103,7 +103,9 @@ export async function updateStatus(source: string, partial: JsonObject, opts?: D
       `${source}: expected an object to merge, got ${describeValue(partial)}`,
     );
   }
-  const current = await readOwnFragment(layout(statusDir(opts)).fragment(source));
+  const l = layout(statusDir(opts));
+  await ensureDir(l.fragments);
+  const current = await readOwnFragment(l.fragment(source));
   const next = deepMerge(current, partial);
   next.updated_at = new Date().toISOString();
   await writeFragment(source, next, opts);

@@ -261,10 +261,7 @@ export class StatusReader {
     for (const e of fresh) {
       const o = isPlainObject(e) ? e : {};
       const ev: DeviceEvent = {
-        time:
-          typeof o.time === "string" && !Number.isNaN(Date.parse(o.time))
-            ? new Date(o.time).toISOString()
-            : new Date().toISOString(),
+        time: legacyTime(o.time ?? o.timestamp),
         level: isLevel(o.level) ? o.level : "error",
         source: LEGACY_SOURCE,
         message: typeof e === "string" ? e : typeof o.message === "string" ? o.message : JSON.stringify(e),
@@ -278,6 +275,13 @@ export class StatusReader {
       this.warn(LEGACY_SOURCE, `cannot persist seen errors: ${err.message}`),
     );
   }
+}
+
+/** Seed 000 writes local ISO times without a zone, or epoch seconds; anything else means "now". */
+function legacyTime(v: unknown): string {
+  if (typeof v === "number" && Number.isFinite(v)) return new Date(v < 1e12 ? v * 1000 : v).toISOString();
+  const ms = typeof v === "string" ? Date.parse(v) : Number.NaN;
+  return new Date(Number.isNaN(ms) ? Date.now() : ms).toISOString();
 }
 
 /** Read the merged device document once, without an agent (library and CLI use). */
