@@ -1,11 +1,6 @@
-import { z } from "zod";
+import { configJsonSchema, configMarkdown } from "../config/docs.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
-import { configSchema } from "../config/schema.ts";
 import { defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
-
-export function configJsonSchema(): string {
-  return `${JSON.stringify(z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }), null, 2)}\n`;
-}
 
 export default defineCommand({
   name: "config",
@@ -13,6 +8,7 @@ export default defineCommand({
   usage: `Usage:
   edgewatch config check FILE   print every problem in FILE, or "ok" (exit 0 ok, 1 invalid)
   edgewatch config schema       print the JSON Schema of the config (for editor completion)
+  edgewatch config docs         print the config reference (docs/config.md) as markdown
 
 Options:
   -h, --help   this help`,
@@ -21,6 +17,10 @@ Options:
     const [verb, ...rest] = positionals;
     if (verb === "schema") {
       process.stdout.write(configJsonSchema());
+      return EXIT_OK;
+    }
+    if (verb === "docs") {
+      process.stdout.write(configMarkdown());
       return EXIT_OK;
     }
     if (verb === "check") {
@@ -35,6 +35,8 @@ Options:
       process.stdout.write("ok\n");
       return EXIT_OK;
     }
-    throw new UsageError(`expected "check" or "schema", got ${verb === undefined ? "nothing" : JSON.stringify(verb)}`);
+    throw new UsageError(
+      `expected "check", "schema" or "docs", got ${verb === undefined ? "nothing" : JSON.stringify(verb)}`,
+    );
   },
 });

@@ -15,6 +15,15 @@ export class ConfigError extends EdgewatchError {
 }
 
 /** `notify.channels[1].url` from a zod path. */
+const TYPE_NAMES: Record<string, string> = {
+  object: "a mapping (key: value)",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+};
+
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
@@ -25,9 +34,9 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   const got = "input" in issue ? describeValue(issue.input) : "nothing";
   switch (issue.code) {
     case "invalid_type":
-      return `expected ${issue.expected}, got ${issue.input === undefined ? "nothing (the key is required)" : got}`;
+      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, got ${issue.input === undefined ? "nothing (the key is required)" : got}`;
     case "unrecognized_keys":
-      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+      return "unknown key (a typo?)";
     case "invalid_value":
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join("|")}, got ${got}`;
     case "invalid_union":
@@ -87,10 +96,19 @@ export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessE
   if (!isPlainObject(raw))
     throw new ConfigError([`${label}: (top level): expected a mapping of keys, got ${describeValue(raw)}`]);
   const substituted = substituteEnv(raw, [], env, problems);
+  const envPaths = new Set(problems.map((p) => p.slice(0, p.indexOf(": "))));
+  for (let i = 0; i < problems.length; i++) problems[i] = `${label}: ${problems[i]}`;
   const result = configSchema.safeParse(substituted, { reportInput: true });
   if (!result.success) {
-    for (const issue of result.error.issues)
-      problems.push(`${label}: ${formatPath(issue.path)}: ${formatIssue(issue)}`);
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) problems.push(`${label}: ${formatPath([...issue.path, k])}: ${formatIssue(issue)}`);
+        continue;
+      }
+      const path = formatPath(issue.path);
+      if (envPaths.has(path)) continue; // already reported as the unset variable it came from
+      problems.push(`${label}: ${path}: ${formatIssue(issue)}`);
+    }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const config = result.data;
@@ -100,12 +118,12 @@ export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessE
 
 /** Parse YAML text; syntax errors are reported with line and column. */
 export function parseConfigText(text: string, label: string, env: NodeJS.ProcessEnv = process.env): Config {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return `${label}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax: ${e.message.split("\n")[0]}`;
+        return `${label}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax: ${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`;
       }),
     );
   }

@@ -16,10 +16,15 @@ export const configSchema = z
   .strictObject({
     device: z
       .strictObject({
-        id: z.string().min(1).max(128).default(hostname()).describe("Device name shown in alerts and metrics"),
+        id: z
+          .string()
+          .min(1)
+          .max(128)
+          .default(hostname())
+          .describe("Device name shown in alerts and metrics (default: this machine's host name)"),
         site: z.string().min(1).max(128).default("default").describe("Where the device is (label on every metric)"),
       })
-      .default({ id: hostname(), site: "default" }),
+      .prefault({}),
     status_dir: z
       .string()
       .min(1)

@@ -12,11 +12,11 @@ export class EdgewatchError extends Error {
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "object") return "an object";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
   if (typeof value === "string") {
     const s = value.length > 60 ? `${value.slice(0, 57)}...` : value;
     return JSON.stringify(s);
   }
-  return `${typeof value} ${String(value)}`;
+  return String(value);
 }

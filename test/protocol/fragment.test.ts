@@ -14,7 +14,7 @@ test("updateStatus deep-merges into the source's own fragment and stamps updated
   const after = await updateStatus("timelapse", { today: { photos_captured: 2 }, camera: { ok: true } }, { dir });
   assert.deepEqual(after.today, { photos_captured: 2, expected_photos: 96 });
   assert.equal(after.status, "capturing");
-  const onDisk = JSON.parse(readFileSync(join(dir, "status.d", "timelapse.json"), "utf8"));
+  const onDisk = JSON.parse(readFileSync(join(dir, "status.d", "timelapse.json"), "utf8")) as { updated_at: string };
   assert.deepEqual(onDisk, after);
   assert.ok(!Number.isNaN(Date.parse(onDisk.updated_at)), "updated_at is an ISO time");
   assert.deepEqual(
@@ -110,7 +110,7 @@ test("event names sort in emission order", async (t) => {
 test("parseFragment refuses each kind of bad fragment with its reason", () => {
   const cases: [Buffer, RegExp][] = [
     [Buffer.from("{not json"), /not valid JSON/],
-    [Buffer.from("[1,2]"), /expected a JSON object, got an array/],
+    [Buffer.from("[1,2]"), /expected a JSON object, got a list/],
     [Buffer.from('"hello"'), /expected a JSON object, got/],
     [Buffer.from([0xff, 0xfe, 0x00, 0x7b]), /not UTF-8 text|not valid JSON/],
     [Buffer.from('{"status": 3}'), /reserved key "status"/],

@@ -52,7 +52,7 @@ test("bad fragments: one clear warning each (source + reason), last good state k
   const frag = join(dir, "status.d", "cam.json");
   const bad: [string | Buffer, RegExp][] = [
     ["{not json", /not valid JSON/],
-    ["[1,2,3]", /expected a JSON object, got an array/],
+    ["[1,2,3]", /expected a JSON object, got a list/],
     [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), /not UTF-8 text|not valid JSON/],
     ['{"status": 42}', /reserved key "status"/],
     [`{"big": "${"x".repeat(1024 * 1024)}"}`, /over the 1 MiB limit/],

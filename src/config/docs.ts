@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { configSchema } from "./schema.ts";
+
+type JsonSchema = {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  additionalProperties?: JsonSchema | boolean;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  pattern?: string;
+  format?: string;
+  const?: unknown;
+};
+
+/** The JSON Schema of the config file (what a user writes: input side, defaults optional). */
+export function configJsonSchemaObject(): JsonSchema {
+  const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  // device.id defaults to the host name: machine-specific, so the generated files leave it out.
+  const id = schema.properties?.device?.properties?.id;
+  if (id) delete id.default;
+  return schema;
+}
+
+export function configJsonSchema(): string {
+  return `${JSON.stringify(configJsonSchemaObject(), null, 2)}\n`;
+}
+
+function typeOf(s: JsonSchema): string {
+  if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(" \\| ");
+  if (s.const !== undefined) return JSON.stringify(s.const);
+  const alts = s.anyOf ?? s.oneOf;
+  if (alts) return [...new Set(alts.map(typeOf))].join(" or ");
+  if (s.type === "array") return `list of ${s.items ? typeOf(s.items) : "values"}`;
+  if (s.type === "object" && !s.properties && s.additionalProperties && typeof s.additionalProperties === "object") {
+    return `map of ${typeOf(s.additionalProperties)}`;
+  }
+  const t = Array.isArray(s.type) ? s.type.join(" or ") : (s.type ?? "any");
+  const bits: string[] = [];
+  if (s.format) bits.push(s.format);
+  if (s.minimum !== undefined || s.maximum !== undefined) bits.push(`${s.minimum ?? ""}–${s.maximum ?? ""}`);
+  if (s.pattern) bits.push(`\`${s.pattern}\``);
+  return bits.length ? `${t} (${bits.join(", ")})` : t;
+}
+
+function rows(s: JsonSchema, path: string, out: string[]): void {
+  const props = s.properties ?? {};
+  for (const [key, child] of Object.entries(props)) {
+    const p = path ? `${path}.${key}` : key;
+    const def = child.default === undefined ? "" : `\`${JSON.stringify(child.default)}\``;
+    const isSection = child.type === "object" && child.properties && Object.keys(child.properties).length > 0;
+    out.push(
+      `| \`${p}\` | ${isSection ? "section" : typeOf(child)} | ${isSection ? "" : def} | ${(child.description ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,
+    );
+    if (isSection) rows(child, p, out);
+    if (child.type === "array" && child.items?.properties) rows(child.items, `${p}[]`, out);
+    for (const alt of child.anyOf ?? child.oneOf ?? []) {
+      if (alt.properties) rows(alt, `${p}${child.type === "array" ? "[]" : ""}`, out);
+    }
+  }
+}
+
+/** docs/config.md, generated from the one schema so the reference cannot drift from the code. */
+export function configMarkdown(): string {
+  const out: string[] = [];
+  rows(configJsonSchemaObject(), "", out);
+  return `# edgewatch configuration reference
+
+<!-- Generated from src/config/schema.ts by \`npm run schema\`; test/config/generated.test.ts fails when it is stale. -->
+
+One YAML file, given by \`--config FILE\` or \`EDGEWATCH_CONFIG\`; with neither, the defaults below apply.
+\`edgewatch config check FILE\` prints every problem at once (or \`ok\`), each naming the file, the key
+path, what was expected and what was got:
+
+\`\`\`
+device.yaml: notify.channels[1].url: expected an http(s) URL, got "htp:/x"
+device.yaml: htpp: unknown key (a typo?)
+\`\`\`
+
+- **Unknown keys are errors**, so a typo never passes silently.
+- **Secrets**: any string may reference the environment as \`\${NAME}\` or \`\${NAME:-default}\`; an unset
+  variable without a default is an error. Write \`$\${\` for a literal \`\${\`.
+- **Durations** accept a number of seconds or a string such as \`500ms\`, \`30s\`, \`5m\`, \`2h\`, \`1d\`.
+- \`EDGEWATCH_DIR\` overrides \`status_dir\`.
+- Editors: \`schema/config.schema.json\` is the JSON Schema (add
+  \`# yaml-language-server: $schema=…/schema/config.schema.json\` at the top of the file).
+
+| key | type | default | what |
+| --- | --- | --- | --- |
+${out.join("\n")}
+`;
+}

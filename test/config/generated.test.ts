@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { configJsonSchema, configMarkdown } from "../../src/config/docs.ts";
+
+// The JSON Schema (for editors) and docs/config.md are generated from the one zod schema.
+// When a section changes, run `npm run schema` and commit the result; until then CI fails here.
+test("schema/config.schema.json is up to date with src/config/schema.ts", () => {
+  assert.equal(
+    readFileSync("schema/config.schema.json", "utf8"),
+    configJsonSchema(),
+    "schema/config.schema.json is stale: run `npm run schema`",
+  );
+});
+
+test("docs/config.md is up to date with src/config/schema.ts", () => {
+  assert.equal(
+    readFileSync("docs/config.md", "utf8"),
+    configMarkdown(),
+    "docs/config.md is stale: run `npm run schema`",
+  );
+});
+
+test("every key in the config schema has a description (the docs are made of them)", () => {
+  const missing: string[] = [];
+  const walk = (s: { properties?: Record<string, unknown>; description?: string }, path: string) => {
+    for (const [k, v] of Object.entries(s.properties ?? {})) {
+      const child = v as { properties?: Record<string, unknown>; description?: string; items?: unknown };
+      if (!child.description) missing.push(`${path}${k}`);
+      walk(child, `${path}${k}.`);
+    }
+  };
+  walk(JSON.parse(configJsonSchema()), "");
+  assert.deepEqual(missing, [], `keys without .describe(): ${missing.join(", ")}`);
+});
