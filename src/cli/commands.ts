@@ -3,7 +3,8 @@ import config from "./config.ts";
 import demo from "./demo.ts";
 import event from "./event.ts";
 import heartbeat from "./heartbeat.ts";
+import run from "./run.ts";
 import status from "./status.ts";
 
 /** Every CLI command, one file each in src/cli/; test/cli/commands.test.ts checks none is missing. */
-export const commands: Command[] = [status, event, heartbeat, config, demo];
+export const commands: Command[] = [status, event, heartbeat, config, demo, run];

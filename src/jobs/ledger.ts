@@ -1,0 +1,137 @@
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../config/schema.ts";
+import { EdgewatchError } from "../protocol/errors.ts";
+import { isPlainObject, type JsonObject } from "../protocol/json.ts";
+
+/** Where jobs keep their files: `jobs.dir`, else `<state_dir>/jobs`. */
+export function jobsDir(config: Pick<Config, "state_dir" | "jobs">): string {
+  return config.jobs.dir ?? join(config.state_dir, "jobs");
+}
+
+export const jobsLayout = (dir: string) => ({
+  dir,
+  ledger: join(dir, "ledger.jsonl"),
+  deadLetters: join(dir, "dead-letter.jsonl"),
+  locks: join(dir, "locks"),
+  lock: (name: string) => join(dir, "locks", `${name}.pid`),
+});
+
+/** One attempt of one job run, as `edgewatch run` records it. */
+export interface AttemptRecord {
+  type: "attempt";
+  job: string;
+  /** Identifies the `edgewatch run` invocation (all its attempts share it). */
+  run_id: string;
+  attempt: number;
+  max_attempts: number;
+  started_at: string;
+  ended_at: string;
+  duration_s: number;
+  exit_code: number | null;
+  signal: string | null;
+  result: "success" | "failure" | "timeout";
+  /** The last lines the command wrote (stdout and stderr interleaved). */
+  output_tail: string[];
+  /** When a retry follows, the wait before it. */
+  retry_in_s?: number;
+}
+
+/** Written after the last attempt failed: the job needs a human (or a later run). */
+export interface DeadLetterRecord {
+  type: "dead_letter";
+  job: string;
+  run_id: string;
+  at: string;
+  attempts: number;
+  command: string[];
+  exit_code: number | null;
+  signal: string | null;
+  output_tail: string[];
+}
+
+export type LedgerRecord = AttemptRecord | DeadLetterRecord;
+
+/**
+ * Append-only JSON-lines file, bounded: once it passes `maxBytes` it is renamed to `<file>.1`
+ * (replacing the previous one) and a new file starts. Each append is one write() of one line
+ * with O_APPEND, so concurrent writers (different jobs) never interleave within a line.
+ */
+export class JsonLinesFile {
+  constructor(
+    readonly path: string,
+    readonly maxBytes: number,
+  ) {}
+
+  async append(record: JsonObject | LedgerRecord): Promise<void> {
+    const line = `${JSON.stringify(record)}\n`;
+    try {
+      await fsp.mkdir(join(this.path, ".."), { recursive: true });
+      await this.rotateIfNeeded();
+      await fsp.appendFile(this.path, line);
+    } catch (err) {
+      throw new EdgewatchError("EW_LEDGER_WRITE", `cannot append to ${this.path}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private async rotateIfNeeded(): Promise<void> {
+    let size: number;
+    try {
+      size = (await fsp.stat(this.path)).size;
+    } catch {
+      return;
+    }
+    if (size < this.maxBytes) return;
+    await fsp.rename(this.path, `${this.path}.1`).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err; // another writer rotated it first
+    });
+  }
+
+  /** The last records (newest last), read from at most `maxBytes` of the file's end; bad lines are skipped. */
+  async tail(limit = 100, maxBytes = 256 * 1024): Promise<JsonObject[]> {
+    return readTail(this.path, limit, maxBytes);
+  }
+}
+
+/** Bounded read of a JSON-lines file's last records. A missing file is empty. */
+export async function readTail(path: string, limit: number, maxBytes = 256 * 1024): Promise<JsonObject[]> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  try {
+    const { size } = await fh.stat();
+    const start = Math.max(0, size - maxBytes);
+    const buf = Buffer.alloc(size - start);
+    await fh.read(buf, 0, buf.length, start);
+    let text = buf.toString("utf8");
+    if (start > 0) text = text.slice(text.indexOf("\n") + 1); // drop the partial first line
+    const out: JsonObject[] = [];
+    for (const line of text.split("\n")) {
+      if (!line) continue;
+      try {
+        const v = JSON.parse(line);
+        if (isPlainObject(v)) out.push(v);
+      } catch {
+        // a torn line from a crash mid-write: skip it
+      }
+    }
+    return out.slice(-limit);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The jobs ledger of one jobs dir. */
+export function openLedger(dir: string, maxBytes: number) {
+  const l = jobsLayout(dir);
+  return {
+    ledger: new JsonLinesFile(l.ledger, maxBytes),
+    deadLetters: new JsonLinesFile(l.deadLetters, maxBytes),
+  };
+}
