@@ -1,0 +1,141 @@
+import type { Config } from "../../config/schema.ts";
+import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
+import type { AlertState, CollectorResult } from "../state.ts";
+import { type Asset, findWebDir, loadAssets, serveAsset } from "./assets.ts";
+import { DEFAULT_SSE, SseHub, type SseOptions } from "./sse.ts";
+
+export interface DashboardOptions {
+  /** Built dashboard directory (scripts/build-web.mjs output); found automatically when omitted. */
+  webDir?: string | null;
+  sse?: Partial<SseOptions>;
+}
+
+/**
+ * The device dashboard: GET / and its hashed assets (loaded and compressed at build time, held in
+ * memory, ETag + immutable caching, br/gzip negotiation), and GET /api/events, the Server-Sent Events
+ * stream of status, sample, alert and event changes that keeps the page live.
+ */
+export class DashboardModule implements AgentModule {
+  readonly name = "dashboard";
+  readonly hub: SseHub;
+  private readonly assets: Map<string, Asset>;
+  private readonly missing: string | null = null;
+  private ctx: AgentContext | null = null;
+  private readonly unsubscribe: (() => void)[] = [];
+  private pendingStatus = false;
+
+  constructor(opts: DashboardOptions = {}) {
+    this.hub = new SseHub({ ...DEFAULT_SSE, ...opts.sse });
+    const dir = opts.webDir === undefined ? findWebDir() : opts.webDir;
+    this.assets = new Map();
+    if (!dir) {
+      this.missing = "dashboard assets are not built: run `node scripts/build.mjs` (or set EDGEWATCH_WEB_DIR)";
+    } else {
+      try {
+        this.assets = loadAssets(dir);
+      } catch (err) {
+        this.missing = `dashboard assets unusable: ${(err as Error).message}`;
+      }
+    }
+  }
+
+  start(ctx: AgentContext): void {
+    this.ctx = ctx;
+    if (this.missing) ctx.log.warn(this.missing);
+    const { state } = ctx;
+    this.unsubscribe.push(
+      // Several fragment changes in one tick become one status frame carrying the newest document.
+      state.on("status", () => {
+        if (this.hub.size === 0 || this.pendingStatus) return;
+        this.pendingStatus = true;
+        setImmediate(() => {
+          this.pendingStatus = false;
+          this.hub.broadcast("status", state.document);
+        });
+      }),
+      state.on("sample", (r) => this.hub.broadcast("sample", r)),
+      state.on("alert", (a) => this.hub.broadcast("alert", a)),
+      state.on("event", (ev) => this.hub.broadcast("device-event", ev)),
+    );
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.hub.close();
+  }
+
+  routes(): Route[] {
+    const routes: Route[] = [
+      {
+        method: "GET",
+        path: "/api/events",
+        handle: (req, res) => this.hub.open(req, res, () => ({ event: "snapshot", data: this.snapshot() })),
+      },
+    ];
+    if (this.missing) {
+      const message = this.missing;
+      routes.push({
+        method: "GET",
+        path: "/",
+        handle: (_req, res) => {
+          const body = JSON.stringify({ error: message });
+          res.writeHead(503, { "Content-Type": "application/json; charset=utf-8", "Retry-After": "60" });
+          res.end(body);
+        },
+      });
+    }
+    for (const asset of this.assets.values()) {
+      routes.push({ method: "GET", path: asset.path, handle: (req, res) => serveAsset(asset, req, res) });
+    }
+    return routes;
+  }
+
+  /** Everything the page needs to draw itself at once: the first frame of every stream. */
+  snapshot(): {
+    document: unknown;
+    collectors: Record<string, CollectorResult>;
+    alerts: AlertState[];
+    started_at: string;
+    server_time: string;
+  } {
+    const state = this.ctx?.state;
+    return {
+      document: state?.document ?? {},
+      collectors: Object.fromEntries(state?.collectors ?? []),
+      alerts: [...(state?.alerts.values() ?? [])],
+      started_at: new Date(state?.startedAt ?? Date.now()).toISOString(),
+      server_time: new Date().toISOString(),
+    };
+  }
+
+  metrics(): MetricFamily[] {
+    return [
+      {
+        name: "edgewatch_dashboard_streams",
+        help: "Open /api/events (Server-Sent Events) streams",
+        type: "gauge",
+        samples: [{ value: this.hub.size }],
+      },
+      {
+        name: "edgewatch_dashboard_streams_refused_total",
+        help: "Streams refused because the client limit was reached",
+        type: "counter",
+        samples: [{ value: this.hub.refused }],
+      },
+      {
+        name: "edgewatch_dashboard_streams_dropped_total",
+        help: "Streams dropped because the client did not read fast enough",
+        type: "counter",
+        samples: [{ value: this.hub.dropped }],
+      },
+    ];
+  }
+
+  health(): HealthVerdict {
+    return this.missing ? { ok: true, detail: this.missing } : { ok: true };
+  }
+}
+
+export function dashboardModule(_config: Config): AgentModule {
+  return new DashboardModule();
+}

@@ -1,0 +1,125 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+export interface SseOptions {
+  /** Most concurrent streams; one more gets 503 + Retry-After (the page then polls). */
+  maxClients: number;
+  /** Interval of the heartbeat comment (and `ping` event the page uses to detect a dead link). */
+  heartbeatMs: number;
+  /** A client whose unsent backlog exceeds this is dropped (it reconnects and gets a fresh snapshot). */
+  maxBacklogBytes: number;
+  /** The browser's reconnect delay, sent as `retry:`. */
+  retryMs: number;
+}
+
+export const DEFAULT_SSE: SseOptions = {
+  maxClients: 16,
+  heartbeatMs: 15_000,
+  maxBacklogBytes: 512 * 1024,
+  retryMs: 2000,
+};
+
+/**
+ * Server-Sent Events fan-out. Costs nothing with no client connected: no timer runs and
+ * broadcast() returns at once. The heartbeat timer exists only while at least one stream is open.
+ */
+export class SseHub {
+  private readonly clients = new Set<ServerResponse>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** Streams ever opened and refused (for /metrics). */
+  opened = 0;
+  refused = 0;
+  dropped = 0;
+
+  constructor(private readonly opts: SseOptions = DEFAULT_SSE) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Opens a stream; `snapshot` gives the first event (the full current state). */
+  open(req: IncomingMessage, res: ServerResponse, snapshot: () => { event: string; data: unknown }): void {
+    if (this.closed || this.clients.size >= this.opts.maxClients) {
+      this.refused++;
+      const body = JSON.stringify({
+        error: `too many live-event streams: expected at most ${this.opts.maxClients}, got one more; poll /status instead or retry later`,
+      });
+      res.writeHead(503, {
+        "Content-Type": "application/json; charset=utf-8",
+        "Retry-After": "10",
+        "Content-Length": Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
+    res.writeHead(200, {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-cache, no-transform",
+      Connection: "keep-alive",
+      // nginx buffers proxied responses unless told not to.
+      "X-Accel-Buffering": "no",
+    });
+    req.socket.setNoDelay(true);
+    req.socket.setKeepAlive(true, this.opts.heartbeatMs);
+    this.clients.add(res);
+    this.opened++;
+    const done = () => this.remove(res);
+    res.on("close", done);
+    res.on("error", done);
+    const first = snapshot();
+    this.write(res, `retry: ${this.opts.retryMs}\n${frame(first.event, first.data)}`);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.heartbeat(), this.opts.heartbeatMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Sends one event to every open stream; the JSON is serialised once. */
+  broadcast(event: string, data: unknown): void {
+    if (this.clients.size === 0) return;
+    const text = frame(event, data);
+    for (const res of this.clients) this.write(res, text);
+  }
+
+  /** Ends every stream (agent shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const res of [...this.clients]) {
+      res.end();
+      this.remove(res);
+    }
+  }
+
+  private heartbeat(): void {
+    // A comment keeps proxies from timing the stream out; the ping lets the page notice a dead link.
+    const text = `: heartbeat\nevent: ping\ndata: ${Date.now()}\n\n`;
+    for (const res of this.clients) this.write(res, text);
+  }
+
+  private write(res: ServerResponse, text: string): void {
+    if (res.writableEnded || res.destroyed) {
+      this.remove(res);
+      return;
+    }
+    if (res.writableLength > this.opts.maxBacklogBytes) {
+      this.dropped++;
+      res.destroy();
+      this.remove(res);
+      return;
+    }
+    res.write(text);
+  }
+
+  private remove(res: ServerResponse): void {
+    if (!this.clients.delete(res)) return;
+    if (this.clients.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+}
+
+/** One SSE frame; JSON never contains a raw newline, so one `data:` line suffices. */
+export function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}

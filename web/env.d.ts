@@ -1,0 +1,2 @@
+// CSS imports are bundled by esbuild (scripts/build-web.mjs).
+declare module "*.css";
