@@ -19,3 +19,4 @@ await Promise.all([
   build({ ...common, entryPoints: { edgewatch: "src/cli/main.ts" }, outdir: "dist", outExtension: { ".js": ".mjs" } }),
   build({ ...common, entryPoints: { index: "src/index.ts" }, outdir: "dist" }),
 ]);
+await import("./build-web.mjs");
