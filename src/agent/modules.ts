@@ -1,4 +1,5 @@
 import type { Config } from "../config/schema.ts";
+import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
 import type { AgentModule } from "./module.ts";
 
@@ -9,4 +10,4 @@ import type { AgentModule } from "./module.ts";
  */
 export type ModuleFactory = (config: Config) => AgentModule | null;
 
-export const moduleFactories: ModuleFactory[] = [dashboardModule];
+export const moduleFactories: ModuleFactory[] = [collectorsModule, dashboardModule];

@@ -1,7 +1,146 @@
 import { z } from "zod";
+import { duration } from "../kit.ts";
+
+const interval = (dflt: string, what: string) =>
+  duration()
+    .refine((ms) => ms >= 1000, { error: "expected an interval of at least 1s" })
+    .prefault(dflt)
+    .describe(`How often the ${what} collector runs`);
+
+const enabled = (what: string) => z.boolean().default(true).describe(`Run the ${what} collector`);
+
+const essential = (dflt: boolean) =>
+  z
+    .boolean()
+    .default(dflt)
+    .describe("Keep running in quiet mode (while the device is creating_video); other collectors pause");
+
+/** Local time of day "HH:MM" or "HH:MM:SS". */
+const timeOfDay = () =>
+  z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, { error: 'expected a local time like "07:15" or "07:15:00"' });
+
+const system = z
+  .strictObject({
+    enabled: enabled("system (CPU, load, memory, disk, uptime, reachability)"),
+    interval: interval("30s", "system"),
+    essential: essential(false),
+    mounts: z
+      .array(z.string().min(1))
+      .default(["/"])
+      .describe('Mount points whose free space is reported (fs.statfs), e.g. ["/", "/mnt/photos"]'),
+    reachability: z
+      .strictObject({
+        host: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Host (name or address) to test with a TCP connect, e.g. your NAS or 1.1.1.1; unset: no check"),
+        port: z.number().int().min(1).max(65535).default(443).describe("TCP port of the reachability check"),
+        timeout: duration().prefault("3s").describe("Give up the TCP connect after this long"),
+      })
+      .prefault({})
+      .describe("Reachability of one host over TCP (no external commands)"),
+  })
+  .prefault({})
+  .describe("CPU usage (/proc/stat deltas), load, memory (/proc/meminfo), disk per mount, uptime, reachability");
+
+const thermal = z
+  .strictObject({
+    enabled: enabled("thermal"),
+    interval: interval("30s", "thermal"),
+    essential: essential(true),
+  })
+  .prefault({})
+  .describe("Temperatures from /sys/class/thermal/thermal_zone*/temp (one small read; keeps running while encoding)");
+
+const rpiPower = z
+  .strictObject({
+    enabled: enabled("Raspberry Pi power"),
+    interval: interval("60s", "Raspberry Pi power"),
+    essential: essential(true),
+  })
+  .prefault({})
+  .describe("Raspberry Pi under-voltage and throttling (get_throttled, hwmon rpi_volt); no data on other hardware");
+
+const camera = z
+  .strictObject({
+    enabled: enabled("camera"),
+    interval: interval("30s", "camera"),
+    essential: essential(false),
+    window: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(20)
+      .describe("Success rate and health score cover the last N captures"),
+  })
+  .prefault({})
+  .describe("Camera health from the status document's last_capture and CAP-* error events");
+
+const schedule = z
+  .strictObject({
+    enabled: enabled("capture schedule"),
+    interval: interval("30s", "capture schedule"),
+    essential: essential(false),
+    capture_interval: duration()
+      .optional()
+      .describe("Seconds between captures; default: the status document's today.interval_seconds"),
+    start: timeOfDay()
+      .optional()
+      .describe("Capture window start, local time; default: the status document's today.start_time"),
+    end: timeOfDay()
+      .optional()
+      .describe("Capture window end, local time; default: the status document's today.end_time"),
+    expected_photos: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Photos expected per day; default: the status document's today.expected_photos"),
+    stall_factor: z
+      .number()
+      .min(1)
+      .max(1000)
+      .default(3)
+      .describe("Capture is stalled when inside the window and no photo for stall_factor × capture interval"),
+  })
+  .prefault({})
+  .describe("Photos captured vs expected today, and stall detection");
+
+const redis = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/.+/, { error: 'expected a Redis URL like "redis://127.0.0.1:6379"' })
+      .refine((u) => URL.canParse(u), { error: 'expected a Redis URL like "redis://127.0.0.1:6379"' })
+      .optional()
+      .describe("Redis to watch (redis:// or rediss://, password in the URL or ${ENV}); unset: no Redis collector"),
+    interval: interval("30s", "Redis"),
+    essential: essential(false),
+    timeout: duration().prefault("2s").describe("Connect + PING + INFO must finish within this"),
+  })
+  .prefault({})
+  .describe("Redis connected, PING latency and memory; a Redis that is down is reported, not an error");
 
 /** `collectors:` — Collectors: what the agent samples and how often (issue: agent). */
 export const collectorsSection = z
-  .strictObject({})
-  .default({})
+  .strictObject({
+    proc_root: z.string().min(1).default("/proc").describe("Where procfs is mounted (tests point it at fixtures)"),
+    sys_root: z.string().min(1).default("/sys").describe("Where sysfs is mounted (tests point it at fixtures)"),
+    timeout: duration()
+      .prefault("10s")
+      .describe("A collector run taking longer fails with a timeout (capped at the collector's interval)"),
+    system,
+    thermal,
+    rpi_power: rpiPower,
+    camera,
+    schedule,
+    redis,
+  })
+  .prefault({})
   .describe("Collectors: what the agent samples and how often (issue: agent)");
+
+export type CollectorsConfig = z.output<typeof collectorsSection>;

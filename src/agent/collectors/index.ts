@@ -1,0 +1,22 @@
+import { cameraCollector } from "./camera.ts";
+import { redisCollector } from "./redis.ts";
+import { rpiPowerCollector } from "./rpi_power.ts";
+import { scheduleCollector } from "./schedule.ts";
+import { systemCollector } from "./system.ts";
+import { thermalCollector } from "./thermal.ts";
+import type { CollectorFactory } from "./types.ts";
+
+export type { CollectContext, Collector, CollectorFactory } from "./types.ts";
+
+/**
+ * THE collector registry. A new collector is one file in this folder plus one line here.
+ * Each factory reads its own config and returns null when disabled (no timer is ever created for it).
+ */
+export const collectorFactories: CollectorFactory[] = [
+  systemCollector,
+  thermalCollector,
+  rpiPowerCollector,
+  cameraCollector,
+  scheduleCollector,
+  redisCollector,
+];

@@ -1,0 +1,7 @@
+import type { ModuleFactory } from "../modules.ts";
+import { CollectorRunner } from "./runner.ts";
+
+/** The "collectors" agent module (registered in src/agent/modules.ts). */
+export const collectorsModule: ModuleFactory = (config) => new CollectorRunner(config);
+
+export { CollectorRunner } from "./runner.ts";

@@ -1,0 +1,133 @@
+import { parseTime } from "../../protocol/fragment.ts";
+import { isPlainObject } from "../../protocol/json.ts";
+import { type CollectorFactory, gauge, num } from "./types.ts";
+
+/** "07:15" / "07:15:00" → seconds after local midnight; null when malformed. */
+export function parseTimeOfDay(v: unknown): number | null {
+  if (typeof v !== "string") return null;
+  const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(v.trim());
+  if (!m) return null;
+  const [h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (h > 23 || mi > 59 || s > 59) return null;
+  return h * 3600 + mi * 60 + s;
+}
+
+export function localDate(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+function localMidnight(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/**
+ * Where `now` is relative to the daily window [start, end) in local time. A window may cross
+ * midnight (start > end). Returns whether we are inside and when the current window opened (ms).
+ */
+export function windowState(
+  now: number,
+  startSec: number,
+  endSec: number,
+): { inside: boolean; openedAt: number | null } {
+  const midnight = localMidnight(now);
+  const t = (now - midnight) / 1000;
+  if (startSec === endSec) return { inside: false, openedAt: null };
+  if (startSec < endSec) {
+    const inside = t >= startSec && t < endSec;
+    return { inside, openedAt: inside ? midnight + startSec * 1000 : null };
+  }
+  if (t >= startSec) return { inside: true, openedAt: midnight + startSec * 1000 };
+  if (t < endSec) {
+    const y = new Date(midnight);
+    y.setDate(y.getDate() - 1); // DST-safe "yesterday at start"
+    return { inside: true, openedAt: y.getTime() + startSec * 1000 };
+  }
+  return { inside: false, openedAt: null };
+}
+
+const numOrNull = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+export const scheduleCollector: CollectorFactory = (config) => {
+  const c = config.collectors.schedule;
+  if (!c.enabled) return null;
+  return {
+    name: "schedule",
+    essential: c.essential,
+    intervalMs: c.interval,
+    async collect(ctx) {
+      const now = ctx.now();
+      const doc = ctx.state.document;
+      const today = isPlainObject(doc.today) ? doc.today : {};
+      const date = localDate(now);
+      const docDate = typeof today.date === "string" ? today.date : null;
+      const stale = docDate !== null && docDate !== date;
+      const captured = stale ? 0 : numOrNull(today.photos_captured);
+      const expected = c.expected_photos ?? numOrNull(today.expected_photos);
+      const startText = c.start ?? (typeof today.start_time === "string" ? today.start_time : null);
+      const endText = c.end ?? (typeof today.end_time === "string" ? today.end_time : null);
+      const start = parseTimeOfDay(startText);
+      const end = parseTimeOfDay(endText);
+      const intervalS =
+        c.capture_interval !== undefined ? c.capture_interval / 1000 : numOrNull(today.interval_seconds);
+
+      // Last photo actually taken: the document's successful last_capture, or what the camera collector saw.
+      let lastOk: number | null = null;
+      const lc = doc.last_capture;
+      if (isPlainObject(lc) && lc.success === true) lastOk = parseTime(lc.time);
+      const cam = ctx.state.collectors.get("camera")?.data.last_success_timestamp_seconds;
+      if (typeof cam === "number") lastOk = Math.max(lastOk ?? 0, cam * 1000);
+
+      let inWindow: boolean | null = null;
+      let stalled: boolean | null = null;
+      const stallAfter = intervalS && intervalS > 0 ? intervalS * c.stall_factor : null;
+      if (start !== null && end !== null) {
+        const w = windowState(now, start, end);
+        inWindow = w.inside;
+        if (stallAfter !== null) {
+          const done = captured !== null && expected !== null && expected > 0 && captured >= expected;
+          if (!w.inside || done || w.openedAt === null) stalled = false;
+          else {
+            const since = Math.max(lastOk ?? 0, w.openedAt);
+            stalled = now - since > stallAfter * 1000;
+          }
+        }
+      }
+      return {
+        date,
+        document_date: docDate,
+        date_stale: stale,
+        photos_captured_today: captured,
+        photos_expected_today: expected,
+        progress_ratio: captured !== null && expected ? Math.round((captured / expected) * 10_000) / 10_000 : null,
+        window_start: start === null ? null : startText,
+        window_end: end === null ? null : endText,
+        in_window: inWindow,
+        capture_interval_seconds: intervalS,
+        stall_after_seconds: stallAfter,
+        last_photo_time: lastOk === null ? null : new Date(lastOk).toISOString(),
+        seconds_since_photo: lastOk === null ? null : Math.max(0, (now - lastOk) / 1000),
+        stalled,
+      };
+    },
+    metrics(d) {
+      return [
+        ...gauge(
+          "edgewatch_photos_captured_today",
+          "Photos captured today (status document today.photos_captured)",
+          d.photos_captured_today,
+        ),
+        ...gauge("edgewatch_photos_expected_today", "Photos expected today", d.photos_expected_today),
+        ...gauge("edgewatch_capture_in_window", "1 inside today's capture window", num(d.in_window)),
+        ...gauge(
+          "edgewatch_capture_stalled",
+          "1 when inside the capture window and no photo for stall_factor × interval",
+          num(d.stalled),
+        ),
+      ];
+    },
+  };
+};
