@@ -5,6 +5,7 @@ import event from "./event.ts";
 import heartbeat from "./heartbeat.ts";
 import run from "./run.ts";
 import status from "./status.ts";
+import transfer from "./transfer.ts";
 
 /** Every CLI command, one file each in src/cli/; test/cli/commands.test.ts checks none is missing. */
-export const commands: Command[] = [status, event, heartbeat, config, demo, run];
+export const commands: Command[] = [status, event, heartbeat, config, demo, run, transfer];
