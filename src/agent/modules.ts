@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
 import type { AgentModule } from "./module.ts";
+import { recoveryModule } from "./recovery/module.ts";
 
 /**
  * Every agent module, in start order. A new capability (collectors, rules, notify, recovery,
@@ -10,4 +11,4 @@ import type { AgentModule } from "./module.ts";
  */
 export type ModuleFactory = (config: Config) => AgentModule | null;
 
-export const moduleFactories: ModuleFactory[] = [collectorsModule, dashboardModule];
+export const moduleFactories: ModuleFactory[] = [collectorsModule, dashboardModule, recoveryModule];

@@ -1,7 +1,173 @@
 import { z } from "zod";
+import { duration, percent } from "../kit.ts";
 
-/** `recovery:` — Self-healing: watches, the escalation ladder, control actions, disk safeguard. */
+const WATCH_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const argv = () =>
+  z
+    .array(z.string().min(1))
+    .min(1, { error: 'expected a command as an argv array like ["sudo", "/usr/bin/systemctl", "restart", "x"]' });
+
+/** One action: a command, a systemd unit restart, or a camera command. Never run through a shell. */
+export const actionSpec = z.discriminatedUnion("type", [
+  z
+    .strictObject({
+      type: z.literal("command"),
+      argv: argv().describe("Program and arguments (argv array; no shell)"),
+      timeout: duration().default(30_000).describe("A command still running after this is killed and reported"),
+    })
+    .describe("Run a command"),
+  z
+    .strictObject({
+      type: z.literal("systemd"),
+      unit: z
+        .string()
+        .regex(/^[A-Za-z0-9@._:-]+\.(service|target|socket|timer|path)$/, {
+          error: 'expected a systemd unit name like "recorder.service"',
+        })
+        .describe("Unit to restart"),
+      sudo: z.boolean().default(true).describe("Run `sudo systemctl restart UNIT` (the agent runs as a plain user)"),
+      timeout: duration().default(60_000).describe("Kill `systemctl` after this"),
+    })
+    .describe("Restart a systemd unit"),
+  z
+    .strictObject({
+      type: z.literal("camera"),
+      argv: argv().describe('Camera command, e.g. ["libcamera-still", "-n", "-t", "1", "-o", "/tmp/ew-test.jpg"]'),
+      expect_file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("When set, the command only succeeds if it left this file, non-empty and newer than the start"),
+      timeout: duration().default(30_000).describe("Kill the camera command after this"),
+    })
+    .describe("Camera test or recovery command"),
+]);
+
+const watch = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(WATCH_NAME_RE, { error: 'expected a watch name like "recorder" ([a-z0-9][a-z0-9_-]{0,63})' })
+      .describe("Watch name (label on metrics, alerts and log lines)"),
+    source: z
+      .string()
+      .regex(WATCH_NAME_RE, { error: 'expected a status source name like "timelapse"' })
+      .optional()
+      .describe("Heartbeat = mtime of status.d/<source>.json (status protocol)"),
+    heartbeat_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Heartbeat = `timestamp` field (ISO 8601 or epoch seconds) of this JSON file (seed 001 style)"),
+    pidfile: z.string().min(1).optional().describe("Process watch: alive while the pid in this file runs"),
+    process: z
+      .string()
+      .min(1)
+      .max(15)
+      .optional()
+      .describe("Process watch: alive while a process with exactly this name (/proc/PID/comm) runs"),
+    unit: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("systemd unit watch: alive while `systemctl is-active UNIT` says active"),
+    stale_after: duration()
+      .default(30_000)
+      .describe("Heartbeat older than this = frozen (seed 001: 30 s); noticed within stale_after + 1 s"),
+    check_every: duration()
+      .default(5000)
+      .describe("Process and unit watches only: how often /proc or systemctl is asked (heartbeats need no polling)"),
+    restart: actionSpec.optional().describe("The restart action; without one the watch only alerts"),
+    restart_wait: duration()
+      .optional()
+      .describe("After a restart, how long to wait for a fresh heartbeat before the next step (default: stale_after)"),
+    max_restarts: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe("Restarts allowed within `window` before the next step (seed 001: 3)"),
+    window: duration().default(600_000).describe("Window over which restarts are counted (seed 001: 10 min)"),
+    escalate: z
+      .enum(["reboot", "alert"])
+      .default("reboot")
+      .describe("Next step after max_restarts restarts within the window: reboot (guarded) or only alert"),
+  })
+  .refine(
+    (w) => [w.source, w.heartbeat_file, w.pidfile, w.process, w.unit].filter((v) => v !== undefined).length === 1,
+    { error: "expected exactly one of source, heartbeat_file, pidfile, process, unit" },
+  )
+  .describe("A program to keep alive");
+
+const disk = z
+  .strictObject({
+    paths: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Folders whose oldest files may be deleted when the disk is critical; empty disables the safeguard"),
+    critical_percent: percent().default(95).describe("Disk usage that starts a cleanup (seed 003: 95 %)"),
+    target_percent: percent().default(85).describe("Cleanup stops once usage is below this"),
+    keep_newest: z.number().int().min(0).default(20).describe("Never delete the newest N files of each folder"),
+    verified_only: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Only delete files the transfer ledger shows verified at the backup destination (size and mtime must still match)",
+      ),
+    ledger: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Transfer ledger (JSON lines); default <state_dir>/transfers/verified.jsonl"),
+    dry_run: z.boolean().default(false).describe("Log what would be deleted, delete nothing"),
+    check_every: duration()
+      .default(60_000)
+      .describe("Backstop check interval (writes into the folders also trigger a check)"),
+  })
+  .refine((d) => d.target_percent < d.critical_percent, { error: "expected target_percent < critical_percent" })
+  .prefault({})
+  .describe("Disk safeguard: delete the oldest eligible files when the disk is critical");
+
 export const recoverySection = z
-  .strictObject({})
-  .default({})
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Run the recovery module (watches, control routes, disk safeguard)"),
+    startup_grace: duration()
+      .default(120_000)
+      .describe("No recovery step during this long after the agent starts (a booting device is slow)"),
+    reboots_per_day: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe("Reboot guard: at most this many automatic reboots per 24 h (persisted); past that, stay up and alert"),
+    log_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Recovery log (JSON lines, every step and its reason); default <state_dir>/recovery/recovery.log"),
+    reboot: actionSpec
+      .default({ type: "command", argv: ["sudo", "/usr/bin/systemctl", "reboot"], timeout: 30_000 })
+      .describe("The reboot action (last rung of the ladder and POST /api/system/reboot)"),
+    reboot_delay: duration()
+      .default(2000)
+      .describe("A reboot starts this long after it is decided (the HTTP answer and the log line go out first)"),
+    camera_test: actionSpec.optional().describe("Action behind POST /api/camera/test"),
+    camera_recover: actionSpec.optional().describe("Action behind POST /api/camera/recover"),
+    restart_services: z
+      .array(actionSpec)
+      .default([])
+      .describe("Actions behind POST /api/system/restart-services, run in order"),
+    watches: z.array(watch).default([]).describe("Programs to keep alive (heartbeat, process or unit)"),
+    disk,
+    sd_notify: z
+      .boolean()
+      .default(true)
+      .describe("Send READY=1 and WATCHDOG=1 (at half WatchdogSec) when run by systemd with Type=notify"),
+  })
+  .prefault({})
   .describe("Self-healing: watches, the escalation ladder, control actions, disk safeguard");
+
+export type ActionSpec = z.output<typeof actionSpec>;
+export type RecoveryConfig = z.output<typeof recoverySection>;
+export type WatchConfig = RecoveryConfig["watches"][number];
+export type DiskConfig = RecoveryConfig["disk"];

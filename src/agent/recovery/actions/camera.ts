@@ -1,0 +1,40 @@
+import { promises as fsp } from "node:fs";
+import type { ActionSpec } from "../../../config/sections/recovery.ts";
+import { runCommand } from "./run-command.ts";
+import type { RecoveryAction } from "./types.ts";
+
+export type CameraSpec = Extract<ActionSpec, { type: "camera" }>;
+
+/**
+ * `{type: camera, argv, expect_file?}`: a camera test or recovery command. With `expect_file`, the
+ * command must also leave that file behind, non-empty and written after the run started (a capture
+ * command that exits 0 without a picture is a failed camera test).
+ */
+export function cameraAction(spec: CameraSpec): RecoveryAction {
+  const label = `camera: ${spec.argv.join(" ")}`;
+  return {
+    kind: "camera",
+    label,
+    argvs: [spec.argv],
+    async run() {
+      const started = Date.now();
+      const r = await runCommand(spec.argv, spec.timeout, label);
+      if (!r.ok || !spec.expect_file) return r;
+      try {
+        const st = await fsp.stat(spec.expect_file);
+        if (st.size === 0) return { ...r, ok: false, result: "failed", error: `${spec.expect_file} is empty` };
+        if (st.mtimeMs < started - 1000) {
+          return { ...r, ok: false, result: "failed", error: `${spec.expect_file} was not rewritten by the command` };
+        }
+        return r;
+      } catch {
+        return {
+          ...r,
+          ok: false,
+          result: "failed",
+          error: `expected the command to write ${spec.expect_file}; it did not`,
+        };
+      }
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { ActionSpec } from "../../../config/sections/recovery.ts";
+import { cameraAction } from "./camera.ts";
+import { commandAction } from "./run-command.ts";
+import { systemdAction } from "./systemd.ts";
+import type { RecoveryAction } from "./types.ts";
+
+export type { ActionResult, RecoveryAction } from "./types.ts";
+
+/** Every configurable action kind, one file each; `reboot.ts` wraps one of these as the reboot step. */
+const kinds: { [K in ActionSpec["type"]]: (spec: Extract<ActionSpec, { type: K }>) => RecoveryAction } = {
+  command: commandAction,
+  systemd: systemdAction,
+  camera: cameraAction,
+};
+
+export function createAction(spec: ActionSpec): RecoveryAction {
+  const make = kinds[spec.type] as (s: ActionSpec) => RecoveryAction;
+  return make(spec);
+}

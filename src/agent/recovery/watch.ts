@@ -1,0 +1,328 @@
+import type { WatchConfig } from "../../config/sections/recovery.ts";
+import type { JsonObject } from "../../protocol/json.ts";
+import { createAction, type RecoveryAction } from "./actions/index.ts";
+import type { Probe } from "./probes.ts";
+
+export type WatchPhase =
+  | "grace" // start-up grace: watching, not acting
+  | "healthy"
+  | "restarting" // the restart action is running
+  | "waiting" // restarted; waiting for a fresh heartbeat until waitUntil
+  | "rebooting" // the reboot was issued (a real one ends this process)
+  | "refused" // the reboot guard said no: staying up, alerting loudly
+  | "failing"; // no (more) restart step: alerting
+
+export interface StepEntry {
+  time: string;
+  watch: string;
+  step: string;
+  reason: string;
+  [k: string]: unknown;
+}
+
+/** What the ladder needs from the module: logging, alerts, metrics, and the device-wide reboot. */
+export interface LadderHost {
+  readonly graceEndsAt: number;
+  step(entry: StepEntry, level: "info" | "warning" | "error" | "critical"): Promise<void>;
+  alert(
+    watch: string,
+    state: "firing" | "resolved",
+    severity: "warning" | "critical",
+    summary: string,
+    fields?: JsonObject,
+  ): Promise<void>;
+  countAction(watch: string, action: string, result: string): void;
+  /** Guarded automatic reboot; "refused" when the daily limit is reached. */
+  reboot(watch: string, reason: string): Promise<"rebooting" | "refused" | "failed">;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * One watch and its escalation ladder. Heartbeat watches are driven by the probe's inotify events
+ * and ONE deadline timer set for the moment the heartbeat would turn stale (lastBeat + stale_after):
+ * no polling. When the timer fires and no newer beat came, the ladder takes its next step:
+ * restart (up to max_restarts within `window`), wait restart_wait for a fresh beat, then `escalate`
+ * (a guarded reboot by default).
+ */
+export class Watch {
+  phase: WatchPhase = "grace";
+  lastBeat = 0;
+  lastReason = "";
+  /** When the current failure was noticed (0 = none). */
+  failingSince = 0;
+  waitUntil = 0;
+  readonly restarts: number[] = [];
+  readonly restartAction: RecoveryAction | null;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = 0;
+  private busy = false;
+  private stopped = false;
+  private readonly staleMs: number;
+  private readonly waitMs: number;
+
+  constructor(
+    readonly cfg: WatchConfig,
+    readonly probe: Probe,
+    private readonly host: LadderHost,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.restartAction = cfg.restart ? createAction(cfg.restart) : null;
+    this.staleMs = cfg.stale_after;
+    this.waitMs = cfg.restart_wait ?? cfg.stale_after;
+  }
+
+  get name(): string {
+    return this.cfg.name;
+  }
+
+  get healthy(): boolean {
+    return this.phase === "healthy" || (this.phase === "grace" && this.alive());
+  }
+
+  async start(): Promise<void> {
+    // A program that never beats at all gets stale_after (after the grace) to show up.
+    this.lastBeat = this.now();
+    await this.probe.start(
+      (t) => this.onBeat(t),
+      (reason) => this.onDown(reason),
+      (msg) => this.host.warn(msg, { watch: this.name }),
+    );
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.probe.stop();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Restarts counted in the current window. */
+  restartsInWindow(): number {
+    const since = this.now() - this.cfg.window;
+    while (this.restarts.length && (this.restarts[0] as number) <= since) this.restarts.shift();
+    return this.restarts.length;
+  }
+
+  private alive(): boolean {
+    return this.now() - this.lastBeat < this.staleMs;
+  }
+
+  private onBeat(t: number): void {
+    if (this.stopped) return;
+    if (t > this.lastBeat) this.lastBeat = t;
+    if (!this.probe.heartbeat) this.lastReason = "";
+    if (this.failingSince && this.lastBeat > this.failingSince && this.phase !== "restarting") {
+      void this.recovered();
+      return;
+    }
+    // The armed deadline re-checks lastBeat when it fires; no re-arming per beat.
+    if ((this.phase === "grace" || this.phase === "healthy") && !this.timer) this.schedule();
+  }
+
+  private onDown(reason: string): void {
+    if (this.stopped) return;
+    this.lastReason = reason;
+    // Liveness watches: dead now means failing now (grace and restart_wait still apply).
+    void this.evaluate();
+  }
+
+  /** Arms the one timer for the next moment something can change. */
+  private schedule(): void {
+    if (this.stopped) return;
+    const now = this.now();
+    let at: number;
+    switch (this.phase) {
+      case "grace":
+      case "healthy":
+        at = this.probe.heartbeat
+          ? Math.max(this.lastBeat + this.staleMs, this.host.graceEndsAt)
+          : this.host.graceEndsAt;
+        if (!this.probe.heartbeat && now >= this.host.graceEndsAt) {
+          this.phase = this.lastReason ? this.phase : "healthy";
+          return; // the liveness probe's own checks drive it from here
+        }
+        break;
+      case "waiting":
+        at = this.waitUntil;
+        break;
+      case "refused":
+      case "failing": {
+        // Restarts become possible again once the oldest leaves the window.
+        if (!this.restartAction || this.restartsInWindow() === 0) return;
+        at = (this.restarts[0] as number) + this.cfg.window + 1;
+        break;
+      }
+      default:
+        return;
+    }
+    if (this.timer && this.timerAt === at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.evaluate();
+      },
+      Math.max(0, at - now + 1),
+    );
+  }
+
+  /** The timer fired (or a liveness probe said down): decide whether this is a failure. */
+  private async evaluate(): Promise<void> {
+    if (this.stopped || this.busy) return;
+    const now = this.now();
+    if (now < this.host.graceEndsAt) {
+      this.schedule();
+      return;
+    }
+    const down = this.probe.heartbeat ? !this.alive() : this.lastReason !== "";
+    if (this.phase === "waiting" && now < this.waitUntil) {
+      this.schedule();
+      return;
+    }
+    if (!down) {
+      if (this.phase === "grace") this.phase = "healthy";
+      if (this.failingSince) await this.recovered();
+      else this.schedule();
+      return;
+    }
+    if (this.phase === "rebooting") return;
+    if ((this.phase === "refused" || this.phase === "failing") && this.restartsInWindow() >= this.cfg.max_restarts) {
+      this.schedule();
+      return;
+    }
+    await this.failure(now);
+  }
+
+  private reason(now: number): string {
+    if (!this.probe.heartbeat) return this.lastReason || "not alive";
+    const age = ((now - this.lastBeat) / 1000).toFixed(1);
+    return `heartbeat ${age} s old (stale_after ${this.staleMs / 1000} s) from ${this.probe.kind} ${this.probe.target}`;
+  }
+
+  private async failure(now: number): Promise<void> {
+    this.busy = true;
+    try {
+      const reason = this.reason(now);
+      const first = !this.failingSince;
+      if (first) {
+        this.failingSince = now;
+        await this.host.step({ time: iso(now), watch: this.name, step: "detected", reason }, "error");
+      }
+      const n = this.restartsInWindow();
+      if (this.restartAction && n < this.cfg.max_restarts) {
+        this.phase = "restarting";
+        this.restarts.push(now);
+        await this.host.alert(
+          this.name,
+          "firing",
+          "warning",
+          `${this.name}: ${reason}; restart ${n + 1}/${this.cfg.max_restarts}`,
+        );
+        await this.host.step(
+          {
+            time: iso(this.now()),
+            watch: this.name,
+            step: "restart",
+            reason: `${reason}; restart ${n + 1} of ${this.cfg.max_restarts} within ${this.cfg.window / 1000} s`,
+            action: this.restartAction.label,
+          },
+          "warning",
+        );
+        const r = await this.restartAction.run();
+        this.host.countAction(this.name, "restart", r.result);
+        await this.host.step(
+          {
+            time: iso(this.now()),
+            watch: this.name,
+            step: "restart_result",
+            reason: r.ok
+              ? "restart command succeeded; waiting for a fresh heartbeat"
+              : `restart command ${r.result}: ${r.error}`,
+            result: r.result,
+            exit_code: r.exitCode,
+            duration_ms: r.durationMs,
+            output: r.output.slice(-500),
+          },
+          r.ok ? "info" : "error",
+        );
+        this.phase = "waiting";
+        this.waitUntil = this.now() + this.waitMs;
+        // A beat that arrived while the command ran already counts.
+        if (this.lastBeat > now && this.probe.heartbeat) {
+          await this.recovered();
+          return;
+        }
+        this.schedule();
+        return;
+      }
+      const why = this.restartAction
+        ? `${n} restart${n === 1 ? "" : "s"} within ${this.cfg.window / 1000} s did not help (${reason})`
+        : `${reason} and no restart action is configured`;
+      if (this.cfg.escalate === "reboot" && this.restartAction) {
+        const outcome = await this.host.reboot(this.name, why);
+        this.host.countAction(this.name, "reboot", outcome);
+        this.phase = outcome === "rebooting" ? "rebooting" : "refused";
+      } else {
+        this.phase = "failing";
+        if (first || this.lastReason !== reason) {
+          await this.host.alert(this.name, "firing", "critical", `${this.name}: ${why}`);
+          await this.host.step({ time: iso(this.now()), watch: this.name, step: "alert", reason: why }, "critical");
+        }
+      }
+      this.schedule();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async recovered(): Promise<void> {
+    const since = this.failingSince;
+    this.failingSince = 0;
+    this.phase = "healthy";
+    this.waitUntil = 0;
+    this.schedule();
+    const down = ((this.now() - since) / 1000).toFixed(1);
+    await this.host.step(
+      {
+        time: iso(this.now()),
+        watch: this.name,
+        step: "recovered",
+        reason: `fresh heartbeat after ${down} s of failure`,
+      },
+      "info",
+    );
+    await this.host.alert(this.name, "resolved", "warning", `${this.name}: recovered`);
+  }
+
+  snapshot(): JsonObject {
+    const now = this.now();
+    const n = this.restartsInWindow();
+    let next: string;
+    if (this.restartAction && n < this.cfg.max_restarts)
+      next = `restart (${n}/${this.cfg.max_restarts} used in window)`;
+    else if (this.restartAction && this.cfg.escalate === "reboot") next = "reboot (guarded)";
+    else next = "alert";
+    return {
+      name: this.name,
+      kind: this.probe.kind,
+      target: this.probe.target,
+      phase: this.phase,
+      healthy: this.healthy,
+      last_beat: this.lastBeat ? iso(this.lastBeat) : null,
+      heartbeat_age_ms: this.lastBeat ? now - this.lastBeat : null,
+      stale_after_ms: this.staleMs,
+      failing_since: this.failingSince ? iso(this.failingSince) : null,
+      reason: this.failingSince ? this.reason(now) : null,
+      restarts_in_window: n,
+      max_restarts: this.cfg.max_restarts,
+      window_ms: this.cfg.window,
+      restart_action: this.restartAction?.label ?? null,
+      escalate: this.cfg.escalate,
+      next_step: next,
+    };
+  }
+}
+
+const iso = (t: number) => new Date(t).toISOString();
