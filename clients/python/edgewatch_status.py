@@ -1,0 +1,462 @@
+#!/usr/bin/env python3
+"""edgewatch status protocol v1 client for Python programs (stdlib only, Python 3.7+).
+
+Copy this one file next to your program (or put it on PYTHONPATH) and::
+
+    import edgewatch_status as ew
+    ew.update_status("scheduler", {"today": {"expected_photos": 750}})
+    ew.update_status("scheduler", status="waiting")          # keyword form, like seed 000's update_status(**fields)
+    ew.emit_event("scheduler", "error", "sunrise lookup failed", code="SCH-002", fields={"attempt": 3})
+    ew.heartbeat("scheduler")
+
+Rules (the same as the TypeScript library, src/protocol/ — see docs/protocol.md):
+
+* status dir: the ``dir`` argument, else ``$EDGEWATCH_DIR``, else ``/run/edgewatch``;
+* each program owns ``status.d/<source>.json``, ``<source>`` matching ``[a-z0-9][a-z0-9_-]{0,63}``;
+* ``update_status`` reads the program's own fragment, deep-merges (objects recursively, any other
+  value replaced), stamps ``updated_at`` (ISO 8601 UTC with milliseconds) and replaces the file
+  whole: a dot-named temp file in the same folder, then ``rename()``. Readers never see half a file
+  and no other program writes this file, so no lock is needed;
+* ``heartbeat`` touches the fragment's mtime (creating ``{"updated_at": ...}`` when it is missing);
+* ``emit_event`` writes ``events/tmp/<name>`` then renames it into ``events/new/`` (a maildir);
+* a fragment is at most 1 MiB, an event at most 64 KiB.
+
+Several threads of one process may call these functions: fragment updates are serialised by a lock.
+Two *processes* must not write the same source.
+
+Command line (exit 0 ok, 1 failed, 2 bad usage)::
+
+    python3 edgewatch_status.py set [-s SOURCE] [-d DIR] key.path=value ...
+    python3 edgewatch_status.py event [-s SOURCE] [-d DIR] [--code C] [-f k=v ...] LEVEL MESSAGE
+    python3 edgewatch_status.py heartbeat [-d DIR] SOURCE
+"""
+
+import binascii
+import datetime
+import json
+import os
+import re
+import sys
+import threading
+import time as _time
+
+__all__ = [
+    "EdgewatchError",
+    "update_status",
+    "write_fragment",
+    "read_fragment",
+    "heartbeat",
+    "emit_event",
+    "status_dir",
+    "deep_merge",
+    "SOURCE_RE",
+    "STATUSES",
+    "LEVELS",
+]
+
+DEFAULT_STATUS_DIR = "/run/edgewatch"
+SOURCE_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+STATUSES = ("idle", "waiting", "capturing", "creating_video", "backing_up", "uploading", "error")
+LEVELS = ("debug", "info", "warning", "error", "critical")
+MAX_FRAGMENT_BYTES = 1024 * 1024
+MAX_EVENT_BYTES = 64 * 1024
+_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
+_KEY_RE = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+_lock = threading.RLock()
+_seq = 0
+
+
+class EdgewatchError(Exception):
+    """Every failure carries a stable ``code`` (EW_...), the same codes as the TypeScript library."""
+
+    def __init__(self, code, message):
+        Exception.__init__(self, message)
+        self.code = code
+
+
+def _describe(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean %s" % ("true" if value else "false")
+    if isinstance(value, (list, tuple)):
+        return "an array of %d" % len(value)
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        s = value if len(value) <= 60 else value[:57] + "..."
+        return json.dumps(s, ensure_ascii=False)
+    if isinstance(value, (int, float)):
+        return "number %s" % value
+    return type(value).__name__
+
+
+def _check_source(source):
+    if not isinstance(source, str) or not SOURCE_RE.fullmatch(source):
+        raise EdgewatchError(
+            "EW_BAD_SOURCE",
+            'source name: expected [a-z0-9][a-z0-9_-]{0,63} (e.g. "timelapse"), got %s' % _describe(source),
+        )
+    return source
+
+
+def _check_level(level):
+    if not isinstance(level, str) or level not in LEVELS:
+        raise EdgewatchError("EW_BAD_LEVEL", "level: expected one of %s, got %s" % ("|".join(LEVELS), _describe(level)))
+    return level
+
+
+def _valid_time(v):
+    if not isinstance(v, str) or not _TIME_RE.fullmatch(v):
+        return False
+    try:
+        datetime.date(int(v[0:4]), int(v[5:7]), int(v[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_fragment_value(value):
+    """Why a fragment is not acceptable, or None (same rules as checkFragmentValue in fragment.ts)."""
+    if not isinstance(value, dict):
+        return "expected a JSON object, got %s" % _describe(value)
+    if "status" in value and not (isinstance(value["status"], str) and value["status"] in STATUSES):
+        return 'reserved key "status": expected one of %s, got %s' % ("|".join(STATUSES), _describe(value["status"]))
+    if "updated_at" in value and not _valid_time(value["updated_at"]):
+        return 'reserved key "updated_at": expected an ISO 8601 time, got %s' % _describe(value["updated_at"])
+    return None
+
+
+def status_dir(dir=None):
+    """The status directory: ``dir``, else ``$EDGEWATCH_DIR``, else ``/run/edgewatch`` (as paths.ts)."""
+    if dir is not None:
+        return dir
+    env = os.environ.get("EDGEWATCH_DIR")
+    return env if env is not None else DEFAULT_STATUS_DIR
+
+
+def _now_iso():
+    """ISO 8601 UTC with milliseconds, exactly like JavaScript's Date.prototype.toISOString()."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+
+
+def _reject_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _dumps(value):
+    """Compact JSON as UTF-8 bytes. NaN/Infinity are refused (JSON has none)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise EdgewatchError("EW_NOT_JSON", "expected JSON values (dict, list, str, int, float, bool, None): %s" % err)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate cannot be UTF-8: escape it as \\uXXXX, as JSON.stringify does.
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
+
+
+def deep_merge(base, patch):
+    """Objects merge recursively, any other value in ``patch`` replaces. Returns a new dict."""
+    out = dict(base)
+    for k, v in patch.items():
+        prev = out.get(k)
+        out[k] = deep_merge(prev, v) if isinstance(v, dict) and isinstance(prev, dict) else v
+    return out
+
+
+def _fragment_path(source, dir=None):
+    return os.path.join(status_dir(dir), "status.d", source + ".json")
+
+
+def _write_atomic(path, data):
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, ".%s.%d.%s.tmp" % (name, os.getpid(), binascii.hexlify(os.urandom(3)).decode()))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _parse_json_bytes(buf):
+    return json.loads(buf.decode("utf-8"), parse_constant=_reject_constant)
+
+
+def read_fragment(source, dir=None):
+    """This source's own fragment as a dict; {} when it is missing or not a valid fragment."""
+    _check_source(source)
+    try:
+        with open(_fragment_path(source, dir), "rb") as f:
+            buf = f.read(MAX_FRAGMENT_BYTES + 1)
+    except FileNotFoundError:
+        return {}
+    if len(buf) > MAX_FRAGMENT_BYTES:
+        return {}
+    try:
+        value = _parse_json_bytes(buf)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return {}
+    return value if _check_fragment_value(value) is None else {}
+
+
+def write_fragment(source, data, dir=None):
+    """Replace this source's fragment whole with ``data`` (a dict), atomically."""
+    _check_source(source)
+    problem = _check_fragment_value(data)
+    if problem:
+        raise EdgewatchError("EW_FRAGMENT_INVALID", "%s: %s" % (source, problem))
+    body = _dumps(data)
+    if len(body) > MAX_FRAGMENT_BYTES:
+        raise EdgewatchError("EW_FRAGMENT_TOO_BIG", "%s: fragment would be over the 1 MiB limit" % source)
+    folder = os.path.join(status_dir(dir), "status.d")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as err:
+        raise EdgewatchError("EW_STATUS_DIR", "cannot create status directory %s: %s" % (folder, err.strerror or err))
+    path = os.path.join(folder, source + ".json")
+    try:
+        _write_atomic(path, body)
+    except OSError as err:
+        raise EdgewatchError("EW_STATUS_WRITE", "cannot write %s: %s" % (path, err.strerror or err))
+
+
+def update_status(source, partial=None, dir=None, **fields):
+    """Deep-merge ``partial`` (and/or keyword fields) into this source's fragment; stamp ``updated_at``.
+
+    Returns the new fragment. Raises EdgewatchError (e.g. ``status="bogus"``) and changes nothing then.
+    """
+    _check_source(source)
+    if partial is None:
+        partial = {}
+    if not isinstance(partial, dict):
+        raise EdgewatchError("EW_FRAGMENT_INVALID", "%s: expected an object to merge, got %s" % (source, _describe(partial)))
+    if fields:
+        partial = deep_merge(partial, fields)
+    with _lock:
+        nxt = deep_merge(read_fragment(source, dir), partial)
+        nxt["updated_at"] = _now_iso()
+        write_fragment(source, nxt, dir)
+    return nxt
+
+
+def heartbeat(source, dir=None):
+    """Say "I am alive": bump the fragment's mtime (create it when missing). No field changes."""
+    _check_source(source)
+    path = _fragment_path(source, dir)
+    with _lock:
+        try:
+            os.utime(path, None)
+        except FileNotFoundError:
+            write_fragment(source, {"updated_at": _now_iso()}, dir)
+        except OSError as err:
+            raise EdgewatchError("EW_STATUS_WRITE", "cannot touch %s: %s" % (path, err.strerror or err))
+
+
+def _event_file_name():
+    global _seq
+    with _lock:
+        _seq = (_seq + 1) % 1000000
+        seq = _seq
+    ms = int(_time.time() * 1000)
+    return "%013d-%d-%06d-%s.json" % (ms, os.getpid(), seq, binascii.hexlify(os.urandom(3)).decode())
+
+
+def emit_event(source, level, message, code=None, fields=None, time=None, dir=None):
+    """Record an event for the agent (maildir: events/tmp/<name> renamed into events/new/).
+
+    ``level`` is one of debug|info|warning|error|critical; ``time`` (ISO 8601) defaults to now.
+    Returns the event as written.
+    """
+    _check_source(source)
+    _check_level(level)
+    if not isinstance(message, str) or message == "":
+        raise EdgewatchError("EW_EVENT_INVALID", '"message": expected a non-empty string, got %s' % _describe(message))
+    if code is not None and not isinstance(code, str):
+        raise EdgewatchError("EW_EVENT_INVALID", '"code": expected a string, got %s' % _describe(code))
+    if fields is not None and not isinstance(fields, dict):
+        raise EdgewatchError("EW_EVENT_INVALID", '"fields": expected an object, got %s' % _describe(fields))
+    if time is not None and not _valid_time(time):
+        raise EdgewatchError("EW_EVENT_INVALID", '"time": expected an ISO 8601 time, got %s' % _describe(time))
+    ev = {"time": time if time is not None else _now_iso(), "level": level, "source": source, "message": message}
+    if code is not None:
+        ev["code"] = code
+    if fields is not None:
+        ev["fields"] = fields
+    body = _dumps(ev)
+    if len(body) > MAX_EVENT_BYTES:
+        raise EdgewatchError("EW_EVENT_TOO_BIG", "event would be %d bytes, over the 64 KiB limit" % len(body))
+    base = status_dir(dir)
+    tmp_dir = os.path.join(base, "events", "tmp")
+    new_dir = os.path.join(base, "events", "new")
+    name = _event_file_name()
+    try:
+        os.makedirs(tmp_dir, exist_ok=True)
+        os.makedirs(new_dir, exist_ok=True)
+        fd = os.open(os.path.join(tmp_dir, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(body)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.rename(os.path.join(tmp_dir, name), os.path.join(new_dir, name))
+    except OSError as err:
+        try:
+            os.unlink(os.path.join(tmp_dir, name))
+        except OSError:
+            pass
+        raise EdgewatchError("EW_EVENT_WRITE", "cannot write event to %s: %s" % (new_dir, err.strerror or err))
+    return ev
+
+
+# ---------------------------------------------------------------------------------------------------
+# Command line
+
+
+_USAGE = """Usage:
+  edgewatch_status.py set [-s SOURCE] [-d DIR] key.path=value ...
+  edgewatch_status.py event [-s SOURCE] [-d DIR] [--code C] [-f k=v ...] LEVEL MESSAGE
+  edgewatch_status.py heartbeat [-d DIR] SOURCE
+
+set        deep-merges the values into SOURCE's fragment (default source: "cli").
+           A value is parsed as JSON when it parses (42, true, {"a":1}, "\\"quoted\\""), else kept as a string.
+event      records an event; LEVEL is one of debug, info, warning, error, critical.
+heartbeat  bumps SOURCE's fragment mtime (creates the fragment when missing).
+
+Options:
+  -s, --source S   the writing program's name ([a-z0-9][a-z0-9_-]{0,63})
+  -d, --dir DIR    status directory (default: $EDGEWATCH_DIR, else /run/edgewatch)
+      --code C     event code, e.g. CAP-001
+  -f, --field k=v  event field (repeatable); v is JSON when it parses
+  -h, --help       this help
+Exit status: 0 ok, 1 failed (e.g. cannot write), 2 bad usage."""
+
+
+class _Usage(Exception):
+    pass
+
+
+def _parse_assignment(arg):
+    eq = arg.find("=")
+    if eq <= 0:
+        raise _Usage("expected key.path=value, got %s" % json.dumps(arg, ensure_ascii=False))
+    key, text = arg[:eq], arg[eq + 1 :]
+    if not _KEY_RE.fullmatch(key):
+        raise _Usage(
+            "expected a key path of letters, digits, _ and - joined by dots, got %s" % json.dumps(key, ensure_ascii=False)
+        )
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except ValueError:
+        value = text
+    return key, value
+
+
+def _set_path(target, path, value):
+    keys = path.split(".")
+    cur = target
+    for k in keys[:-1]:
+        if not isinstance(cur.get(k), dict):
+            cur[k] = {}
+        cur = cur[k]
+    cur[keys[-1]] = value
+
+
+def _parse_args(argv, with_values):
+    """Tiny strict option parser: returns (options, positionals)."""
+    opts = {"source": "cli", "dir": None, "code": None, "field": []}
+    names = {"-s": "source", "--source": "source", "-d": "dir", "--dir": "dir", "--code": "code", "-f": "field", "--field": "field"}
+    pos = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            pos.extend(argv[i + 1 :])
+            break
+        key, inline = a, None
+        if a.startswith("--") and "=" in a:
+            key, inline = a.split("=", 1)
+        if key in names and names[key] in with_values:
+            if inline is None:
+                i += 1
+                if i >= len(argv):
+                    raise _Usage("option %s: expected a value, got nothing" % key)
+                inline = argv[i]
+            name = names[key]
+            if name == "field":
+                opts["field"].append(inline)
+            else:
+                opts[name] = inline
+        elif a.startswith("-") and a != "-":
+            raise _Usage("unknown option %s" % a)
+        else:
+            pos.append(a)
+        i += 1
+    return opts, pos
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help", "help") or "-h" in argv or "--help" in argv:
+        print(_USAGE)
+        return 0 if argv else 2
+    verb, rest = argv[0], argv[1:]
+    try:
+        if verb == "set":
+            opts, pos = _parse_args(rest, ("source", "dir"))
+            if not pos:
+                raise _Usage("set: expected at least one key.path=value")
+            patch = {}
+            for a in pos:
+                k, v = _parse_assignment(a)
+                _set_path(patch, k, v)
+            update_status(opts["source"], patch, dir=opts["dir"])
+        elif verb == "event":
+            opts, pos = _parse_args(rest, ("source", "dir", "code", "field"))
+            if len(pos) != 2:
+                raise _Usage("event: expected LEVEL and MESSAGE, got %d argument%s" % (len(pos), "" if len(pos) == 1 else "s"))
+            level, message = pos
+            try:
+                _check_level(level)
+            except EdgewatchError as err:
+                raise _Usage(str(err))
+            if message == "":
+                raise _Usage("MESSAGE: expected a non-empty message")
+            fields = None
+            for f in opts["field"]:
+                k, v = _parse_assignment(f)
+                fields = fields if fields is not None else {}
+                fields[k] = v
+            emit_event(opts["source"], level, message, code=opts["code"], fields=fields, dir=opts["dir"])
+        elif verb == "heartbeat":
+            opts, pos = _parse_args(rest, ("dir",))
+            if len(pos) != 1:
+                raise _Usage("heartbeat: expected one SOURCE, got %d" % len(pos))
+            heartbeat(pos[0], dir=opts["dir"])
+        else:
+            raise _Usage('expected "set", "event" or "heartbeat", got %s' % json.dumps(verb, ensure_ascii=False))
+    except _Usage as err:
+        sys.stderr.write("edgewatch_status: %s\n\n%s\n" % (err, _USAGE))
+        return 2
+    except EdgewatchError as err:
+        sys.stderr.write("edgewatch_status %s: %s [%s]\n" % (verb, err, err.code))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

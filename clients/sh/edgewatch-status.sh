@@ -1,0 +1,388 @@
+#!/bin/sh
+# edgewatch status protocol v1 client for shell scripts (POSIX sh: dash, busybox ash, bash).
+# Needs only: awk, mv, rm, mkdir, date, touch, od, wc (all POSIX; /dev/urandom for the event name).
+#
+#   edgewatch-status.sh set [-s SOURCE] [-d DIR] key=value [key:=JSON] ...
+#   edgewatch-status.sh event [-s SOURCE] [-d DIR] [--code C] [-f k=v ...] LEVEL MESSAGE
+#   edgewatch-status.sh heartbeat [-d DIR] SOURCE
+#
+# LIMITS (a shell cannot parse JSON; these are deliberate, see clients/README.md):
+#  * `set` merges TOP-LEVEL keys only. Nested key paths (today.photos=3) are refused: set a whole
+#    object instead (today:='{"photos":3}'), which replaces that key's previous object.
+#  * It can merge only into a fragment it wrote itself (one top-level key per line). A fragment in any
+#    other layout (written by another client for the same source) is replaced, with a warning.
+#  * Values: an integer/decimal number, true, false or null is written as JSON; anything else as a JSON
+#    string (escaped: \" \\ \n \t \r \b \f \u00XX; other bytes, e.g. UTF-8, pass through). key:=JSON
+#    inserts JSON text verbatim (one line, not validated: invalid JSON makes the agent keep the last
+#    good fragment and warn).
+#  * Timestamps have millisecond precision when `date` supports %N (GNU, busybox), else .000.
+# Exit status: 0 ok, 1 failed (cannot write, fragment too big), 2 bad usage (bad source, level, key=value).
+set -u
+
+EW_PROG=edgewatch-status.sh
+EW_USAGE="Usage:
+  $EW_PROG set [-s SOURCE] [-d DIR] key=value [key:=JSON] ...
+  $EW_PROG event [-s SOURCE] [-d DIR] [--code C] [-f k=v ...] LEVEL MESSAGE
+  $EW_PROG heartbeat [-d DIR] SOURCE
+
+set        merges top-level keys into SOURCE's fragment status.d/SOURCE.json (default source: cli).
+           key=value: a number, true, false or null is JSON; anything else a string.
+           key:=JSON: raw one-line JSON (e.g. today:='{\"photos\":3}'). Nested paths are not supported.
+event      records an event; LEVEL is one of debug, info, warning, error, critical.
+heartbeat  bumps SOURCE's fragment mtime (creates the fragment when missing).
+
+Options:
+  -s, --source S   the writing program's name ([a-z0-9][a-z0-9_-]{0,63})
+  -d, --dir DIR    status directory (default: \$EDGEWATCH_DIR, else /run/edgewatch)
+      --code C     event code, e.g. CAP-001
+  -f, --field k=v  event field (repeatable; same value rules as set)
+  -h, --help       this help
+Exit status: 0 ok, 1 failed, 2 bad usage."
+
+ew_usage_error() {
+  printf '%s: %s\n\n%s\n' "$EW_PROG" "$1" "$EW_USAGE" >&2
+  exit 2
+}
+
+ew_fail() {
+  printf '%s: %s\n' "$EW_PROG" "$1" >&2
+  exit 1
+}
+
+# JSON string literal of $1 (quotes included), via awk: reads the value from the environment so
+# that no byte of it is interpreted by the shell or by awk -v.
+ew_json_string() {
+  EW_S=$1 awk 'BEGIN {
+    for (i = 1; i < 32; i++) ctl[sprintf("%c", i)] = i
+    s = ENVIRON["EW_S"]; out = "\""; n = length(s)
+    for (i = 1; i <= n; i++) {
+      c = substr(s, i, 1)
+      if (c == "\"") out = out "\\\""
+      else if (c == "\\") out = out "\\\\"
+      else if (c == "\n") out = out "\\n"
+      else if (c == "\t") out = out "\\t"
+      else if (c == "\r") out = out "\\r"
+      else if (c == "\b") out = out "\\b"
+      else if (c == "\f") out = out "\\f"
+      else if (c in ctl) out = out sprintf("\\u%04x", ctl[c])
+      else out = out c
+    }
+    printf "%s\"", out
+  }'
+}
+
+ew_check_source() {
+  case $1 in
+  '' | [!abcdefghijklmnopqrstuvwxyz0123456789]* | *[!abcdefghijklmnopqrstuvwxyz0123456789_-]*)
+    ew_usage_error "source name: expected [a-z0-9][a-z0-9_-]{0,63} (e.g. \"timelapse\"), got $(ew_json_string "$1")"
+    ;;
+  esac
+  [ "${#1}" -le 64 ] || ew_usage_error "source name: expected at most 64 characters, got ${#1}"
+}
+
+ew_check_key() {
+  case $1 in
+  *.*)
+    ew_usage_error "key $(ew_json_string "$1"): the shell client merges top-level keys only; expected a key without dots (set a whole object: ${1%%.*}:='{...}')"
+    ;;
+  '' | *[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-]*)
+    ew_usage_error "expected a key of letters, digits, _ and -, got $(ew_json_string "$1")"
+    ;;
+  esac
+}
+
+# JSON text for a key=value / key:=JSON argument's value. Sets EW_VALUE.
+ew_value() {
+  if [ "$2" = raw ]; then
+    case $1 in
+    '' | *'
+'*) ew_usage_error "key:=JSON: expected one line of JSON text, got $(ew_json_string "$1")" ;;
+    esac
+    EW_VALUE=$1
+    return
+  fi
+  case $1 in
+  true | false | null) EW_VALUE=$1 ;;
+  '' | *[!0123456789.eE+-]*) EW_VALUE=$(ew_json_string "$1") ;;
+  [123456789] | [123456789]*[0123456789] | -[123456789]*[0123456789] | -[0123456789] | 0)
+    case $1 in
+    ?*[!0123456789]*) ew_value_number "$1" ;;
+    *) EW_VALUE=$1 ;;
+    esac
+    ;;
+  *) ew_value_number "$1" ;;
+  esac
+}
+
+# A JSON number literal stays a number; anything else becomes a string.
+ew_value_number() {
+  if printf '%s' "$1" | awk '{ n++ } END { exit !(n == 1 && $0 ~ /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/) }'; then
+    EW_VALUE=$1
+  else
+    EW_VALUE=$(ew_json_string "$1")
+  fi
+}
+
+ew_now_iso() {
+  EW_NOW=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ 2>/dev/null)
+  case $EW_NOW in
+  [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z) ;;
+  *) EW_NOW=$(date -u +%Y-%m-%dT%H:%M:%S).000Z ;;
+  esac
+}
+
+EW_SOURCE=cli
+EW_DIR=${EDGEWATCH_DIR-/run/edgewatch}
+EW_CODE=
+EW_HAS_CODE=0
+
+[ $# -gt 0 ] || ew_usage_error "expected a command: set, event or heartbeat"
+for a in "$@"; do
+  case $a in -h | --help | help)
+    printf '%s\n' "$EW_USAGE"
+    exit 0
+    ;;
+  esac
+done
+EW_CMD=$1
+shift
+
+# Options may come anywhere; positionals are re-collected in order.
+EW_NPOS=0
+EW_NFIELD=0
+while [ $# -gt 0 ]; do
+  case $1 in
+  -s | --source | -d | --dir | --code | -f | --field)
+    [ $# -ge 2 ] || ew_usage_error "option $1: expected a value, got nothing"
+    case $1 in
+    -s | --source) EW_SOURCE=$2 ;;
+    -d | --dir) EW_DIR=$2 ;;
+    --code)
+      EW_CODE=$2
+      EW_HAS_CODE=1
+      ;;
+    -f | --field)
+      EW_NFIELD=$((EW_NFIELD + 1))
+      eval "EW_FIELD_$EW_NFIELD=\$2"
+      ;;
+    esac
+    shift 2
+    ;;
+  --source=* | --dir=* | --code=* | --field=*)
+    EW_OPTVAL=${1#*=}
+    case $1 in
+    --source=*) EW_SOURCE=$EW_OPTVAL ;;
+    --dir=*) EW_DIR=$EW_OPTVAL ;;
+    --code=*)
+      EW_CODE=$EW_OPTVAL
+      EW_HAS_CODE=1
+      ;;
+    --field=*)
+      EW_NFIELD=$((EW_NFIELD + 1))
+      eval "EW_FIELD_$EW_NFIELD=\$EW_OPTVAL"
+      ;;
+    esac
+    shift
+    ;;
+  --)
+    shift
+    while [ $# -gt 0 ]; do
+      EW_NPOS=$((EW_NPOS + 1))
+      eval "EW_POS_$EW_NPOS=\$1"
+      shift
+    done
+    ;;
+  -?*) ew_usage_error "unknown option $1" ;;
+  *)
+    EW_NPOS=$((EW_NPOS + 1))
+    eval "EW_POS_$EW_NPOS=\$1"
+    shift
+    ;;
+  esac
+done
+
+EW_FRAGDIR=$EW_DIR/status.d
+
+ew_mkdir() {
+  [ -d "$1" ] || mkdir -p "$1" 2>/dev/null || ew_fail "cannot create status directory $1 [EW_STATUS_DIR]"
+}
+
+# Write stdin to $1 atomically: dot-named temp file in the same folder, then rename (mv in one folder).
+ew_write_atomic() {
+  ew_tmp=$(dirname -- "$1")/.$(basename -- "$1").$$.tmp
+  if ! cat >"$ew_tmp" 2>/dev/null; then
+    rm -f "$ew_tmp"
+    ew_fail "cannot write $1 [EW_STATUS_WRITE]"
+  fi
+  if ! mv -f "$ew_tmp" "$1" 2>/dev/null; then
+    rm -f "$ew_tmp"
+    ew_fail "cannot write $1 [EW_STATUS_WRITE]"
+  fi
+}
+
+ew_check_size() { # file, limit, what
+  ew_size=$(wc -c <"$1")
+  [ "$ew_size" -le "$2" ] || {
+    rm -f "$1"
+    ew_fail "$3 would be $ew_size bytes, over the limit of $2 bytes [EW_FRAGMENT_TOO_BIG]"
+  }
+}
+
+ew_cmd_set() {
+  [ "$EW_NPOS" -gt 0 ] || ew_usage_error "set: expected at least one key=value"
+  ew_check_source "$EW_SOURCE"
+  # Build "encoded-key<TAB>json" lines for awk, in argument order.
+  ew_lines=
+  ew_i=0
+  while [ "$ew_i" -lt "$EW_NPOS" ]; do
+    ew_i=$((ew_i + 1))
+    eval "ew_arg=\$EW_POS_$ew_i"
+    case $ew_arg in
+    *=*) ;;
+    *) ew_usage_error "expected key=value or key:=JSON, got $(ew_json_string "$ew_arg")" ;;
+    esac
+    ew_key=${ew_arg%%=*}
+    ew_val=${ew_arg#*=}
+    ew_mode=plain
+    case $ew_key in *:)
+      ew_key=${ew_key%:}
+      ew_mode=raw
+      ;;
+    esac
+    ew_check_key "$ew_key"
+    [ "$ew_key" != updated_at ] || ew_usage_error "updated_at is set by the client itself"
+    if [ "$ew_key" = status ]; then
+      case $ew_val in
+      idle | waiting | capturing | creating_video | backing_up | uploading | error) ;;
+      *) ew_usage_error "reserved key \"status\": expected one of idle|waiting|capturing|creating_video|backing_up|uploading|error, got $(ew_json_string "$ew_val")" ;;
+      esac
+      ew_mode=plain
+    fi
+    ew_value "$ew_val" "$ew_mode"
+    ew_lines="$ew_lines\"$ew_key\":$EW_VALUE
+"
+  done
+  ew_now_iso
+  ew_lines="$ew_lines\"updated_at\":\"$EW_NOW\"
+"
+  ew_mkdir "$EW_FRAGDIR"
+  ew_frag=$EW_FRAGDIR/$EW_SOURCE.json
+  ew_new=$EW_FRAGDIR/.$EW_SOURCE.json.$$.new.tmp
+  [ -f "$ew_frag" ] && ew_old=$ew_frag || ew_old=/dev/null
+  # Merge: keep the old fragment's lines whose key is not being set, then the new lines.
+  if ! EW_NEW_LINES=$ew_lines awk -v warnto=/dev/stderr -v frag="$ew_frag" '
+    function keyof(line) { return substr(line, 1, index(line, "\":")) }
+    BEGIN {
+      n = split(ENVIRON["EW_NEW_LINES"], nl, "\n")
+      for (i = 1; i <= n; i++) if (nl[i] != "") { newl[++m] = nl[i]; setk[keyof(nl[i])] = 1 }
+    }
+    { old[++o] = $0 }
+    END {
+      ok = (o == 0) || (o >= 2 && old[1] == "{" && old[o] == "}")
+      for (i = 2; ok && i < o; i++) if (old[i] !~ /^"([^"\\]|\\.)*":/) ok = 0
+      if (!ok) printf "edgewatch-status.sh: %s was not written by the shell client; replacing it\n", frag > warnto
+      out = ""
+      if (ok) for (i = 2; i < o; i++) {
+        line = old[i]; sub(/,$/, "", line)
+        if (!(keyof(line) in setk)) out = out line ",\n"
+      }
+      for (i = 1; i <= m; i++) out = out newl[i] (i < m ? ",\n" : "\n")
+      printf "{\n%s}\n", out
+    }' "$ew_old" >"$ew_new"; then
+    rm -f "$ew_new"
+    ew_fail "cannot write $ew_frag [EW_STATUS_WRITE]"
+  fi
+  ew_check_size "$ew_new" 1048576 "fragment"
+  mv -f "$ew_new" "$ew_frag" 2>/dev/null || {
+    rm -f "$ew_new"
+    ew_fail "cannot write $ew_frag [EW_STATUS_WRITE]"
+  }
+}
+
+ew_cmd_heartbeat() {
+  [ "$EW_NPOS" -eq 1 ] || ew_usage_error "heartbeat: expected one SOURCE, got $EW_NPOS"
+  EW_SOURCE=$EW_POS_1
+  ew_check_source "$EW_SOURCE"
+  ew_frag=$EW_FRAGDIR/$EW_SOURCE.json
+  if [ -f "$ew_frag" ]; then
+    touch -c "$ew_frag" 2>/dev/null || ew_fail "cannot touch $ew_frag [EW_STATUS_WRITE]"
+  else
+    ew_mkdir "$EW_FRAGDIR"
+    ew_now_iso
+    printf '{\n"updated_at":"%s"\n}\n' "$EW_NOW" | ew_write_atomic "$ew_frag"
+  fi
+}
+
+ew_cmd_event() {
+  [ "$EW_NPOS" -eq 2 ] || ew_usage_error "event: expected LEVEL and MESSAGE, got $EW_NPOS argument(s)"
+  ew_check_source "$EW_SOURCE"
+  case $EW_POS_1 in
+  debug | info | warning | error | critical) ;;
+  *) ew_usage_error "level: expected one of debug|info|warning|error|critical, got $(ew_json_string "$EW_POS_1")" ;;
+  esac
+  [ -n "$EW_POS_2" ] || ew_usage_error "MESSAGE: expected a non-empty message"
+  ew_now_iso
+  ew_body="{\"time\":\"$EW_NOW\",\"level\":\"$EW_POS_1\",\"source\":\"$EW_SOURCE\",\"message\":$(ew_json_string "$EW_POS_2")"
+  [ "$EW_HAS_CODE" = 0 ] || ew_body="$ew_body,\"code\":$(ew_json_string "$EW_CODE")"
+  if [ "$EW_NFIELD" -gt 0 ]; then
+    ew_body="$ew_body,\"fields\":{"
+    ew_i=0
+    while [ "$ew_i" -lt "$EW_NFIELD" ]; do
+      ew_i=$((ew_i + 1))
+      eval "ew_arg=\$EW_FIELD_$ew_i"
+      case $ew_arg in
+      *=*) ;;
+      *) ew_usage_error "--field: expected k=v, got $(ew_json_string "$ew_arg")" ;;
+      esac
+      ew_key=${ew_arg%%=*}
+      ew_mode=plain
+      case $ew_key in *:)
+        ew_key=${ew_key%:}
+        ew_mode=raw
+        ;;
+      esac
+      case $ew_key in
+      '' | *[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-]*)
+        ew_usage_error "--field: expected a key of letters, digits, _, - and ., got $(ew_json_string "$ew_key")"
+        ;;
+      esac
+      ew_value "${ew_arg#*=}" "$ew_mode"
+      [ "$ew_i" -eq 1 ] || ew_body="$ew_body,"
+      ew_body="$ew_body\"$ew_key\":$EW_VALUE"
+    done
+    ew_body="$ew_body}"
+  fi
+  ew_body="$ew_body}"
+  ew_ms=$(date +%s%3N 2>/dev/null)
+  case $ew_ms in
+  [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) ;;
+  *) ew_ms=$(date +%s)000 ;;
+  esac
+  ew_hex=$(od -An -N3 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
+  [ -n "$ew_hex" ] || ew_hex=000000
+  ew_name=$(printf '%013d-%d-%06d-%s.json' "$ew_ms" "$$" 1 "$ew_hex")
+  ew_mkdir "$EW_DIR/events/tmp"
+  ew_mkdir "$EW_DIR/events/new"
+  ew_tmp=$EW_DIR/events/tmp/$ew_name
+  printf '%s\n' "$ew_body" >"$ew_tmp" 2>/dev/null || {
+    rm -f "$ew_tmp"
+    ew_fail "cannot write event to $EW_DIR/events/new [EW_EVENT_WRITE]"
+  }
+  ew_size=$(wc -c <"$ew_tmp")
+  [ "$ew_size" -le 65536 ] || {
+    rm -f "$ew_tmp"
+    ew_fail "event would be $ew_size bytes, over the 64 KiB limit [EW_EVENT_TOO_BIG]"
+  }
+  mv -f "$ew_tmp" "$EW_DIR/events/new/$ew_name" 2>/dev/null || {
+    rm -f "$ew_tmp"
+    ew_fail "cannot write event to $EW_DIR/events/new [EW_EVENT_WRITE]"
+  }
+}
+
+case $EW_CMD in
+set) ew_cmd_set ;;
+event) ew_cmd_event ;;
+heartbeat) ew_cmd_heartbeat ;;
+*) ew_usage_error "expected \"set\", \"event\" or \"heartbeat\", got $(ew_json_string "$EW_CMD")" ;;
+esac
+exit 0
