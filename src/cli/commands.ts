@@ -1,3 +1,4 @@
+import agent from "./agent.ts";
 import type { Command } from "./command.ts";
 import config from "./config.ts";
 import demo from "./demo.ts";
@@ -8,4 +9,4 @@ import status from "./status.ts";
 import transfer from "./transfer.ts";
 
 /** Every CLI command, one file each in src/cli/; test/cli/commands.test.ts checks none is missing. */
-export const commands: Command[] = [status, event, heartbeat, config, demo, run, transfer];
+export const commands: Command[] = [agent, status, event, heartbeat, config, demo, run, transfer];

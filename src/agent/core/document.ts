@@ -1,0 +1,85 @@
+import { uptime } from "node:os";
+import type { JsonObject } from "../../protocol/json.ts";
+import type { DeviceState } from "../state.ts";
+import { type AgentRuntime, pruneErrors } from "./runtime.ts";
+
+const obj = (v: unknown): JsonObject =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as JsonObject) : {};
+const finite = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/**
+ * The device document every module sees as state.document: device_id and site first, the merged
+ * fragments (seed 000 format), the recent errors, the sources' heartbeats, and the agent's own block
+ * (quiet mode shows here: agent.quiet / agent.sampling).
+ */
+export function buildDocument(rt: AgentRuntime): JsonObject {
+  pruneErrors(rt);
+  const merged = rt.reader.document();
+  const { sources, ...rest } = merged;
+  const quiet = merged.status === "creating_video";
+  return {
+    device_id: rt.config.device.id,
+    site: rt.config.device.site,
+    ...rest,
+    errors: rt.errors.map((e) => ({ ...e })),
+    sources: sources ?? {},
+    agent: {
+      version: rt.version,
+      started_at: new Date(rt.state.startedAt).toISOString(),
+      quiet,
+      sampling: quiet ? "paused" : "active",
+      warnings: rt.warningsTotal,
+    },
+  };
+}
+
+/** Seed 000's agent-owned system fields, from the collectors' latest results (null: no data). */
+export function liveFields(state: DeviceState): JsonObject {
+  const sys = obj(state.collectors.get("system")?.data);
+  const disks = Array.isArray(sys.disks) ? sys.disks : [];
+  const disk = obj(disks[0]);
+  const ratio = finite(disk.usage_ratio);
+  return {
+    disk_percent: ratio === null ? null : Math.round(ratio * 1000) / 10,
+    disk_free_bytes: finite(disk.free_bytes),
+    cpu_temperature_celsius: finite(obj(state.collectors.get("thermal")?.data).cpu_temperature_celsius),
+  };
+}
+
+/**
+ * The /status body, serialized once per change (document, collector sample, warning) instead of per
+ * request; only uptime_seconds is spliced in per request.
+ */
+export class StatusBody {
+  private rest: string | null = null;
+  private expiresAt = Number.POSITIVE_INFINITY;
+  private readonly bootMs = Date.now() - uptime() * 1000;
+
+  constructor(private readonly rt: AgentRuntime) {}
+
+  invalidate(): void {
+    this.rest = null;
+  }
+
+  body(now = Date.now()): string {
+    if (now >= this.expiresAt && pruneErrors(this.rt, now)) {
+      // an error aged out of the window: the shared document changes too
+      this.rt.state.setDocument(buildDocument(this.rt)).catch((err: Error) => this.rt.log.warn(err.message));
+      this.rest = null;
+    }
+    if (this.rest === null || now >= this.expiresAt) {
+      const { device_id, site, ...doc } = this.rt.state.document;
+      const live = liveFields(this.rt.state);
+      const { errors, sources, agent, ...fields } = doc;
+      const tail = JSON.stringify({ ...fields, ...live, errors, sources, agent });
+      const head = JSON.stringify({
+        device_id: device_id ?? this.rt.config.device.id,
+        site: site ?? this.rt.config.device.site,
+      });
+      this.rest = `${head.slice(0, -1)},"uptime_seconds":\u0000${tail.length > 2 ? `,${tail.slice(1)}` : "}"}`;
+      const oldest = this.rt.errors[0];
+      this.expiresAt = oldest ? Date.parse(oldest.time) + 3_600_000 : Number.POSITIVE_INFINITY;
+    }
+    return this.rest.replace("\u0000", String(Math.round((now - this.bootMs) / 1000)));
+  }
+}

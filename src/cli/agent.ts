@@ -1,0 +1,55 @@
+import { startAgent } from "../agent/agent.ts";
+import { loadConfig } from "../config/load.ts";
+import { configOption, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
+
+export default defineCommand({
+  name: "agent",
+  summary: "run the device agent (status reader, collectors, HTTP API, /metrics)",
+  usage: `Usage: edgewatch agent [--config FILE] [--port N] [--bind ADDR]
+
+Runs the one edgewatch process of a device: reads the status protocol directory, samples the
+system, serves the HTTP API and Prometheus /metrics. Stops cleanly on SIGINT/SIGTERM.
+
+Options:
+  -c, --config FILE  config file (default: $EDGEWATCH_CONFIG, else built-in defaults)
+      --port N       override http.port (0 picks a free port)
+      --bind ADDR    override http.bind
+  -h, --help         this help
+
+Example:
+  edgewatch agent --config /etc/edgewatch/agent.yaml`,
+  async run(args) {
+    const { values } = parse(args, { ...configOption, port: { type: "string" }, bind: { type: "string" } }, false);
+    let port: number | undefined;
+    if (values.port !== undefined) {
+      port = Number(values.port);
+      if (!/^\d{1,5}$/.test(values.port) || port > 65535) {
+        throw new UsageError(`--port: expected a port number 0–65535, got ${JSON.stringify(values.port)}`);
+      }
+    }
+    const { config, path } = loadConfig(values.config);
+    let agent: Awaited<ReturnType<typeof startAgent>>;
+    try {
+      agent = await startAgent(config, {
+        ...(path ? { configPath: path } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(values.bind ? { host: values.bind } : {}),
+      });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const where = `${values.bind ?? config.http.bind}:${port ?? config.http.port}`;
+      if (e.code === "EADDRINUSE")
+        process.stderr.write(`edgewatch agent: ${where} is already in use (set http.port or --port)\n`);
+      else if (e.code === "EACCES") process.stderr.write(`edgewatch agent: no permission to listen on ${where}\n`);
+      else throw err;
+      return EXIT_FAIL;
+    }
+    process.stdout.write(`edgewatch agent: listening on ${agent.url} (status dir ${config.status_dir})\n`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    await agent.stop();
+    return EXIT_OK;
+  },
+});
