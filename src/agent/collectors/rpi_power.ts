@@ -59,9 +59,20 @@ export const rpiPowerCollector: CollectorFactory = (config) => {
       ).catch(() => null);
       const word = text === null ? null : parseThrottledText(text);
       const alarm = await rpiVoltAlarm(ctx.sysRoot, ctx.signal);
+      const problem =
+        text !== null && word === null
+          ? `get_throttled: expected a hex word like "50005", got ${JSON.stringify(text.trim().slice(0, 40))}`
+          : null;
       if (word === null && alarm === null) {
         // Not a Raspberry Pi (or the interfaces are not exposed): no data.
-        return { source: null, raw: null, now: nulls(), since_boot: nulls(), under_voltage_alarm: null };
+        return {
+          source: null,
+          raw: null,
+          now: nulls(),
+          since_boot: nulls(),
+          under_voltage_alarm: null,
+          ...(problem ? { error: problem } : {}),
+        };
       }
       if (word !== null) {
         const decoded = decodeThrottled(word);
@@ -80,6 +91,7 @@ export const rpiPowerCollector: CollectorFactory = (config) => {
         now: { ...nulls(), under_voltage: alarm },
         since_boot: nulls(),
         under_voltage_alarm: alarm,
+        ...(problem ? { error: problem } : {}),
       };
     },
     metrics(d) {

@@ -83,6 +83,7 @@ export const scheduleCollector: CollectorFactory = (config) => {
 
       let inWindow: boolean | null = null;
       let stalled: boolean | null = null;
+      let reason: string | null = null;
       const stallAfter = intervalS && intervalS > 0 ? intervalS * c.stall_factor : null;
       if (start !== null && end !== null) {
         const w = windowState(now, start, end);
@@ -93,6 +94,10 @@ export const scheduleCollector: CollectorFactory = (config) => {
           else {
             const since = Math.max(lastOk ?? 0, w.openedAt);
             stalled = now - since > stallAfter * 1000;
+            if (stalled) {
+              const what = lastOk !== null && lastOk >= w.openedAt ? "no photo" : "no photo since the window opened";
+              reason = `${what} for ${Math.round((now - since) / 1000)} s (limit ${stallAfter} s = ${c.stall_factor} × ${intervalS} s) inside ${startText}–${endText}`;
+            }
           }
         }
       }
@@ -111,6 +116,7 @@ export const scheduleCollector: CollectorFactory = (config) => {
         last_photo_time: lastOk === null ? null : new Date(lastOk).toISOString(),
         seconds_since_photo: lastOk === null ? null : Math.max(0, (now - lastOk) / 1000),
         stalled,
+        reason,
       };
     },
     metrics(d) {
