@@ -1,6 +1,8 @@
+import { bullmqCollector } from "./bullmq.ts";
 import { cameraCollector } from "./camera.ts";
 import { redisCollector } from "./redis.ts";
 import { rpiPowerCollector } from "./rpi_power.ts";
+import { rqCollector } from "./rq.ts";
 import { scheduleCollector } from "./schedule.ts";
 import { systemCollector } from "./system.ts";
 import { thermalCollector } from "./thermal.ts";
@@ -19,4 +21,6 @@ export const collectorFactories: CollectorFactory[] = [
   cameraCollector,
   scheduleCollector,
   redisCollector,
+  rqCollector,
+  bullmqCollector,
 ];

@@ -1,0 +1,20 @@
+import { readBullmq } from "../../jobs/queues/bullmq.ts";
+import { collectQueues } from "../../jobs/queues/collect.ts";
+import type { CollectorFactory } from "./types.ts";
+
+/**
+ * BullMQ queues (read-only against Redis): wait, active, completed, failed, delayed, prioritized;
+ * stalled jobs (active without a lock); live workers (named client connections). Enabled when
+ * jobs.queues.redis_url is set and jobs.queues.bullmq names at least one queue.
+ */
+export const bullmqCollector: CollectorFactory = (config) => {
+  const q = config.jobs.queues;
+  if (!q.redis_url || q.bullmq.length === 0) return null;
+  return {
+    name: "bullmq",
+    essential: false,
+    intervalMs: q.interval,
+    collect: (ctx) =>
+      collectQueues(config, (r, o) => readBullmq(r, q.bullmq, q.bullmq_prefix, o), ctx.now(), ctx.signal),
+  };
+};

@@ -1,0 +1,49 @@
+import type { Config } from "../../config/schema.ts";
+import type { JsonObject } from "../../protocol/json.ts";
+import { RedisReader } from "./resp.ts";
+import type { QueueReadOptions, QueueSnapshot } from "./types.ts";
+
+/** How long one queue collection may wait for Redis before it says "down". */
+export const QUEUE_TIMEOUT_MS = 5000;
+
+/**
+ * One collection against Redis: connect, read, close. Never throws for Redis trouble: an unreachable
+ * or refusing Redis is data (`up: false`, `error` says why), so the agent shows a "down" state.
+ */
+export async function collectQueues(
+  config: Config,
+  read: (r: RedisReader, o: QueueReadOptions) => Promise<QueueSnapshot[]>,
+  now: number,
+  signal?: AbortSignal,
+): Promise<JsonObject> {
+  const q = config.jobs.queues;
+  const url = q.redis_url as string;
+  const target = safeTarget(url);
+  let r: RedisReader | null = null;
+  const onAbort = () => r?.close();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    r = await RedisReader.connect(url, QUEUE_TIMEOUT_MS);
+    const queues = await read(r, {
+      now,
+      workerDownAfterMs: q.worker_down_after,
+      ...(q.stuck_after !== undefined ? { stuckAfterMs: q.stuck_after } : {}),
+    });
+    return { up: true, target, error: null, queues: queues as unknown as JsonObject[] };
+  } catch (err) {
+    return { up: false, target, error: (err as Error).message || String(err), queues: [] };
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    r?.close();
+  }
+}
+
+/** host:port without credentials. */
+function safeTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 6379}`;
+  } catch {
+    return "?";
+  }
+}
