@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
 import type { AgentModule } from "./module.ts";
+import { alertsModule } from "./notify/module.ts";
 import { recoveryModule } from "./recovery/module.ts";
 
 /**
@@ -11,4 +12,4 @@ import { recoveryModule } from "./recovery/module.ts";
  */
 export type ModuleFactory = (config: Config) => AgentModule | null;
 
-export const moduleFactories: ModuleFactory[] = [collectorsModule, dashboardModule, recoveryModule];
+export const moduleFactories: ModuleFactory[] = [collectorsModule, dashboardModule, recoveryModule, alertsModule];

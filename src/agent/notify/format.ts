@@ -1,0 +1,16 @@
+import type { Notification } from "./types.ts";
+
+/** The plain-text rendering every chat channel sends (then fits to its own limits). */
+export function renderText(n: Notification): string {
+  const lines = [`[${n.device_id}${n.site && n.site !== "default" ? ` @ ${n.site}` : ""}] ${n.title}`];
+  if (n.message && n.message !== n.title) lines.push(n.message);
+  if (n.summary_of) {
+    for (const it of n.summary_of.items)
+      lines.push(`• ${it.timestamp.slice(0, 19).replace("T", " ")} ${it.level}: ${it.title}`);
+  }
+  if (n.dropped_before)
+    lines.push(
+      `(${n.dropped_before} older notification${n.dropped_before === 1 ? " was" : "s were"} dropped: outbox full)`,
+    );
+  return lines.join("\n");
+}

@@ -1,0 +1,69 @@
+import { getPath, type JsonObject } from "../../protocol/json.ts";
+import type { Clock } from "../rules/clock.ts";
+
+/** Seed 000's daily summary text from the merged status document and the day's error count. */
+export function dailySummaryText(deviceId: string, date: string, doc: JsonObject, errors: string[]): string {
+  const n = (p: string) => {
+    const v = getPath(doc, p);
+    return typeof v === "number" && Number.isFinite(v) ? v : null;
+  };
+  const photos = n("today.photos_captured");
+  const expected = n("today.expected_photos");
+  const videoSecs = n("last_video.duration_seconds");
+  const diskPct = n("disk_percent");
+  const diskFree = n("disk_free_bytes");
+  const backed = getPath(doc, "last_video.backed_up");
+  const yt = getPath(doc, "last_video.youtube_url");
+  const lines = [`${deviceId} Daily Summary - ${date}`, ""];
+  lines.push(
+    `Photos: ${photos === null ? "unknown" : `${photos} captured${expected ? ` of ${expected} expected` : ""}`}`,
+  );
+  lines.push(`Video: ${videoSecs === null ? "none" : `${videoSecs} seconds`}`);
+  lines.push(
+    `Disk: ${diskPct === null ? "unknown" : `${Math.round(diskPct)}% used`}${diskFree === null ? "" : ` (${(diskFree / 1e9).toFixed(1)}GB free)`}`,
+  );
+  lines.push(`Backup: ${backed === true ? "Complete" : backed === false ? "Not done" : "unknown"}`);
+  lines.push(`YouTube: ${typeof yt === "string" && yt ? "Uploaded" : "Not uploaded"}`);
+  lines.push("");
+  if (errors.length === 0) lines.push("No errors today.");
+  else {
+    lines.push(`${errors.length} error${errors.length === 1 ? "" : "s"} today:`);
+    for (const e of errors.slice(-10)) lines.push(`- ${e}`);
+  }
+  return lines.join("\n");
+}
+
+/** Local-date string YYYY-MM-DD. */
+export function localDate(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** Next local occurrence of "HH:MM" strictly after `now`. */
+export function nextLocalTime(now: number, hhmm: string): number {
+  const [h, m] = hhmm.split(":").map(Number) as [number, number];
+  const d = new Date(now);
+  d.setHours(h, m, 0, 0);
+  if (d.getTime() <= now) d.setDate(d.getDate() + 1);
+  return d.getTime();
+}
+
+/** Fires `fn` at the configured local time each day (one timer; re-armed after each run). */
+export class DailyTimer {
+  private timer: unknown = null;
+  constructor(
+    private readonly clock: Clock,
+    private readonly hhmm: string,
+    private readonly fn: () => Promise<void>,
+  ) {}
+  start(): void {
+    const now = this.clock.now();
+    this.timer = this.clock.setTimer(() => {
+      void this.fn().finally(() => this.start());
+    }, nextLocalTime(now, this.hhmm) - now);
+  }
+  stop(): void {
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
+    this.timer = null;
+  }
+}
