@@ -20,9 +20,7 @@ const logFile = z.strictObject({
   format: z
     .enum(["auto", "python", "syslog", "json", "plain"])
     .default("auto")
-    .describe(
-      "How levels are read: python logging, syslog/journal-style, JSON lines, or plain; auto detects per line",
-    ),
+    .describe("How levels are read: python logging, syslog/journal-style, JSON lines, or plain; auto detects per line"),
 });
 
 /** `files:` — Where the device keeps photos, videos and logs (served by /latest/* and /logs). */
