@@ -67,7 +67,7 @@ export class CollectorRunner implements AgentModule {
       try {
         collector = factory(this.config);
       } catch (err) {
-        ctx.log.error("collector could not be created; the others run", { error: (err as Error).message });
+        ctx.log.error(`a collector could not be created (${(err as Error).message}); the others run`);
         continue;
       }
       if (!collector) continue;

@@ -92,7 +92,13 @@ test("camera: CAP-* error events are failed captures; the same failure by event 
   ledger.fromDocument(capture(45.3, false));
   // Document first, then the event.
   ledger.fromDocument(capture(90, false));
-  ledger.fromEvent({ time: iso(90.2), level: "error", source: "timelapse", message: "camera timeout", code: "CAP-001" });
+  ledger.fromEvent({
+    time: iso(90.2),
+    level: "error",
+    source: "timelapse",
+    message: "camera timeout",
+    code: "CAP-001",
+  });
   // An event with no document twin (a program that only reports failures by event).
   ledger.fromEvent({ time: iso(135), level: "critical", source: "timelapse", message: "no camera", code: "CAP-002" });
   // Not camera failures: other codes, lower levels.
@@ -156,7 +162,11 @@ test("camera: end to end through the real protocol: writer fragments and maildir
   await waitFor("first capture", async () => (await collectOnce(c, cfg, state)).captures_considered === 1, 20_000);
   const t2 = new Date(Date.now() - 1000).toISOString();
   await updateStatus("timelapse", { last_capture: { time: t2, success: false } }, w);
-  await emitEvent("timelapse", { level: "error", message: "capture failed: camera timeout", code: "CAP-001", time: t2 }, w);
+  await emitEvent(
+    "timelapse",
+    { level: "error", message: "capture failed: camera timeout", code: "CAP-001", time: t2 },
+    w,
+  );
   const d = await waitFor(
     "the failure",
     async () => {
@@ -165,7 +175,7 @@ test("camera: end to end through the real protocol: writer fragments and maildir
     },
     20_000,
   );
-  assert.equal(d.consecutive_failures, 1);
-  assert.equal(d.success_rate, 0.5);
-  assert.equal(d.health_score, 40);
+  assert.equal(d?.consecutive_failures, 1);
+  assert.equal(d?.success_rate, 0.5);
+  assert.equal(d?.health_score, 40);
 });

@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
-import { validateConfig } from "../../../src/config/load.ts";
-import type { Config } from "../../../src/config/schema.ts";
 import type { CollectContext, Collector } from "../../../src/agent/collectors/types.ts";
 import type { AgentContext, Logger } from "../../../src/agent/module.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
+import { validateConfig } from "../../../src/config/load.ts";
+import type { Config } from "../../../src/config/schema.ts";
 import type { JsonObject } from "../../../src/protocol/json.ts";
 import { StatusReader } from "../../../src/protocol/reader.ts";
 
@@ -23,7 +23,11 @@ export function memoryLog(): Logger & { lines: { level: string; msg: string }[] 
 }
 
 /** An agent context around a real DeviceState and a real (not started) StatusReader on `dir`. */
-export function agentContext(cfg: Config, dir: string, state = new DeviceState()): AgentContext & {
+export function agentContext(
+  cfg: Config,
+  dir: string,
+  state = new DeviceState(),
+): AgentContext & {
   log: ReturnType<typeof memoryLog>;
 } {
   const reader = new StatusReader({ dir, onEvent: () => {}, onWarning: () => {} });

@@ -18,10 +18,7 @@ test("thermal: Raspberry Pi thermal zone (millidegrees) → °C, with its type",
   assert.equal(d.cpu_zone, "thermal_zone0");
   assert.deepEqual(d.zones, [{ zone: "thermal_zone0", type: "cpu-thermal", celsius: 48.85 }]);
   const fams = c.metrics?.(d) ?? [];
-  assert.deepEqual(
-    fams.find((f) => f.name === "edgewatch_cpu_temperature_celsius")?.samples,
-    [{ value: 48.85 }],
-  );
+  assert.deepEqual(fams.find((f) => f.name === "edgewatch_cpu_temperature_celsius")?.samples, [{ value: 48.85 }]);
 });
 
 test("thermal: no thermal zones (this VM, a container) is no data, not an error", async (t) => {
@@ -115,7 +112,12 @@ test("rpi_power: under-voltage Pi 4 fixture (0x50005, rpi_volt alarm 1)", async 
   assert.equal((d.since_boot as Record<string, boolean>).under_voltage, true);
   const samples = c.metrics?.(d)[0]?.samples ?? [];
   const on = samples.filter((s) => s.value === 1).map((s) => `${s.labels?.condition}/${s.labels?.when}`);
-  assert.deepEqual(on.sort(), ["throttled/now", "throttled/since_boot", "under_voltage/now", "under_voltage/since_boot"]);
+  assert.deepEqual(on.sort(), [
+    "throttled/now",
+    "throttled/since_boot",
+    "under_voltage/now",
+    "under_voltage/since_boot",
+  ]);
 });
 
 test("rpi_power: only hwmon rpi_volt (no firmware file): under-voltage now from in0_lcrit_alarm, the rest no data", async () => {

@@ -70,7 +70,10 @@ test("system: disk per mount as df computes it; a missing mount is no data with 
   assert.match(String(missing?.error), /ENOENT/);
   const families = c.metrics?.(data) ?? [];
   const free = families.find((f) => f.name === "edgewatch_disk_free_bytes");
-  assert.deepEqual(free?.samples.map((x) => x.labels?.mount), [dir]);
+  assert.deepEqual(
+    free?.samples.map((x) => x.labels?.mount),
+    [dir],
+  );
 });
 
 test("system: missing /proc files are no data (nulls), not an error", async (t) => {
