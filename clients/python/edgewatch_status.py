@@ -199,11 +199,14 @@ def _parse_json_bytes(buf):
 def read_fragment(source, dir=None):
     """This source's own fragment as a dict; {} when it is missing or not a valid fragment."""
     _check_source(source)
+    path = _fragment_path(source, dir)
     try:
-        with open(_fragment_path(source, dir), "rb") as f:
+        with open(path, "rb") as f:
             buf = f.read(MAX_FRAGMENT_BYTES + 1)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return {}
+    except OSError as err:
+        raise EdgewatchError("EW_STATUS_READ", "cannot read %s: %s" % (path, err.strerror or err))
     if len(buf) > MAX_FRAGMENT_BYTES:
         return {}
     try:

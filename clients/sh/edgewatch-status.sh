@@ -49,26 +49,27 @@ ew_fail() {
   exit 1
 }
 
-# JSON string literal of $1 (quotes included), via awk: reads the value from the environment so
-# that no byte of it is interpreted by the shell or by awk -v.
+# JSON string literal of $1 (quotes included), via awk. The value travels on stdin (any length, no
+# byte of it interpreted by the shell or awk); a sentinel "x" keeps a trailing newline visible.
 ew_json_string() {
-  EW_S=$1 awk 'BEGIN {
-    for (i = 1; i < 32; i++) ctl[sprintf("%c", i)] = i
-    s = ENVIRON["EW_S"]; out = "\""; n = length(s)
-    for (i = 1; i <= n; i++) {
-      c = substr(s, i, 1)
-      if (c == "\"") out = out "\\\""
-      else if (c == "\\") out = out "\\\\"
-      else if (c == "\n") out = out "\\n"
-      else if (c == "\t") out = out "\\t"
-      else if (c == "\r") out = out "\\r"
-      else if (c == "\b") out = out "\\b"
-      else if (c == "\f") out = out "\\f"
-      else if (c in ctl) out = out sprintf("\\u%04x", ctl[c])
-      else out = out c
+  printf '%sx' "$1" | awk '
+    BEGIN { for (i = 1; i < 32; i++) ctl[sprintf("%c", i)] = i; out = "\"" }
+    {
+      if (NR > 1) out = out "\\n"
+      n = length($0)
+      for (i = 1; i <= n; i++) {
+        c = substr($0, i, 1)
+        if (c == "\"") out = out "\\\""
+        else if (c == "\\") out = out "\\\\"
+        else if (c == "\t") out = out "\\t"
+        else if (c == "\r") out = out "\\r"
+        else if (c == "\b") out = out "\\b"
+        else if (c == "\f") out = out "\\f"
+        else if (c in ctl) out = out sprintf("\\u%04x", ctl[c])
+        else out = out c
+      }
     }
-    printf "%s\"", out
-  }'
+    END { sub(/x$/, "", out); printf "%s\"", out }'
 }
 
 ew_check_source() {
@@ -268,14 +269,16 @@ ew_cmd_set() {
   ew_mkdir "$EW_FRAGDIR"
   ew_frag=$EW_FRAGDIR/$EW_SOURCE.json
   ew_new=$EW_FRAGDIR/.$EW_SOURCE.json.$$.new.tmp
+  ew_set=$EW_FRAGDIR/.$EW_SOURCE.json.$$.set.tmp
   [ -f "$ew_frag" ] && ew_old=$ew_frag || ew_old=/dev/null
+  printf '%s' "$ew_lines" >"$ew_set" 2>/dev/null || {
+    rm -f "$ew_set"
+    ew_fail "cannot write $ew_frag [EW_STATUS_WRITE]"
+  }
   # Merge: keep the old fragment's lines whose key is not being set, then the new lines.
-  if ! EW_NEW_LINES=$ew_lines awk -v warnto=/dev/stderr -v frag="$ew_frag" '
+  if ! awk -v warnto=/dev/stderr -v frag="$ew_frag" '
     function keyof(line) { return substr(line, 1, index(line, "\":")) }
-    BEGIN {
-      n = split(ENVIRON["EW_NEW_LINES"], nl, "\n")
-      for (i = 1; i <= n; i++) if (nl[i] != "") { newl[++m] = nl[i]; setk[keyof(nl[i])] = 1 }
-    }
+    FILENAME == ARGV[1] { newl[++m] = $0; setk[keyof($0)] = 1; next }
     { old[++o] = $0 }
     END {
       ok = (o == 0) || (o >= 2 && old[1] == "{" && old[o] == "}")
@@ -288,10 +291,11 @@ ew_cmd_set() {
       }
       for (i = 1; i <= m; i++) out = out newl[i] (i < m ? ",\n" : "\n")
       printf "{\n%s}\n", out
-    }' "$ew_old" >"$ew_new"; then
-    rm -f "$ew_new"
+    }' "$ew_set" "$ew_old" >"$ew_new"; then
+    rm -f "$ew_new" "$ew_set"
     ew_fail "cannot write $ew_frag [EW_STATUS_WRITE]"
   fi
+  rm -f "$ew_set"
   ew_check_size "$ew_new" 1048576 "fragment"
   mv -f "$ew_new" "$ew_frag" 2>/dev/null || {
     rm -f "$ew_new"
