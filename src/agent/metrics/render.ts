@@ -27,8 +27,10 @@ function escapeLabel(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }
 
-function escapeHelp(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+/** 0.0.4 escapes backslash and newline in HELP; OpenMetrics also the double quote. */
+function escapeHelp(v: string, format: MetricsFormat): string {
+  const s = v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+  return format === "openmetrics" ? s.replace(/"/g, '\\"') : s;
 }
 
 function formatValue(v: number): string {
@@ -80,7 +82,7 @@ export function renderMetrics(
     seen.add(stem);
     const sampleName = counter ? `${stem}_total` : f.name;
     const typeName = counter && format === "openmetrics" ? stem : sampleName;
-    out.push(`# HELP ${typeName} ${escapeHelp(f.help)}`);
+    out.push(`# HELP ${typeName} ${escapeHelp(f.help, format)}`);
     out.push(`# TYPE ${typeName} ${f.type}`);
     if (format === "openmetrics" && f.unit && typeName.endsWith(`_${f.unit}`)) out.push(`# UNIT ${typeName} ${f.unit}`);
     const seenSeries = new Set<string>();
