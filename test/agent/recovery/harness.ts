@@ -1,0 +1,131 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type RunningAgent, startAgent } from "../../../src/agent/agent.ts";
+import type { Logger } from "../../../src/agent/module.ts";
+import { RecoveryModule } from "../../../src/agent/recovery/module.ts";
+import type { StepEntry } from "../../../src/agent/recovery/watch.ts";
+import type { AlertState } from "../../../src/agent/state.ts";
+import { validateConfig } from "../../../src/config/load.ts";
+import type { Config } from "../../../src/config/schema.ts";
+import type { DeviceEvent } from "../../../src/protocol/events.ts";
+
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+export const CAPTURE = join(FIXTURES, "capture.sh");
+export const RESTART = join(FIXTURES, "restart.sh");
+
+export interface Harness {
+  agent: RunningAgent;
+  mod: RecoveryModule;
+  config: Config;
+  events: DeviceEvent[];
+  alerts: AlertState[];
+  warnings: string[];
+  stop(): Promise<void>;
+}
+
+export function quietLogger(warnings: string[] = []): Logger {
+  return {
+    debug() {},
+    info() {},
+    warn: (msg) => warnings.push(msg),
+    error: (msg) => warnings.push(msg),
+  };
+}
+
+/** A real agent (HTTP server included) running only the recovery module. */
+export async function startRecovery(t: TestContext, raw: Record<string, unknown>): Promise<Harness> {
+  const config = validateConfig(raw, "test");
+  mkdirSync(join(config.status_dir, "status.d"), { recursive: true });
+  const mod = new RecoveryModule();
+  const warnings: string[] = [];
+  const agent = await startAgent(config, {
+    port: 0,
+    host: "127.0.0.1",
+    factories: [() => mod],
+    log: quietLogger(warnings),
+  });
+  const events: DeviceEvent[] = [];
+  const alerts: AlertState[] = [];
+  agent.state.on("event", (ev) => {
+    events.push(ev);
+  });
+  agent.state.on("alert", (a) => {
+    alerts.push(a);
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await agent.stop();
+  };
+  t.after(stop);
+  return { agent, mod, config, events, alerts, warnings, stop };
+}
+
+export function readSteps(file: string): StepEntry[] {
+  try {
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as StepEntry);
+  } catch {
+    return [];
+  }
+}
+
+export function readLines(file: string): string[] {
+  try {
+    return readFileSync(file, "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+export function readPid(pidfile: string): number | null {
+  try {
+    const pid = Number(readFileSync(pidfile, "utf8").trim());
+    return pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+export function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return null;
+  }
+}
+
+/** Starts the stand-in capture program (its own session, like a service) and kills it after the test. */
+export function startCapture(t: TestContext, statusDir: string, source: string, interval: number, pidfile: string) {
+  const child = spawn("setsid", ["sh", CAPTURE, statusDir, source, String(interval), pidfile], {
+    stdio: "ignore",
+    detached: true,
+  });
+  child.unref();
+  t.after(() => {
+    const pid = readPid(pidfile);
+    if (pid) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+export async function post(
+  url: string,
+  token?: string,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(url, { method: "POST", headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
+}
