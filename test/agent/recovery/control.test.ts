@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { AuditEntry } from "../../../src/agent/recovery/module.ts";
+import { tempDir, waitFor } from "../../helpers/tools.ts";
+import { post, processState, readLines, readPid, readSteps, startRecovery } from "./harness.ts";
+
+const TOKEN = "s3cret-token-for-tests-0123";
+
+function config(root: string, token: string | undefined) {
+  return {
+    status_dir: join(root, "run"),
+    state_dir: join(root, "state"),
+    http: token ? { token } : {},
+    recovery: {
+      sd_notify: false,
+      reboot_delay: 0.2,
+      reboot: { type: "command", argv: ["sh", "-c", 'echo reboot >> "$0"', join(root, "marks")], timeout: "10s" },
+      camera_test: {
+        type: "camera",
+        argv: ["sh", "-c", 'printf "\\377\\330jpeg" > "$0"', join(root, "test.jpg")],
+        expect_file: join(root, "test.jpg"),
+        timeout: "10s",
+      },
+      // A recovery command that hangs: it must be killed at its timeout and reported.
+      camera_recover: {
+        type: "command",
+        argv: ["sh", "-c", 'echo $$ > "$0"; exec sleep 300', join(root, "hang.pid")],
+        timeout: 1,
+      },
+    },
+  };
+}
+
+const audit = (root: string) =>
+  readLines(join(root, "state", "recovery", "audit.log")).map((l) => JSON.parse(l) as AuditEntry);
+
+test("control routes: token checks, 200 + audit line, hanging command killed at its timeout, reboot answers first", {
+  timeout: 60_000,
+}, async (t) => {
+  const root = tempDir(t, "ew-ctl-");
+  const h = await startRecovery(t, config(root, TOKEN));
+  const url = h.agent.url;
+
+  const none = await post(`${url}/api/camera/test`);
+  assert.equal(none.status, 401);
+  assert.match(String(none.body.error), /missing bearer token/);
+  const wrong = await post(`${url}/api/camera/test`, "not-the-token-at-all");
+  assert.equal(wrong.status, 401);
+  assert.match(String(wrong.body.error), /wrong bearer token/);
+  assert.equal(audit(root).length, 0, "rejected calls never reach the action");
+
+  const ok = await post(`${url}/api/camera/test`, TOKEN);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.result, "ok");
+  let lines = audit(root);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0]?.action, "camera_test");
+  assert.equal(lines[0]?.result, "ok");
+  assert.equal(lines[0]?.status, 200);
+  assert.equal(lines[0]?.client, "127.0.0.1");
+  assert.ok(Date.parse(lines[0]?.time ?? "") > 0);
+
+  const hang = await post(`${url}/api/camera/recover`, TOKEN);
+  assert.equal(hang.status, 504);
+  assert.equal(hang.body.result, "timeout");
+  const step = (hang.body.steps as { timed_out: boolean; signal: string; error: string }[])[0];
+  assert.equal(step?.timed_out, true);
+  assert.equal(step?.signal, "SIGKILL");
+  assert.match(step?.error ?? "", /still running after its timeout of 1000 ms: killed/);
+  const hung = readPid(join(root, "hang.pid")) as number;
+  await waitFor("the hanging command to be gone", () => {
+    const st = processState(hung);
+    return st === null || st === "Z";
+  });
+  lines = audit(root);
+  assert.deepEqual(
+    lines.map((l) => [l.action, l.result, l.status]),
+    [
+      ["camera_test", "ok", 200],
+      ["camera_recover", "timeout", 504],
+    ],
+  );
+
+  const unconfigured = await post(`${url}/api/system/restart-services`, TOKEN);
+  assert.equal(unconfigured.status, 501);
+  assert.match(String(unconfigured.body.error), /restart_services is not configured: set recovery.restart_services/);
+
+  const reboot = await post(`${url}/api/system/reboot`, TOKEN);
+  assert.equal(reboot.status, 202);
+  assert.equal(reboot.body.result, "accepted");
+  await waitFor("the reboot action", () => readLines(join(root, "marks")).length === 1);
+  const steps = readSteps(join(root, "state", "recovery", "recovery.log")).filter((e) => e.watch === "control");
+  const order = steps.map((e) => e.step);
+  assert.ok(order.indexOf("reboot_answered") < order.indexOf("reboot_start"), `answer before reboot: ${order}`);
+  assert.ok(order.indexOf("reboot_answered") >= 0);
+  const again = await post(`${url}/api/system/reboot`, TOKEN);
+  assert.equal(again.status, 409, "one reboot at a time");
+  assert.deepEqual(
+    audit(root).map((l) => l.result),
+    ["ok", "timeout", "not_configured", "accepted", "busy"],
+  );
+
+  // Rate limiting: after 5 bad tokens from this address even the right one gets 429.
+  for (let i = 0; i < 5; i++) assert.equal((await post(`${url}/api/camera/test`, `bad-token-${i}`)).status, 401);
+  const limited = await post(`${url}/api/camera/test`, TOKEN);
+  assert.equal(limited.status, 429);
+  assert.ok(Number(limited.headers.get("retry-after")) > 0);
+});
+
+test("control is disabled (403) until a token is configured; a camera test without its picture fails", {
+  timeout: 60_000,
+}, async (t) => {
+  const root = tempDir(t, "ew-ctl-");
+  const h = await startRecovery(t, config(root, undefined));
+  const r = await post(`${h.agent.url}/api/camera/test`, TOKEN);
+  assert.equal(r.status, 403);
+  assert.match(String(r.body.error), /control is disabled: set http.token/);
+  await h.stop();
+
+  const root2 = tempDir(t, "ew-ctl-");
+  const cfg = config(root2, TOKEN);
+  cfg.recovery.camera_test.argv = ["sh", "-c", "exit 0"];
+  const h2 = await startRecovery(t, cfg);
+  const noPicture = await post(`${h2.agent.url}/api/camera/test`, TOKEN);
+  assert.equal(noPicture.status, 502);
+  assert.match(String(noPicture.body.error), /expected the command to write .*test\.jpg; it did not/);
+  assert.equal(audit(root2)[0]?.result, "failed");
+});
