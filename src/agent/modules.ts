@@ -1,4 +1,5 @@
 import type { Config } from "../config/schema.ts";
+import { jobsModule } from "../jobs/module.ts";
 import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
 import type { AgentModule } from "./module.ts";
@@ -12,4 +13,10 @@ import { recoveryModule } from "./recovery/module.ts";
  */
 export type ModuleFactory = (config: Config) => AgentModule | null;
 
-export const moduleFactories: ModuleFactory[] = [collectorsModule, dashboardModule, recoveryModule, alertsModule];
+export const moduleFactories: ModuleFactory[] = [
+  collectorsModule,
+  dashboardModule,
+  recoveryModule,
+  alertsModule,
+  jobsModule,
+];

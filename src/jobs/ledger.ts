@@ -1,4 +1,4 @@
-import { promises as fsp } from "node:fs";
+import { closeSync, promises as fsp, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
@@ -134,4 +134,39 @@ export function openLedger(dir: string, maxBytes: number) {
     ledger: new JsonLinesFile(l.ledger, maxBytes),
     deadLetters: new JsonLinesFile(l.deadLetters, maxBytes),
   };
+}
+
+/**
+ * Each job's last success (epoch ms) from the ledger's last 256 KiB, read once at startup (the
+ * status fragments live on a tmpfs and are gone after a reboot; the ledger is not). Sync on purpose:
+ * it runs once, before any timer, and is bounded.
+ */
+export function lastSuccessesSync(dir: string, maxBytes = 256 * 1024): Map<string, number> {
+  const out = new Map<string, number>();
+  let fd: number;
+  try {
+    fd = openSync(jobsLayout(dir).ledger, "r");
+  } catch {
+    return out;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - maxBytes);
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    for (const line of buf.toString("utf8").split("\n")) {
+      if (!line.includes('"success"')) continue;
+      try {
+        const v = JSON.parse(line);
+        if (v?.type !== "attempt" || v.result !== "success" || typeof v.job !== "string") continue;
+        const at = Date.parse(v.ended_at);
+        if (!Number.isNaN(at) && at > (out.get(v.job) ?? 0)) out.set(v.job, at);
+      } catch {
+        // partial first line or a torn line
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
 }

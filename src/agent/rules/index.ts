@@ -1,5 +1,6 @@
 import { captureStalledRule, collectorFailingRule, heartbeatStaleRule, throttlingRule } from "./device.ts";
 import { eventsRule } from "./events.ts";
+import { jobRules } from "./jobs.ts";
 import { cameraFailuresRule, cpuRule, diskRule, memoryRule, temperatureRule } from "./resources.ts";
 import type { RuleDefinition } from "./types.ts";
 
@@ -18,4 +19,5 @@ export const ruleDefinitions: RuleDefinition[] = [
   throttlingRule,
   eventsRule,
   collectorFailingRule,
+  ...jobRules,
 ];
