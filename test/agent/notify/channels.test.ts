@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPServer } from "smtp-server";
-import { discord, DISCORD_LIMIT } from "../../../src/agent/notify/channels/discord.ts";
+import { DISCORD_LIMIT, discord } from "../../../src/agent/notify/channels/discord.ts";
 import { email } from "../../../src/agent/notify/channels/email.ts";
 import { ntfy } from "../../../src/agent/notify/channels/ntfy.ts";
 import { slack } from "../../../src/agent/notify/channels/slack.ts";
@@ -80,7 +80,10 @@ test("telegram: sendMessage with chat_id and text; long text split into ≤4096-
 
 test("discord: webhook content ≤2000 (split), 204 accepted, 429 JSON retry_after in float seconds, 404 permanent", async (t) => {
   const srv = await discordServer(t);
-  const ch = discord.create(discord.schema.parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/123/tok-en` }), 5000);
+  const ch = discord.create(
+    discord.schema.parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/123/tok-en` }),
+    5000,
+  );
   assert.deepEqual(await ch.send(note(), signal), { ok: true });
   assert.equal(srv.accepted[0]?.json.content.startsWith("[pi0cam @ rooftop]"), true);
   assert.deepEqual(await ch.send(note({ message: long(60) }), signal), { ok: true });
@@ -89,14 +92,20 @@ test("discord: webhook content ≤2000 (split), 204 accepted, 429 JSON retry_aft
   srv.faults.push({ status: 429, retryAfter: 1.25 });
   const r = await ch.send(note(), signal);
   assert.ok(!r.ok && !r.permanent && r.retryAfterMs === 1250, JSON.stringify(r));
-  const gone = discord.create(discord.schema.parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/x/y` }), 5000);
+  const gone = discord.create(
+    discord.schema.parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/x/y` }),
+    5000,
+  );
   const r404 = await gone.send(note(), signal);
   assert.ok(!r404.ok && r404.permanent && /Unknown Webhook/.test(r404.reason), JSON.stringify(r404));
 });
 
 test("slack: incoming webhook {text} answered 200 ok; 429 Retry-After header; 404 no_service permanent", async (t) => {
   const srv = await slackServer(t);
-  const ch = slack.create(slack.schema.parse({ type: "slack", webhook_url: `${srv.url}/services/T000/B000/XXXX` }), 5000);
+  const ch = slack.create(
+    slack.schema.parse({ type: "slack", webhook_url: `${srv.url}/services/T000/B000/XXXX` }),
+    5000,
+  );
   assert.deepEqual(await ch.send(note(), signal), { ok: true });
   assert.match(srv.accepted[0]?.json.text, /capture failed/);
   srv.faults.push({ status: 429, retryAfter: 30 });
@@ -201,7 +210,10 @@ test("outbox honours a 429's retry_after: no retry before it, delivery after it;
   const hook = await webhookServer(t);
   const clock = new ManualClock(Date.now());
   const channels: Channel[] = [
-    telegram.create(telegram.schema.parse({ type: "telegram", bot_token: "123456:TEST-token_x", chat_id: 1, api_url: tg.url }), 5000),
+    telegram.create(
+      telegram.schema.parse({ type: "telegram", bot_token: "123456:TEST-token_x", chat_id: 1, api_url: tg.url }),
+      5000,
+    ),
     webhook.create(webhook.schema.parse({ type: "webhook", url: `${hook.url}/hook` }), 5000),
   ];
   const ob = new Outbox({ dir, channels, log: quiet, clock, durable: false, random: () => 0 });
@@ -212,7 +224,10 @@ test("outbox honours a 429's retry_after: no retry before it, delivery after it;
   void id;
   void channel;
   await ob.enqueue(base, ["telegram", "webhook"]);
-  await waitFor("webhook delivery while telegram is rate limited", () => hook.accepted.length === 1 && tg.all.length === 1);
+  await waitFor(
+    "webhook delivery while telegram is rate limited",
+    () => hook.accepted.length === 1 && tg.all.length === 1,
+  );
   await clock.advance(29_000);
   assert.equal(tg.all.length, 1, "no retry before retry_after");
   await clock.advance(2_000);

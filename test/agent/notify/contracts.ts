@@ -109,20 +109,39 @@ const isJson = (r: Received) => String(r.headers["content-type"] ?? "").startsWi
 /** Telegram Bot API sendMessage: POST /bot<token>/sendMessage, JSON {chat_id, text ≤ 4096}. */
 export function telegramServer(t: TestContext, token = "123456:TEST-token_x"): Promise<ContractServer> {
   return serve(t, (r, res, fault) => {
-    if (r.method !== "POST") return json(res, 405, { ok: false, error_code: 405, description: "Method Not Allowed" }), false;
+    if (r.method !== "POST")
+      return (json(res, 405, { ok: false, error_code: 405, description: "Method Not Allowed" }), false);
     if (r.path !== `/bot${token}/sendMessage`) {
-      return json(res, r.path.startsWith("/bot") ? 401 : 404, { ok: false, error_code: 401, description: "Unauthorized" }), false;
+      return (
+        json(res, r.path.startsWith("/bot") ? 401 : 404, { ok: false, error_code: 401, description: "Unauthorized" }),
+        false
+      );
     }
     if (fault && fault !== "reset" && fault.status === 429) {
       const ra = fault.retryAfter ?? 1;
-      return json(res, 429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${ra}`, parameters: { retry_after: ra } }), false;
+      return (
+        json(res, 429, {
+          ok: false,
+          error_code: 429,
+          description: `Too Many Requests: retry after ${ra}`,
+          parameters: { retry_after: ra },
+        }),
+        false
+      );
     }
-    if (fault && fault !== "reset") return json(res, fault.status, { ok: false, error_code: fault.status, description: "Internal Server Error" }), false;
-    if (!isJson(r) || !r.json) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message text is empty" }), false;
+    if (fault && fault !== "reset")
+      return (
+        json(res, fault.status, { ok: false, error_code: fault.status, description: "Internal Server Error" }), false
+      );
+    if (!isJson(r) || !r.json)
+      return (json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message text is empty" }), false);
     const { chat_id, text: msg } = r.json;
-    if (chat_id === undefined) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: chat_id is empty" }), false;
-    if (typeof msg !== "string" || msg.length === 0) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message text is empty" }), false;
-    if ([...msg].length > 4096) return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message is too long" }), false;
+    if (chat_id === undefined)
+      return (json(res, 400, { ok: false, error_code: 400, description: "Bad Request: chat_id is empty" }), false);
+    if (typeof msg !== "string" || msg.length === 0)
+      return (json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message text is empty" }), false);
+    if ([...msg].length > 4096)
+      return (json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message is too long" }), false);
     json(res, 200, { ok: true, result: { message_id: 1, date: 0, chat: { id: chat_id }, text: msg } });
     return true;
   });
@@ -132,17 +151,28 @@ export function telegramServer(t: TestContext, token = "123456:TEST-token_x"): P
 export function discordServer(t: TestContext): Promise<ContractServer> {
   return serve(t, (r, res, fault) => {
     const u = new URL(r.path, "http://x");
-    if (!/^\/api\/webhooks\/\d+\/[\w-]+$/.test(u.pathname)) return json(res, 404, { message: "Unknown Webhook", code: 10015 }), false;
-    if (r.method !== "POST") return json(res, 405, { message: "405: Method Not Allowed", code: 0 }), false;
+    if (!/^\/api\/webhooks\/\d+\/[\w-]+$/.test(u.pathname))
+      return (json(res, 404, { message: "Unknown Webhook", code: 10015 }), false);
+    if (r.method !== "POST") return (json(res, 405, { message: "405: Method Not Allowed", code: 0 }), false);
     if (fault && fault !== "reset" && fault.status === 429) {
       const ra = fault.retryAfter ?? 0.5;
-      return json(res, 429, { message: "You are being rate limited.", retry_after: ra, global: false }, { "retry-after": String(Math.ceil(ra)) }), false;
+      return (
+        json(
+          res,
+          429,
+          { message: "You are being rate limited.", retry_after: ra, global: false },
+          { "retry-after": String(Math.ceil(ra)) },
+        ),
+        false
+      );
     }
-    if (fault && fault !== "reset") return json(res, fault.status, { message: "Internal Server Error", code: 0 }), false;
-    if (!isJson(r) || !r.json) return json(res, 400, { message: "Cannot send an empty message", code: 50006 }), false;
+    if (fault && fault !== "reset")
+      return (json(res, fault.status, { message: "Internal Server Error", code: 0 }), false);
+    if (!isJson(r) || !r.json) return (json(res, 400, { message: "Cannot send an empty message", code: 50006 }), false);
     const c = r.json.content;
-    if (typeof c !== "string" || c.length === 0) return json(res, 400, { message: "Cannot send an empty message", code: 50006 }), false;
-    if (c.length > 2000) return json(res, 400, { content: ["Must be 2000 or fewer in length."] }), false;
+    if (typeof c !== "string" || c.length === 0)
+      return (json(res, 400, { message: "Cannot send an empty message", code: 50006 }), false);
+    if (c.length > 2000) return (json(res, 400, { content: ["Must be 2000 or fewer in length."] }), false);
     if (u.searchParams.get("wait") === "true") json(res, 200, { id: "1", content: c });
     else {
       res.writeHead(204);
@@ -155,13 +185,14 @@ export function discordServer(t: TestContext): Promise<ContractServer> {
 /** Slack incoming webhook: POST /services/T../B../..., JSON {text}; 200 "ok"; errors as plain text. */
 export function slackServer(t: TestContext): Promise<ContractServer> {
   return serve(t, (r, res, fault) => {
-    if (!/^\/services\/T\w+\/B\w+\/\w+$/.test(r.path)) return text(res, 404, "no_service"), false;
-    if (r.method !== "POST") return text(res, 405, "invalid_method"), false;
-    if (fault && fault !== "reset" && fault.status === 429) return text(res, 429, "rate_limited", { "retry-after": String(fault.retryAfter ?? 1) }), false;
-    if (fault && fault !== "reset") return text(res, fault.status, "internal_error"), false;
-    if (!r.json) return text(res, 400, "invalid_payload"), false;
-    if (typeof r.json.text !== "string" || r.json.text === "") return text(res, 400, "no_text"), false;
-    if (r.json.text.length > 40_000) return text(res, 400, "msg_too_long"), false;
+    if (!/^\/services\/T\w+\/B\w+\/\w+$/.test(r.path)) return (text(res, 404, "no_service"), false);
+    if (r.method !== "POST") return (text(res, 405, "invalid_method"), false);
+    if (fault && fault !== "reset" && fault.status === 429)
+      return (text(res, 429, "rate_limited", { "retry-after": String(fault.retryAfter ?? 1) }), false);
+    if (fault && fault !== "reset") return (text(res, fault.status, "internal_error"), false);
+    if (!r.json) return (text(res, 400, "invalid_payload"), false);
+    if (typeof r.json.text !== "string" || r.json.text === "") return (text(res, 400, "no_text"), false);
+    if (r.json.text.length > 40_000) return (text(res, 400, "msg_too_long"), false);
     text(res, 200, "ok");
     return true;
   });
@@ -171,16 +202,39 @@ export function slackServer(t: TestContext): Promise<ContractServer> {
 export function ntfyServer(t: TestContext): Promise<ContractServer> {
   return serve(t, (r, res, fault) => {
     const topic = r.path.slice(1);
-    if (r.method !== "POST" && r.method !== "PUT") return json(res, 405, { code: 40501, http: 405, error: "method not allowed" }), false;
-    if (!/^[-_A-Za-z0-9]{1,64}$/.test(topic)) return json(res, 400, { code: 40009, http: 400, error: "invalid topic" }), false;
+    if (r.method !== "POST" && r.method !== "PUT")
+      return (json(res, 405, { code: 40501, http: 405, error: "method not allowed" }), false);
+    if (!/^[-_A-Za-z0-9]{1,64}$/.test(topic))
+      return (json(res, 400, { code: 40009, http: 400, error: "invalid topic" }), false);
     if (fault && fault !== "reset" && fault.status === 429) {
-      return json(res, 429, { code: 42901, http: 429, error: "limit reached: too many requests" }, { "retry-after": String(fault.retryAfter ?? 1) }), false;
+      return (
+        json(
+          res,
+          429,
+          { code: 42901, http: 429, error: "limit reached: too many requests" },
+          { "retry-after": String(fault.retryAfter ?? 1) },
+        ),
+        false
+      );
     }
-    if (fault && fault !== "reset") return json(res, fault.status, { code: 50001, http: fault.status, error: "internal server error" }), false;
+    if (fault && fault !== "reset")
+      return (json(res, fault.status, { code: 50001, http: fault.status, error: "internal server error" }), false);
     const p = r.headers.priority;
-    if (p !== undefined && !/^[1-5]$/.test(String(p))) return json(res, 400, { code: 40007, http: 400, error: "invalid priority" }), false;
-    if (Buffer.byteLength(r.body) > 4096) return json(res, 413, { code: 41301, http: 413, error: "message too large (would become an attachment)" }), false;
-    json(res, 200, { id: "abc", time: 0, event: "message", topic, message: r.body, title: r.headers.title, priority: Number(p ?? 3) });
+    if (p !== undefined && !/^[1-5]$/.test(String(p)))
+      return (json(res, 400, { code: 40007, http: 400, error: "invalid priority" }), false);
+    if (Buffer.byteLength(r.body) > 4096)
+      return (
+        json(res, 413, { code: 41301, http: 413, error: "message too large (would become an attachment)" }), false
+      );
+    json(res, 200, {
+      id: "abc",
+      time: 0,
+      event: "message",
+      topic,
+      message: r.body,
+      title: r.headers.title,
+      priority: Number(p ?? 3),
+    });
     return true;
   });
 }
@@ -190,12 +244,15 @@ export function webhookServer(t: TestContext, port = 0): Promise<ContractServer>
   return serve(
     t,
     (r, res, fault) => {
-      if (r.path !== "/hook") return text(res, 404, "not found"), false;
-      if (r.method !== "POST") return text(res, 405, "method not allowed"), false;
-      if (fault && fault !== "reset") return text(res, fault.status, "fault", fault.retryAfter ? { "retry-after": String(fault.retryAfter) } : {}), false;
+      if (r.path !== "/hook") return (text(res, 404, "not found"), false);
+      if (r.method !== "POST") return (text(res, 405, "method not allowed"), false);
+      if (fault && fault !== "reset")
+        return (
+          text(res, fault.status, "fault", fault.retryAfter ? { "retry-after": String(fault.retryAfter) } : {}), false
+        );
       const b = r.json;
       for (const k of ["message", "level", "device_id", "site", "timestamp"]) {
-        if (typeof b?.[k] !== "string" || b[k] === "") return text(res, 422, `missing ${k}`), false;
+        if (typeof b?.[k] !== "string" || b[k] === "") return (text(res, 422, `missing ${k}`), false);
       }
       json(res, 200, { received: true });
       return true;

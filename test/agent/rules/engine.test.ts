@@ -1,0 +1,316 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { createRules } from "../../../src/agent/notify/module.ts";
+import { ManualClock } from "../../../src/agent/rules/clock.ts";
+import { type AlertNotice, RuleEngine } from "../../../src/agent/rules/engine.ts";
+import { thresholdSeverity } from "../../../src/agent/rules/kit.ts";
+import { DeviceState } from "../../../src/agent/state.ts";
+import { validateConfig } from "../../../src/config/load.ts";
+import { tempDir } from "../../helpers/tools.ts";
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+function setup(
+  alerts: Record<string, unknown> = {},
+  opts: { stateFile?: string; beats?: Map<string, number>; clock?: ManualClock } = {},
+) {
+  const config = validateConfig({ alerts }, "test");
+  const state = new DeviceState();
+  const clock = opts.clock ?? new ManualClock();
+  const notices: AlertNotice[] = [];
+  const engine = new RuleEngine({
+    rules: createRules(config),
+    state,
+    heartbeats: () => opts.beats ?? new Map(),
+    sink: async (n) => {
+      notices.push(n);
+    },
+    log: quiet,
+    clock,
+    repeatMs: config.alerts.repeat_interval,
+    historySize: config.alerts.history_size,
+    flapping: { enabled: config.alerts.flapping.enabled, windowMs: config.alerts.flapping.window },
+    silences: config.alerts.silences,
+    ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
+  });
+  clock.settle = () => engine.idle();
+  const cpu = (pct: number) =>
+    state.setCollector({
+      collector: "system",
+      ok: true,
+      at: clock.now(),
+      durationMs: 1,
+      data: { cpu_usage_ratio: pct / 100 },
+    });
+  const kinds = () => notices.map((n) => `${n.kind}:${n.alert.id}`);
+  return { config, state, clock, notices, engine, cpu, kinds };
+}
+
+test("hysteresis: a level is raised at its threshold and cleared only below threshold − margin", () => {
+  const t = { warning: 85, critical: 95, clear_margin: 5 };
+  assert.equal(thresholdSeverity(84.9, null, t), null);
+  assert.equal(thresholdSeverity(85, null, t), "warning");
+  assert.equal(thresholdSeverity(81, "warning", t), "warning");
+  assert.equal(thresholdSeverity(80, "warning", t), null);
+  assert.equal(thresholdSeverity(96, "warning", t), "critical");
+  assert.equal(thresholdSeverity(91, "critical", t), "critical");
+  assert.equal(thresholdSeverity(90, "critical", t), "warning");
+});
+
+test("a single-sample spike notifies nothing; a sustained value fires once after `for`, resolves once after clear_for", async (t) => {
+  const s = setup();
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  await s.cpu(30);
+  await s.clock.advance(10_000);
+  await s.cpu(99); // spike
+  await s.clock.advance(10_000);
+  await s.cpu(30);
+  await s.clock.advance(5 * 60_000);
+  assert.deepEqual(s.kinds(), [], "a spike gives no notification");
+  assert.equal(s.engine.view().history.length, 0);
+
+  for (let i = 0; i < 18; i++) {
+    await s.cpu(90);
+    await s.clock.advance(10_000);
+  }
+  assert.deepEqual(s.kinds(), ["firing:cpu"]);
+  const firing = s.notices[0] as AlertNotice;
+  assert.equal(firing.alert.severity, "warning");
+  assert.equal(firing.level, "warning");
+  assert.match(firing.text, /^WARNING: CPU at 90% \(warning at 85%\)/);
+  assert.equal(s.engine.firingBySeverity().warning, 1);
+  assert.equal(s.state.alerts.get("cpu")?.state, "firing", "published to device state");
+
+  await s.cpu(97); // escalation
+  await s.clock.advance(10_000);
+  assert.deepEqual(s.kinds(), ["firing:cpu", "escalated:cpu"]);
+
+  await s.cpu(40);
+  await s.clock.advance(30_000);
+  assert.equal(s.notices.length, 2, "not resolved before clear_for");
+  await s.clock.advance(40_000);
+  assert.deepEqual(s.kinds(), ["firing:cpu", "escalated:cpu", "resolved:cpu"]);
+  assert.match((s.notices[2] as AlertNotice).text, /^RESOLVED: CPU back to 40%/);
+  assert.equal(s.state.alerts.has("cpu"), false);
+  assert.deepEqual(
+    s.engine.view().history.map((h) => h.state),
+    ["resolved", "escalated", "firing"],
+  );
+});
+
+test("no noise: a value oscillating around the threshold for ten simulated minutes gives ≤ 1 firing and 1 resolved", async (t) => {
+  const s = setup();
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  for (let i = 0; i < 60; i++) {
+    await s.cpu(i % 2 ? 86 : 84); // hovering at 85 ± 1 every 10 s
+    await s.clock.advance(10_000);
+  }
+  await s.cpu(50);
+  await s.clock.advance(5 * 60_000);
+  const firing = s.notices.filter((n) => n.kind === "firing").length;
+  const resolved = s.notices.filter((n) => n.kind === "resolved").length;
+  // Hysteresis keeps the raised level through the dips to 84, so it fires once (after `for`) and resolves once.
+  assert.deepEqual(s.kinds(), ["firing:cpu", "resolved:cpu"], `got ${s.kinds().join(", ")}`);
+  assert.ok(firing <= 1 && resolved <= 1);
+});
+
+test("flapping: a value that still flips often gives one flapping notice instead of a notification per flip", async (t) => {
+  const s = setup({ rules: { cpu: { for: "0s", clear_for: "0s" } } });
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  for (let i = 0; i < 20; i++) {
+    await s.cpu(i % 2 ? 10 : 99); // flips every 30 s for ten minutes
+    await s.clock.advance(30_000);
+  }
+  await s.cpu(10);
+  await s.clock.advance(11 * 60_000); // stable longer than the flapping window
+  const k = s.kinds();
+  assert.deepEqual(k, ["firing:cpu", "resolved:cpu", "flapping:cpu", "resolved:cpu"], k.join(", "));
+  assert.match((s.notices[3] as AlertNotice).alert.summary, /stopped flapping/);
+  assert.ok(s.engine.view().history.some((h) => h.state === "flapping"));
+});
+
+test("silences: CPU is silent while creating_video (config default) and notifies once the encode ends if still high", async (t) => {
+  const s = setup();
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  await s.state.setDocument({ status: "creating_video" });
+  for (let i = 0; i < 20; i++) {
+    await s.cpu(99);
+    await s.clock.advance(10_000);
+  }
+  assert.deepEqual(s.kinds(), []);
+  const v = s.engine.view();
+  assert.equal(v.firing[0]?.silenced, true, "still visible in the API, marked silenced");
+  await s.state.setDocument({ status: "capturing" });
+  assert.deepEqual(s.kinds(), ["firing:cpu"]);
+});
+
+test("API silences match a rule or source and expire", async (t) => {
+  const s = setup();
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  const sil = await s.engine.addSilence({
+    sources: ["timelapse"],
+    starts_at: s.clock.now(),
+    ends_at: s.clock.now() + 60 * 60_000,
+  });
+  await s.state.publishEvent({
+    time: new Date(s.clock.now()).toISOString(),
+    level: "error",
+    source: "timelapse",
+    message: "capture failed",
+    code: "CAP-001",
+  });
+  await s.state.publishEvent({
+    time: new Date(s.clock.now()).toISOString(),
+    level: "error",
+    source: "manager",
+    message: "backup failed",
+    code: "BAK-1",
+  });
+  assert.deepEqual(s.kinds(), ["firing:events:manager:BAK-1"]);
+  assert.equal(s.engine.view().silences.find((x) => x.id === sil.id)?.origin, "api");
+  await s.clock.advance(61 * 60_000); // silence expired (events auto-resolve after 1h too)
+  assert.ok(!s.engine.view().silences.some((x) => x.id === sil.id), "expired silence removed");
+  assert.ok(s.kinds().includes("resolved:events:manager:BAK-1"));
+});
+
+test("error events: one alert per source+code, repeats deduplicated, an info event with the same code resolves it", async (t) => {
+  const s = setup();
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  const ev = (level: "error" | "critical" | "info", message: string, code?: string) =>
+    s.state.publishEvent({
+      time: new Date(s.clock.now()).toISOString(),
+      level,
+      source: "timelapse",
+      message,
+      ...(code ? { code } : {}),
+    });
+  await ev("error", "capture failed: camera timeout", "CAP-001");
+  await ev("error", "capture failed: camera timeout", "CAP-001");
+  await ev("error", "capture failed: camera timeout", "CAP-001");
+  assert.deepEqual(s.kinds(), ["firing:events:timelapse:CAP-001"]);
+  assert.equal(s.notices[0]?.level, "error");
+  assert.equal(s.notices[0]?.alert.fields?.code, "CAP-001");
+  await ev("critical", "camera gone", "CAP-002");
+  assert.equal(s.notices[1]?.alert.severity, "critical");
+  await ev("info", "capture ok again", "CAP-001");
+  assert.deepEqual(s.kinds(), [
+    "firing:events:timelapse:CAP-001",
+    "firing:events:timelapse:CAP-002",
+    "resolved:events:timelapse:CAP-001",
+  ]);
+  assert.equal(s.notices[2]?.level, "error", "a resolved message goes through the same level filters as its firing");
+  await ev("warning", "slow capture", "CAP-003");
+  assert.equal(s.notices.length, 3, "below min_level: no alert");
+});
+
+test("a long-firing alert repeats at repeat_interval", async (t) => {
+  const s = setup({ repeat_interval: "1h", rules: { temperature: { for: "0s" } } });
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  await s.state.setCollector({
+    collector: "thermal",
+    ok: true,
+    at: s.clock.now(),
+    durationMs: 1,
+    data: { cpu_temperature_celsius: 75 },
+  });
+  await s.clock.advance(3.5 * 60 * 60_000);
+  assert.deepEqual(
+    s.notices.map((n) => n.kind),
+    ["firing", "repeat", "repeat", "repeat"],
+  );
+  assert.match((s.notices[1] as AlertNotice).text, /^STILL FIRING: Temperature at 75°C/);
+  assert.equal(new Set(s.notices.map((n) => n.dedupeKey)).size, 4, "each repeat has its own dedupe key");
+});
+
+test("heartbeat stale per source: a deadline timer (no polling) fires when the heartbeat gets too old", async (t) => {
+  const clock = new ManualClock();
+  const beats = new Map([["timelapse", clock.now()]]);
+  const s = setup({ rules: { heartbeat_stale: { sources: { timelapse: "2m" } } } }, { beats, clock });
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  await s.clock.advance(119_000);
+  assert.deepEqual(s.kinds(), []);
+  await s.clock.advance(2_000);
+  assert.deepEqual(s.kinds(), ["firing:heartbeat_stale:timelapse"]);
+  beats.set("timelapse", s.clock.now());
+  await s.engine.evaluate();
+  assert.deepEqual(s.kinds(), ["firing:heartbeat_stale:timelapse", "resolved:heartbeat_stale:timelapse"]);
+});
+
+test("collector failing, under-voltage, camera failures and capture stalled come from the collectors' data", async (t) => {
+  const s = setup({ rules: { collector_failing: { for: "1m" } } });
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  const at = s.clock.now();
+  await s.state.setCollector({
+    collector: "rpi_power",
+    ok: true,
+    at,
+    durationMs: 1,
+    data: { now: { under_voltage: true, throttled: false } },
+  });
+  await s.state.setCollector({ collector: "camera", ok: true, at, durationMs: 1, data: { consecutive_failures: 10 } });
+  await s.state.setCollector({
+    collector: "schedule",
+    ok: true,
+    at,
+    durationMs: 1,
+    data: { stalled: true, reason: "no photo for 10 min" },
+  });
+  await s.state.setCollector({ collector: "redis", ok: false, at, durationMs: 1, data: {}, error: "ECONNREFUSED" });
+  await s.clock.advance(61_000);
+  const byId = new Map(s.notices.map((n) => [n.alert.id, n]));
+  assert.equal(byId.get("throttling:under_voltage")?.alert.severity, "critical");
+  assert.equal(byId.get("camera_failures")?.alert.severity, "critical");
+  assert.match(byId.get("capture_stalled")?.text ?? "", /Capture stalled: no photo for 10 min/);
+  assert.match(byId.get("collector_failing:redis")?.text ?? "", /ECONNREFUSED/);
+  assert.equal(byId.has("throttling:throttled"), false);
+});
+
+test("disk thresholds per mount; preset seed000 uses 80/90", async (t) => {
+  const s = setup({ preset: "seed000", rules: { disk: { for: "0s" } } });
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  await s.state.setCollector({
+    collector: "system",
+    ok: true,
+    at: s.clock.now(),
+    durationMs: 1,
+    data: {
+      disks: [
+        { mount: "/", usage_ratio: 0.82 },
+        { mount: "/data", usage_ratio: 0.5 },
+      ],
+    },
+  });
+  assert.deepEqual(s.kinds(), ["firing:disk:/"]);
+  assert.match(s.notices[0]?.text ?? "", /Disk \/ at 82% \(warning at 80%\)/);
+});
+
+test("restart: a firing alert persisted in state_dir does not notify again; its resolution still does", async (t) => {
+  const dir = tempDir(t);
+  const stateFile = join(dir, "alerts", "state.json");
+  const a = setup({ rules: { cpu: { for: "0s", clear_for: "0s" } } }, { stateFile });
+  await a.engine.start();
+  await a.cpu(99);
+  assert.deepEqual(a.kinds(), ["firing:cpu"]);
+  a.engine.stop();
+  assert.equal(JSON.parse(readFileSync(stateFile, "utf8")).instances[0].id, "cpu");
+
+  const b = setup({ rules: { cpu: { for: "0s", clear_for: "0s" } } }, { stateFile });
+  t.after(() => b.engine.stop());
+  await b.engine.start();
+  await b.cpu(99);
+  assert.deepEqual(b.kinds(), [], "no second firing notification after restart");
+  await b.cpu(10);
+  assert.deepEqual(b.kinds(), ["resolved:cpu"]);
+});
