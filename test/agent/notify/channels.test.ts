@@ -175,7 +175,7 @@ test("email: SMTP delivery to a local smtp-server; a 550 recipient refusal is pe
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
         mails.push({
-          from: String(session.envelope.mailFrom && session.envelope.mailFrom.address),
+          from: String(session.envelope.mailFrom ? session.envelope.mailFrom.address : ""),
           to: session.envelope.rcptTo.map((r) => r.address),
           data: Buffer.concat(chunks).toString("utf8"),
         });

@@ -9,6 +9,7 @@ export interface Received {
   path: string;
   headers: IncomingMessage["headers"];
   body: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a received body is whatever the client sent; tests inspect its fields
   json?: any;
 }
 
@@ -32,14 +33,17 @@ export interface ContractServer {
 
 type Handler = (r: Received, res: ServerResponse, fault: Fault | undefined) => boolean;
 
-function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+/** Answers with JSON; returns false (not accepted) so a handler can `return json(...)` on refusal. */
+function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): false {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(value));
+  return false;
 }
 
-function text(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function text(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): false {
   res.writeHead(status, { "content-type": "text/plain", ...headers });
   res.end(body);
+  return false;
 }
 
 async function serve(t: TestContext, handler: Handler, port = 0): Promise<ContractServer> {
@@ -109,39 +113,34 @@ const isJson = (r: Received) => String(r.headers["content-type"] ?? "").startsWi
 /** Telegram Bot API sendMessage: POST /bot<token>/sendMessage, JSON {chat_id, text ≤ 4096}. */
 export function telegramServer(t: TestContext, token = "123456:TEST-token_x"): Promise<ContractServer> {
   return serve(t, (r, res, fault) => {
-    if (r.method !== "POST")
-      return (json(res, 405, { ok: false, error_code: 405, description: "Method Not Allowed" }), false);
+    if (r.method !== "POST") return json(res, 405, { ok: false, error_code: 405, description: "Method Not Allowed" });
     if (r.path !== `/bot${token}/sendMessage`) {
-      return (
-        json(res, r.path.startsWith("/bot") ? 401 : 404, { ok: false, error_code: 401, description: "Unauthorized" }),
-        false
-      );
+      return json(res, r.path.startsWith("/bot") ? 401 : 404, {
+        ok: false,
+        error_code: 401,
+        description: "Unauthorized",
+      });
     }
     if (fault && fault !== "reset" && fault.status === 429) {
       const ra = fault.retryAfter ?? 1;
-      return (
-        json(res, 429, {
-          ok: false,
-          error_code: 429,
-          description: `Too Many Requests: retry after ${ra}`,
-          parameters: { retry_after: ra },
-        }),
-        false
-      );
+      return json(res, 429, {
+        ok: false,
+        error_code: 429,
+        description: `Too Many Requests: retry after ${ra}`,
+        parameters: { retry_after: ra },
+      });
     }
     if (fault && fault !== "reset")
-      return (
-        json(res, fault.status, { ok: false, error_code: fault.status, description: "Internal Server Error" }), false
-      );
+      return json(res, fault.status, { ok: false, error_code: fault.status, description: "Internal Server Error" });
     if (!isJson(r) || !r.json)
-      return (json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message text is empty" }), false);
+      return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message text is empty" });
     const { chat_id, text: msg } = r.json;
     if (chat_id === undefined)
-      return (json(res, 400, { ok: false, error_code: 400, description: "Bad Request: chat_id is empty" }), false);
+      return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: chat_id is empty" });
     if (typeof msg !== "string" || msg.length === 0)
-      return (json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message text is empty" }), false);
+      return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message text is empty" });
     if ([...msg].length > 4096)
-      return (json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message is too long" }), false);
+      return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: message is too long" });
     json(res, 200, { ok: true, result: { message_id: 1, date: 0, chat: { id: chat_id }, text: msg } });
     return true;
   });
@@ -152,27 +151,23 @@ export function discordServer(t: TestContext): Promise<ContractServer> {
   return serve(t, (r, res, fault) => {
     const u = new URL(r.path, "http://x");
     if (!/^\/api\/webhooks\/\d+\/[\w-]+$/.test(u.pathname))
-      return (json(res, 404, { message: "Unknown Webhook", code: 10015 }), false);
-    if (r.method !== "POST") return (json(res, 405, { message: "405: Method Not Allowed", code: 0 }), false);
+      return json(res, 404, { message: "Unknown Webhook", code: 10015 });
+    if (r.method !== "POST") return json(res, 405, { message: "405: Method Not Allowed", code: 0 });
     if (fault && fault !== "reset" && fault.status === 429) {
       const ra = fault.retryAfter ?? 0.5;
-      return (
-        json(
-          res,
-          429,
-          { message: "You are being rate limited.", retry_after: ra, global: false },
-          { "retry-after": String(Math.ceil(ra)) },
-        ),
-        false
+      return json(
+        res,
+        429,
+        { message: "You are being rate limited.", retry_after: ra, global: false },
+        { "retry-after": String(Math.ceil(ra)) },
       );
     }
-    if (fault && fault !== "reset")
-      return (json(res, fault.status, { message: "Internal Server Error", code: 0 }), false);
-    if (!isJson(r) || !r.json) return (json(res, 400, { message: "Cannot send an empty message", code: 50006 }), false);
+    if (fault && fault !== "reset") return json(res, fault.status, { message: "Internal Server Error", code: 0 });
+    if (!isJson(r) || !r.json) return json(res, 400, { message: "Cannot send an empty message", code: 50006 });
     const c = r.json.content;
     if (typeof c !== "string" || c.length === 0)
-      return (json(res, 400, { message: "Cannot send an empty message", code: 50006 }), false);
-    if (c.length > 2000) return (json(res, 400, { content: ["Must be 2000 or fewer in length."] }), false);
+      return json(res, 400, { message: "Cannot send an empty message", code: 50006 });
+    if (c.length > 2000) return json(res, 400, { content: ["Must be 2000 or fewer in length."] });
     if (u.searchParams.get("wait") === "true") json(res, 200, { id: "1", content: c });
     else {
       res.writeHead(204);
@@ -185,14 +180,14 @@ export function discordServer(t: TestContext): Promise<ContractServer> {
 /** Slack incoming webhook: POST /services/T../B../..., JSON {text}; 200 "ok"; errors as plain text. */
 export function slackServer(t: TestContext): Promise<ContractServer> {
   return serve(t, (r, res, fault) => {
-    if (!/^\/services\/T\w+\/B\w+\/\w+$/.test(r.path)) return (text(res, 404, "no_service"), false);
-    if (r.method !== "POST") return (text(res, 405, "invalid_method"), false);
+    if (!/^\/services\/T\w+\/B\w+\/\w+$/.test(r.path)) return text(res, 404, "no_service");
+    if (r.method !== "POST") return text(res, 405, "invalid_method");
     if (fault && fault !== "reset" && fault.status === 429)
-      return (text(res, 429, "rate_limited", { "retry-after": String(fault.retryAfter ?? 1) }), false);
-    if (fault && fault !== "reset") return (text(res, fault.status, "internal_error"), false);
-    if (!r.json) return (text(res, 400, "invalid_payload"), false);
-    if (typeof r.json.text !== "string" || r.json.text === "") return (text(res, 400, "no_text"), false);
-    if (r.json.text.length > 40_000) return (text(res, 400, "msg_too_long"), false);
+      return text(res, 429, "rate_limited", { "retry-after": String(fault.retryAfter ?? 1) });
+    if (fault && fault !== "reset") return text(res, fault.status, "internal_error");
+    if (!r.json) return text(res, 400, "invalid_payload");
+    if (typeof r.json.text !== "string" || r.json.text === "") return text(res, 400, "no_text");
+    if (r.json.text.length > 40_000) return text(res, 400, "msg_too_long");
     text(res, 200, "ok");
     return true;
   });
@@ -203,29 +198,23 @@ export function ntfyServer(t: TestContext): Promise<ContractServer> {
   return serve(t, (r, res, fault) => {
     const topic = r.path.slice(1);
     if (r.method !== "POST" && r.method !== "PUT")
-      return (json(res, 405, { code: 40501, http: 405, error: "method not allowed" }), false);
-    if (!/^[-_A-Za-z0-9]{1,64}$/.test(topic))
-      return (json(res, 400, { code: 40009, http: 400, error: "invalid topic" }), false);
+      return json(res, 405, { code: 40501, http: 405, error: "method not allowed" });
+    if (!/^[-_A-Za-z0-9]{1,64}$/.test(topic)) return json(res, 400, { code: 40009, http: 400, error: "invalid topic" });
     if (fault && fault !== "reset" && fault.status === 429) {
-      return (
-        json(
-          res,
-          429,
-          { code: 42901, http: 429, error: "limit reached: too many requests" },
-          { "retry-after": String(fault.retryAfter ?? 1) },
-        ),
-        false
+      return json(
+        res,
+        429,
+        { code: 42901, http: 429, error: "limit reached: too many requests" },
+        { "retry-after": String(fault.retryAfter ?? 1) },
       );
     }
     if (fault && fault !== "reset")
-      return (json(res, fault.status, { code: 50001, http: fault.status, error: "internal server error" }), false);
+      return json(res, fault.status, { code: 50001, http: fault.status, error: "internal server error" });
     const p = r.headers.priority;
     if (p !== undefined && !/^[1-5]$/.test(String(p)))
-      return (json(res, 400, { code: 40007, http: 400, error: "invalid priority" }), false);
+      return json(res, 400, { code: 40007, http: 400, error: "invalid priority" });
     if (Buffer.byteLength(r.body) > 4096)
-      return (
-        json(res, 413, { code: 41301, http: 413, error: "message too large (would become an attachment)" }), false
-      );
+      return json(res, 413, { code: 41301, http: 413, error: "message too large (would become an attachment)" });
     json(res, 200, {
       id: "abc",
       time: 0,
@@ -244,15 +233,13 @@ export function webhookServer(t: TestContext, port = 0): Promise<ContractServer>
   return serve(
     t,
     (r, res, fault) => {
-      if (r.path !== "/hook") return (text(res, 404, "not found"), false);
-      if (r.method !== "POST") return (text(res, 405, "method not allowed"), false);
+      if (r.path !== "/hook") return text(res, 404, "not found");
+      if (r.method !== "POST") return text(res, 405, "method not allowed");
       if (fault && fault !== "reset")
-        return (
-          text(res, fault.status, "fault", fault.retryAfter ? { "retry-after": String(fault.retryAfter) } : {}), false
-        );
+        return text(res, fault.status, "fault", fault.retryAfter ? { "retry-after": String(fault.retryAfter) } : {});
       const b = r.json;
       for (const k of ["message", "level", "device_id", "site", "timestamp"]) {
-        if (typeof b?.[k] !== "string" || b[k] === "") return (text(res, 422, `missing ${k}`), false);
+        if (typeof b?.[k] !== "string" || b[k] === "") return text(res, 422, `missing ${k}`);
       }
       json(res, 200, { received: true });
       return true;

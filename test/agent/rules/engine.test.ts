@@ -184,7 +184,7 @@ test("error events: one alert per source+code, repeats deduplicated, an info eve
   const s = setup();
   t.after(() => s.engine.stop());
   await s.engine.start();
-  const ev = (level: "error" | "critical" | "info", message: string, code?: string) =>
+  const ev = (level: "error" | "critical" | "info" | "warning", message: string, code?: string) =>
     s.state.publishEvent({
       time: new Date(s.clock.now()).toISOString(),
       level,
