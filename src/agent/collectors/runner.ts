@@ -209,7 +209,7 @@ export class CollectorRunner implements AgentModule {
           collector: collector.name,
           ok: true,
           at: Date.now(),
-          durationMs: Number(process.hrtime.bigint() - t0) / 1e6,
+          durationMs: Math.round(Number(process.hrtime.bigint() - t0) / 1e3) / 1e3,
           data: data as JsonObject,
         };
       } catch (err) {
@@ -218,7 +218,7 @@ export class CollectorRunner implements AgentModule {
           collector: collector.name,
           ok: false,
           at: Date.now(),
-          durationMs: Number(process.hrtime.bigint() - t0) / 1e6,
+          durationMs: Math.round(Number(process.hrtime.bigint() - t0) / 1e3) / 1e3,
           data: {},
           error: err instanceof Error ? err.message : String(err),
         };
