@@ -1,11 +1,29 @@
 import { z } from "zod";
-import { duration } from "../kit.ts";
+import { duration, parseDuration } from "../kit.ts";
+
+/** duration() with a lower bound; the message quotes what the user wrote ("500ms"), not milliseconds. */
+const durationAtLeast = (minMs: number, what: string) =>
+  z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
+    const ms = typeof v === "number" ? v * 1000 : parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected a duration like "30s", "5m" or "1h30m", got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    if (ms < minMs) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected ${what} of at least ${minMs / 1000}s, got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 const interval = (dflt: string, what: string) =>
-  duration()
-    .refine((ms) => ms >= 1000, { error: "expected an interval of at least 1s" })
-    .prefault(dflt)
-    .describe(`How often the ${what} collector runs`);
+  durationAtLeast(1000, "an interval").prefault(dflt).describe(`How often the ${what} collector runs`);
 
 const enabled = (what: string) => z.boolean().default(true).describe(`Run the ${what} collector`);
 
@@ -130,7 +148,7 @@ export const collectorsSection = z
   .strictObject({
     proc_root: z.string().min(1).default("/proc").describe("Where procfs is mounted (tests point it at fixtures)"),
     sys_root: z.string().min(1).default("/sys").describe("Where sysfs is mounted (tests point it at fixtures)"),
-    timeout: duration()
+    timeout: durationAtLeast(100, "a timeout")
       .prefault("10s")
       .describe("A collector run taking longer fails with a timeout (capped at the collector's interval)"),
     system,

@@ -200,3 +200,48 @@ test("runner: the default registry builds only enabled collectors (no Redis with
     ["redis"],
   );
 });
+
+test("collectors config: every problem at once, each naming the key, what was expected and what was got", async () => {
+  const { validateConfig } = await import("../../../src/config/load.ts");
+  assert.throws(
+    () =>
+      validateConfig(
+        {
+          collectors: {
+            timeout: "0s",
+            system: { interval: "500ms", mounts: "/", reachability: { port: 0 } },
+            camera: { window: 0 },
+            schedule: { start: "7am", stall_factor: 0 },
+            thermal: { enabled: "yes" },
+            gpu: {},
+          },
+        },
+        "device.yaml",
+      ),
+    (err: Error & { problems?: string[] }) => {
+      // Our own messages exactly; the loader's generic wording (types, bounds) only by key and value.
+      assert.deepEqual(
+        err.problems?.map((p) => p.replace(/: .*/, "")),
+        Array(9).fill("device.yaml"),
+      );
+      const lines = (err.problems ?? []).map((p) => p.slice("device.yaml: ".length));
+      assert.deepEqual(lines.slice(0, 2), [
+        'collectors.timeout: expected a timeout of at least 0.1s, got "0s"',
+        'collectors.system.interval: expected an interval of at least 1s, got "500ms"',
+      ]);
+      assert.match(lines[2] ?? "", /^collectors\.system\.mounts: expected .*, got "\/"$/);
+      assert.match(lines[3] ?? "", /^collectors\.system\.reachability\.port: expected .*1, got 0$/);
+      assert.match(lines[4] ?? "", /^collectors\.thermal\.enabled: expected .*, got "yes"$/);
+      assert.match(lines[5] ?? "", /^collectors\.camera\.window: expected .*1, got 0$/);
+      assert.equal(lines[6], 'collectors.schedule.start: expected a local time like "07:15" or "07:15:00", got "7am"');
+      assert.match(lines[7] ?? "", /^collectors\.schedule\.stall_factor: expected .*1, got 0$/);
+      assert.match(lines[8] ?? "", /^collectors.*gpu.*unknown key/);
+      return true;
+    },
+  );
+  // An empty config is valid, and its defaults are usable.
+  const cfg = config();
+  assert.equal(cfg.collectors.system.interval, 30_000);
+  assert.deepEqual(cfg.collectors.system.mounts, ["/"]);
+  assert.equal(cfg.collectors.redis.url, undefined);
+});
