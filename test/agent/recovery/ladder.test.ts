@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { StepEntry } from "../../../src/agent/recovery/watch.ts";
 import { tempDir, waitFor } from "../../helpers/tools.ts";
 import { processState, RESTART, readLines, readPid, readSteps, startCapture, startRecovery } from "./harness.ts";
 
@@ -45,7 +46,7 @@ test("kill -9: the capture program is restarted and the watch recovers", { timeo
   const s = setup(t, "ok");
   startCapture(t, s.statusDir, "capture", INTERVAL_S, s.pidfile);
   const h = await startRecovery(t, s.raw);
-  const first = await waitFor("the capture program's pid", () => readPid(s.pidfile));
+  const first = (await waitFor("the capture program's pid", () => readPid(s.pidfile))) as number;
   await waitFor("a healthy watch", () => h.mod.watches[0]?.phase === "healthy", 20_000);
 
   process.kill(first, "SIGKILL");
@@ -78,7 +79,7 @@ test("SIGSTOP (frozen): detected once the heartbeat is stale_after old, then res
   const s = setup(t, "ok");
   startCapture(t, s.statusDir, "capture", INTERVAL_S, s.pidfile);
   const h = await startRecovery(t, s.raw);
-  const frozen = await waitFor("the capture program's pid", () => readPid(s.pidfile));
+  const frozen = (await waitFor("the capture program's pid", () => readPid(s.pidfile))) as number;
   await waitFor("a healthy watch", () => h.mod.watches[0]?.phase === "healthy", 20_000);
 
   process.kill(frozen, "SIGSTOP");
@@ -88,11 +89,11 @@ test("SIGSTOP (frozen): detected once the heartbeat is stale_after old, then res
     } catch {}
   });
   await waitFor("the program to be stopped (not dead)", () => processState(frozen) === "T");
-  const detected = await waitFor(
+  const detected = (await waitFor(
     "the freeze to be detected",
     () => readSteps(s.log).find((e) => e.step === "detected"),
     30_000,
-  );
+  )) as StepEntry;
   // Noticed by the deadline timer: the reason states the heartbeat's age, never younger than stale_after.
   const age = Number(/heartbeat ([\d.]+) s old/.exec(detected.reason)?.[1]);
   assert.ok(age >= STALE_S, `detected at age ${age} s (stale_after ${STALE_S} s)`);

@@ -1,0 +1,140 @@
+import type { Config } from "../../config/schema.ts";
+import type { ActionSpec } from "../../config/sections/recovery.ts";
+import { createAction } from "./actions/index.ts";
+
+export interface UnitOptions {
+  /** Absolute argv prefix that runs the CLI, e.g. ["/usr/bin/node", "/opt/edgewatch/bin/edgewatch"]. */
+  exec: string[];
+  user: string;
+  configPath: string;
+  nice?: number;
+  cpuQuota?: string;
+  memoryMax?: string;
+  watchdogSec?: number;
+}
+
+export const UNIT_DEFAULTS = { nice: 19, cpuQuota: "5%", memoryMax: "96M", watchdogSec: 60 } as const;
+
+const quoteArg = (a: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, "\\$1")}"`);
+
+/**
+ * The agent's systemd unit. Type=notify: the agent sends READY=1 when started and WATCHDOG=1 at half
+ * WatchdogSec; NotifyAccess=all because the messages come from short-lived `systemd-notify` children.
+ * Nice/CPUQuota as in seed 000; MemoryMax is 96M, not seed 000's 32M, because a Node process
+ * alone is ~43 MiB RSS (mostly the shared binary) and would be killed at 32M.
+ */
+export function agentUnit(o: UnitOptions): string {
+  return `# edgewatch agent: written by \`edgewatch install\`
+[Unit]
+Description=edgewatch agent (device observability and self-healing)
+Documentation=man:systemd.service(5)
+Wants=network-online.target
+After=network-online.target
+# Restart=always, but give up after 5 failed starts in 10 minutes instead of spinning.
+StartLimitIntervalSec=600
+StartLimitBurst=5
+
+[Service]
+Type=notify
+NotifyAccess=all
+User=${o.user}
+ExecStart=${[...o.exec, "agent", "--config", o.configPath].map(quoteArg).join(" ")}
+Restart=always
+RestartSec=10
+WatchdogSec=${o.watchdogSec ?? UNIT_DEFAULTS.watchdogSec}
+TimeoutStartSec=90
+Nice=${o.nice ?? UNIT_DEFAULTS.nice}
+CPUQuota=${o.cpuQuota ?? UNIT_DEFAULTS.cpuQuota}
+MemoryMax=${o.memoryMax ?? UNIT_DEFAULTS.memoryMax}
+# The status protocol directory (a tmpfs) and the persistent state directory.
+RuntimeDirectory=edgewatch
+RuntimeDirectoryMode=0775
+RuntimeDirectoryPreserve=yes
+StateDirectory=edgewatch
+Environment=NODE_ENV=production
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** The hub's unit (no sd_notify: Type=simple). */
+export function hubUnit(o: UnitOptions): string {
+  return `# edgewatch hub: written by \`edgewatch install --hub\`
+[Unit]
+Description=edgewatch hub (fleet registry, history, alerts)
+Documentation=man:systemd.service(5)
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=simple
+User=${o.user}
+ExecStart=${[...o.exec, "hub", "--config", o.configPath].map(quoteArg).join(" ")}
+Restart=always
+RestartSec=5
+StateDirectory=edgewatch-hub
+Environment=NODE_ENV=production
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** Every action the config can run, with where it comes from (for sudoers lines). */
+export function configuredActions(config: Config): { where: string; spec: ActionSpec }[] {
+  const r = config.recovery;
+  const out: { where: string; spec: ActionSpec }[] = [{ where: "recovery.reboot", spec: r.reboot }];
+  r.watches.forEach((w, i) => {
+    if (w.restart) out.push({ where: `recovery.watches[${i}].restart`, spec: w.restart });
+  });
+  if (r.camera_test) out.push({ where: "recovery.camera_test", spec: r.camera_test });
+  if (r.camera_recover) out.push({ where: "recovery.camera_recover", spec: r.camera_recover });
+  r.restart_services.forEach((s, i) => {
+    out.push({ where: `recovery.restart_services[${i}]`, spec: s });
+  });
+  return out;
+}
+
+/** sudoers escapes these in command arguments. */
+const sudoersArg = (a: string) => a.replace(/([\\,:=\s])/g, "\\$1");
+
+/**
+ * Sudoers lines for exactly the configured commands that start with `sudo`: each names the full
+ * program path and its exact arguments ("" when none, so no other arguments are allowed).
+ * `resolve` turns a bare program name into an absolute path (sudoers requires one).
+ */
+export function sudoersLines(
+  config: Config,
+  user: string,
+  resolve: (program: string) => string | null,
+): { lines: string[]; problems: string[] } {
+  const lines = new Set<string>();
+  const problems: string[] = [];
+  for (const { where, spec } of configuredActions(config)) {
+    for (const argv of createAction(spec).argvs) {
+      if (argv[0] !== "sudo" && !argv[0]?.endsWith("/sudo")) continue;
+      const [program, ...args] = argv.slice(1);
+      if (!program) {
+        problems.push(`${where}: expected a program after "sudo", got nothing`);
+        continue;
+      }
+      const abs = program.startsWith("/") ? program : resolve(program);
+      if (!abs) {
+        problems.push(
+          `${where}: expected ${JSON.stringify(program)} to be a program on PATH (sudoers needs its full path), found none`,
+        );
+        continue;
+      }
+      lines.add(`${user} ALL=(root) NOPASSWD: ${abs} ${args.length ? args.map(sudoersArg).join(" ") : '""'}`);
+    }
+  }
+  return { lines: [...lines], problems };
+}
+
+export function sudoersFile(user: string, lines: string[]): string {
+  return `# edgewatch: the restart/reboot commands configured in recovery.*, and nothing else.
+# Written by \`edgewatch install\`; check with \`visudo -cf FILE\`.
+${lines.length ? lines.join("\n") : `# (no configured command uses sudo; ${user} needs no sudo rights)`}
+`;
+}
