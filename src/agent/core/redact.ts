@@ -44,7 +44,11 @@ export function redactUrl(value: string): string {
   const isWebhook = /hooks|webhook/i.test(u.hostname + u.pathname);
   const newSegs = segs.map((s, i) => {
     const d = decodeURIComponentSafe(s);
-    if (tokenLike(d) || (isWebhook && i === segs.length - 1 && d.length >= 8 && /\d/.test(d) && /[a-z]/i.test(d))) {
+    const webhookSecret =
+      isWebhook &&
+      /^[\w:.~-]+$/.test(d) &&
+      ((d.length >= 16 && /[a-z]/i.test(d)) || (i === segs.length - 1 && d.length >= 8 && /\d/.test(d)));
+    if (tokenLike(d) || webhookSecret) {
       changed = true;
       return REDACTED;
     }
@@ -66,8 +70,10 @@ function decodeURIComponentSafe(s: string): string {
 /** A deep copy of `value` with every secret replaced, by key name and by URL shape. */
 export function redact(value: unknown, key = ""): unknown {
   if (typeof value === "string") {
-    if (key && SECRET_KEY.test(key) && value !== "") return REDACTED;
-    return redactUrl(value);
+    const r = redactUrl(value);
+    // a secret-named key: show a URL with its secret parts replaced, anything else not at all
+    if (key && SECRET_KEY.test(key) && value !== "" && r === value) return REDACTED;
+    return r;
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, key));
   if (value !== null && typeof value === "object") {

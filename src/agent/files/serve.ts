@@ -1,7 +1,6 @@
 import { promises as fsp } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { basename, extname } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { HttpError } from "../http/respond.ts";
 
 const TYPES: Record<string, string> = {
@@ -112,12 +111,58 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, path:
       res.end();
       return;
     }
-    const stream = fh.createReadStream({ start, end, highWaterMark: 64 * 1024, autoClose: true });
     handedOff = true;
-    await pipeline(stream, res).catch(() => {
-      // client went away mid-download: nothing to report
-    });
+    await streamRange(fh, res, start, end);
   } finally {
     if (!handedOff) await fh.close().catch(() => {});
+  }
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Copy [start, end] of the file to the response through two reused 64 KiB buffers: a buffer is
+ * refilled only after the socket has taken its previous contents, so memory per download is fixed
+ * (no per-chunk allocations for the GC to catch up with) and a slow reader just slows the loop.
+ */
+async function streamRange(
+  fh: import("node:fs/promises").FileHandle,
+  res: ServerResponse,
+  start: number,
+  end: number,
+): Promise<void> {
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let closed = false;
+  let wake: () => void = () => {};
+  const onClose = () => {
+    closed = true;
+    wake(); // a write whose callback never comes once the socket is gone
+  };
+  res.once("close", onClose);
+  try {
+    let pos = start;
+    let i = 0;
+    let pending: Promise<void> | null = null;
+    while (pos <= end && !closed) {
+      const buf = bufs[i++ % 2] as Buffer;
+      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, end - pos + 1), pos);
+      if (bytesRead === 0) break; // the file shrank under us
+      pos += bytesRead;
+      if (pending) await pending; // the other buffer is free again once its write completed
+      if (closed) break;
+      pending = new Promise<void>((resolve) => {
+        wake = resolve;
+        res.write(buf.subarray(0, bytesRead), () => resolve());
+      });
+    }
+    if (pending) await pending;
+    if (!closed) {
+      if (pos <= end)
+        res.destroy(); // short file: never send fewer bytes than Content-Length promised
+      else res.end();
+    }
+  } finally {
+    res.off("close", onClose);
+    await fh.close().catch(() => {});
   }
 }

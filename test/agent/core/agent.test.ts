@@ -5,16 +5,19 @@ import { test } from "node:test";
 import { emitEvent } from "../../../src/protocol/events.ts";
 import { updateStatus } from "../../../src/protocol/fragment.ts";
 import { waitFor } from "../../helpers/tools.ts";
-import { get, startTestAgent } from "./helpers.ts";
+import { get, startTestAgent, until } from "./helpers.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
+type Json = any;
 
 test("/status serves the merged document with agent-owned fields, and quiet mode while creating_video", async (t) => {
   const a = await startTestAgent(t);
   const w = { dir: a.statusDir };
   await updateStatus("timelapse", { status: "capturing", today: { photos_captured: 12 }, device_id: "spoofed" }, w);
   await updateStatus("scheduler", { today: { expected_photos: 750, date: "2026-02-08" } }, w);
-  const doc = await waitFor("merged status", async () => {
+  const doc = await until("merged status", async () => {
     const r = await get(`${a.url}/status`);
-    const d = r.json<Record<string, any>>();
+    const d = r.json<Json>();
     return d.today?.expected_photos === 750 && d.today?.photos_captured === 12 ? d : null;
   });
   assert.equal(doc.device_id, "pi-test", "agent owns device_id; a fragment cannot override it");
@@ -26,8 +29,8 @@ test("/status serves the merged document with agent-owned fields, and quiet mode
   assert.equal(doc.agent.sampling, "active");
 
   await updateStatus("timelapse", { status: "creating_video" }, w);
-  const quiet = await waitFor("quiet mode in /status", async () => {
-    const d = (await get(`${a.url}/status`)).json<Record<string, any>>();
+  const quiet = await until("quiet mode in /status", async () => {
+    const d = (await get(`${a.url}/status`)).json<Json>();
     return d.agent.quiet === true ? d : null;
   });
   assert.equal(quiet.agent.sampling, "paused");
@@ -37,10 +40,7 @@ test("/status serves the merged document with agent-owned fields, and quiet mode
   assert.match(m.body, /^edgewatch_device_status\{device="pi-test",site="lab",status="creating_video"\} 1$/m);
 
   await updateStatus("timelapse", { status: "idle" }, w);
-  await waitFor(
-    "quiet mode ends",
-    async () => (await get(`${a.url}/status`)).json<Record<string, any>>().agent.quiet === false,
-  );
+  await waitFor("quiet mode ends", async () => (await get(`${a.url}/status`)).json<Json>().agent.quiet === false);
 });
 
 test("error events show in /status errors and edgewatch_errors_current; bad fragments are warnings in /api/health", async (t) => {
@@ -49,8 +49,8 @@ test("error events show in /status errors and edgewatch_errors_current; bad frag
   await updateStatus("timelapse", { status: "capturing" }, w);
   await emitEvent("timelapse", { level: "error", message: "capture failed: camera timeout", code: "CAP-001" }, w);
   await emitEvent("timelapse", { level: "info", message: "video created" }, w);
-  const doc = await waitFor("error in /status", async () => {
-    const d = (await get(`${a.url}/status`)).json<Record<string, any>>();
+  const doc = await until("error in /status", async () => {
+    const d = (await get(`${a.url}/status`)).json<Json>();
     return d.errors.length === 1 ? d : null;
   });
   assert.equal(doc.errors[0].code, "CAP-001");
@@ -61,13 +61,13 @@ test("error events show in /status errors and edgewatch_errors_current; bad frag
   // a half-written fragment: ignored, the last good one kept, one warning naming the source
   writeFileSync(join(a.statusDir, "status.d", ".broken.tmp"), "{not json");
   renameSync(join(a.statusDir, "status.d", ".broken.tmp"), join(a.statusDir, "status.d", "timelapse.json"));
-  const h = await waitFor("warning in /api/health", async () => {
-    const d = (await get(`${a.url}/api/health`)).json<Record<string, any>>();
+  const h = await until("warning in /api/health", async () => {
+    const d = (await get(`${a.url}/api/health`)).json<Json>();
     return d.warnings.length > 0 ? d : null;
   });
   assert.equal(h.warnings[0].source, "timelapse");
   assert.match(h.warnings[0].reason, /JSON/);
-  assert.equal((await get(`${a.url}/status`)).json<Record<string, any>>().status, "capturing");
+  assert.equal((await get(`${a.url}/status`)).json<Json>().status, "capturing");
   assert.equal((await get(`${a.url}/health`)).status, 200);
 });
 
@@ -81,14 +81,14 @@ test("/health is seed 000's shape; /health/deep answers 503 naming the reader wh
 
   const deep = await get(`${a.url}/health/deep`);
   assert.equal(deep.status, 200, deep.body);
-  assert.equal(deep.json<Record<string, any>>().checks.reader.ok, true);
+  assert.equal(deep.json<Json>().checks.reader.ok, true);
 
   renameSync(join(a.statusDir, "status.d"), join(a.statusDir, "status.d.moved"));
-  const bad = await waitFor("503 from /health/deep", async () => {
+  const bad = await until("503 from /health/deep", async () => {
     const r = await get(`${a.url}/health/deep`);
     return r.status === 503 ? r : null;
   });
-  const b = bad.json<Record<string, any>>();
+  const b = bad.json<Json>();
   assert.ok(b.failing.includes("reader"), bad.body);
   assert.match(b.error, /reader/);
   assert.equal(b.checks.reader.ok, false);
@@ -106,30 +106,27 @@ test("seed 003 API routes answer JSON with their documented shapes", async (t) =
     },
     { dir: a.statusDir },
   );
-  await waitFor(
-    "document",
-    async () => (await get(`${a.url}/status`)).json<Record<string, any>>().today?.photos_captured === 3,
-  );
-  const summary = (await get(`${a.url}/api/health/summary`)).json<Record<string, any>>();
+  await waitFor("document", async () => (await get(`${a.url}/status`)).json<Json>().today?.photos_captured === 3);
+  const summary = (await get(`${a.url}/api/health/summary`)).json<Json>();
   assert.equal(summary.device_id, "pi-test");
   assert.ok(["healthy", "warning", "critical"].includes(summary.overall));
   assert.deepEqual(summary.photos, { captured: 3, expected: 10 });
-  const cam = (await get(`${a.url}/api/camera/status`)).json<Record<string, any>>();
+  const cam = (await get(`${a.url}/api/camera/status`)).json<Json>();
   assert.equal(cam.last_capture.success, true);
-  const perf = (await get(`${a.url}/api/metrics/performance`)).json<Record<string, any>>();
+  const perf = (await get(`${a.url}/api/metrics/performance`)).json<Json>();
   assert.equal(typeof perf.agent.rss_bytes, "number");
-  const hist = (await get(`${a.url}/api/metrics/history?hours=1`)).json<Record<string, any>>();
+  const hist = (await get(`${a.url}/api/metrics/history?hours=1`)).json<Json>();
   assert.equal(hist.hours, 1);
   assert.equal(hist.max_samples, 1000);
   assert.ok(hist.count >= 1, "a sample is taken when the document changes");
   assert.equal(hist.samples.at(-1).photos_captured, 3);
-  const dash = (await get(`${a.url}/api/dashboard`)).json<Record<string, any>>();
+  const dash = (await get(`${a.url}/api/dashboard`)).json<Json>();
   assert.equal(dash.summary.device_id, "pi-test");
   assert.ok(Array.isArray(dash.alerts));
-  const st = (await get(`${a.url}/api/status`)).json<Record<string, any>>();
+  const st = (await get(`${a.url}/api/status`)).json<Json>();
   assert.equal(st.status, "running");
   assert.ok(st.modules.includes("core"));
   const bad = await get(`${a.url}/api/metrics/history?hours=abc`);
   assert.equal(bad.status, 400);
-  assert.match(bad.json<Record<string, string>>().error, /hours: expected a number from 0\.01 to 8760, got "abc"/);
+  assert.match(bad.json<{ error: string }>().error, /hours: expected a number from 0\.01 to 8760, got "abc"/);
 });

@@ -6,7 +6,7 @@ import { type RunningAgent, startAgent } from "../../../src/agent/agent.ts";
 import type { Logger } from "../../../src/agent/module.ts";
 import { validateConfig } from "../../../src/config/load.ts";
 import type { ConfigInput } from "../../../src/config/schema.ts";
-import { tempDir } from "../../helpers/tools.ts";
+import { tempDir, waitFor } from "../../helpers/tools.ts";
 
 export interface TestAgent extends RunningAgent {
   dir: string;
@@ -68,4 +68,13 @@ export function get(url: string, headers: Record<string, string> = {}, method = 
     req.setTimeout(60_000, () => req.destroy(new Error(`no answer from ${url}`)));
     req.end(body);
   });
+}
+
+/** waitFor, typed for checks that return the value or null/false while not there yet. */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | null | false | undefined> | T | null | false | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
+  return (await waitFor(what, check, timeoutMs)) as T;
 }

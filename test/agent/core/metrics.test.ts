@@ -7,8 +7,8 @@ import { coreFamilies, documentFamilies } from "../../../src/agent/metrics/core.
 import { negotiateFormat, renderMetrics } from "../../../src/agent/metrics/render.ts";
 import type { MetricFamily } from "../../../src/agent/module.ts";
 import { updateStatus } from "../../../src/protocol/fragment.ts";
-import { requireTool, waitFor } from "../../helpers/tools.ts";
-import { get, startTestAgent } from "./helpers.ts";
+import { requireTool } from "../../helpers/tools.ts";
+import { get, startTestAgent, until } from "./helpers.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
@@ -155,7 +155,7 @@ test("live /metrics: promtool accepts it with no output, OpenMetrics when asked,
     },
     { dir: a.statusDir },
   );
-  const prom = await waitFor("photos in /metrics", async () => {
+  const prom = await until("photos in /metrics", async () => {
     const r = await get(`${a.url}/metrics`);
     return /^edgewatch_photos_captured_today\{[^}]*\} 5$/m.test(r.body) ? r : null;
   });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { updateStatus } from "../../../src/protocol/fragment.ts";
 import { requireTool, waitFor } from "../../helpers/tools.ts";
-import { get, startTestAgent } from "./helpers.ts";
+import { get, startTestAgent, until } from "./helpers.ts";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -62,7 +62,7 @@ test("real Prometheus scrapes the agent; its query API returns the photos count 
   const base = `http://127.0.0.1:${port}`;
 
   await updateStatus("timelapse", { status: "capturing", today: { photos_captured: 17 } }, { dir: a.statusDir });
-  const first = await waitFor(
+  const first = await until(
     `Prometheus to see edgewatch_photos_captured_today = 17 (prometheus stderr: ${stderr})`,
     async () => {
       const r = await query(base, 'edgewatch_photos_captured_today{device="pi-test",site="lab"}');
