@@ -78,7 +78,7 @@ test("a failing job is retried, every attempt is in the ledger, then it is dead-
     },
     30_000,
   );
-  assert.match(alerts.find((a) => a.rule === "job_failures")?.summary ?? "", /backup failed 3 times in the last/);
+  assert.match((alerts ?? []).find((a) => a.rule === "job_failures")?.summary ?? "", /backup failed 3 times in the last/);
 
   const jobs = (await get(`${agent.url}/api/jobs`)).json<{
     jobs: Record<string, unknown>[];
@@ -241,7 +241,7 @@ test("missed schedule: the dead-man alert fires for a declared job that never ra
       (await firing(agent.url)).find((a) => a.rule === "job_missed_schedule" && a.summary.includes("nightly")),
     30_000,
   );
-  assert.match(missed.summary, /Job nightly missed its schedule: never succeeded \(every 2 s, grace 1 s\)/);
+  assert.match(missed?.summary ?? "", /Job nightly missed its schedule: never succeeded \(every 2 s, grace 1 s\)/);
   const overview = (await get(`${agent.url}/api/jobs`)).json<{ jobs: Record<string, unknown>[] }>();
   assert.equal(overview.jobs.find((j) => j.name === "nightly")?.overdue, true);
 
