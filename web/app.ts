@@ -82,6 +82,10 @@ const state = {
   logs: [] as { time: string; level: string; text: string }[],
   liveEvents: [] as { time: string; level: string; text: string }[],
   lastContact: 0,
+  features: { photos: false, logs: false },
+  jobsAvailable: true,
+  recoveryAvailable: false,
+  watches: [] as Obj[],
   mode: "connecting" as "connecting" | "live" | "polling" | "lost",
   serverSkewMs: 0,
 };
@@ -136,8 +140,9 @@ let photoKey = "";
 function renderToday(): void {
   const d = state.doc;
   const today = isObj(d.today) ? d.today : {};
-  const captured = numOf(today.photos_captured) ?? numOf(d.photos_captured);
-  const expected = numOf(today.expected_photos);
+  const sched = state.collectors.get("schedule")?.data ?? {};
+  const captured = numOf(today.photos_captured) ?? numOf(d.photos_captured) ?? numOf(sched.photos_captured_today);
+  const expected = numOf(today.expected_photos) ?? numOf(sched.photos_expected_today);
   $("captured").textContent = captured === undefined ? "—" : String(captured);
   $("expected").textContent = expected === undefined ? "?" : String(expected);
   const meter = $<HTMLMeterElement>("capture-meter");
@@ -160,7 +165,7 @@ function renderToday(): void {
   ]);
   // Reload the thumbnail only when a new photo was taken.
   const key = `${last.time ?? ""}|${last.filename ?? ""}`;
-  if (key !== photoKey && (last.time || last.filename)) {
+  if (state.features.photos && key !== photoKey && (last.time || last.filename)) {
     photoKey = key;
     const img = $<HTMLImageElement>("photo");
     img.src = `/latest/photo?v=${encodeURIComponent(key)}`;
@@ -247,6 +252,9 @@ function renderCamera(): void {
   const fails = numOf(cam.consecutive_failures);
   const rate = numOf(cam.success_rate) ?? numOf(cam.success_ratio);
   const ageS = numOf(cam.last_capture_age_seconds);
+  const sched = state.collectors.get("schedule")?.data ?? {};
+  const stalled =
+    typeof sched.stalled === "boolean" ? sched.stalled : typeof cam.stalled === "boolean" ? cam.stalled : undefined;
   kv($("camera-kv"), [
     [
       "Health",
@@ -257,7 +265,11 @@ function renderCamera(): void {
     ["Consecutive failures", fails === undefined ? undefined : String(fails)],
     ["Success rate", rate === undefined ? undefined : `${(rate <= 1 ? rate * 100 : rate).toFixed(0)} %`],
     ["Last capture", ageS === undefined ? undefined : ago(ageS * 1000)],
-    ["Stalled", typeof cam.stalled === "boolean" ? (cam.stalled ? "yes" : "no") : undefined],
+    ["Last error", typeof cam.last_error === "string" ? cam.last_error : undefined],
+    [
+      "Capture stalled",
+      stalled === undefined ? undefined : h("span", { "data-tone": stalled ? "bad" : "ok" }, stalled ? "yes" : "no"),
+    ],
   ]);
 }
 
@@ -265,35 +277,51 @@ function renderRedis(): void {
   const r = state.collectors.get("redis");
   if (!r) return;
   const d = r.data;
-  const lat = numOf(d.ping_latency_seconds) ?? numOf(d.latency_seconds);
-  const mem = numOf(d.used_memory_bytes) ?? numOf(d.memory_used_bytes);
+  const up = r.ok && d.up !== false && d.connected !== false;
+  const lat = numOf(d.ping_seconds) ?? numOf(d.ping_latency_seconds);
+  const mem = numOf(d.used_memory_bytes);
+  const maxMem = numOf(d.maxmemory_bytes);
+  const err = typeof d.error === "string" ? d.error : r.error;
   kv($("redis-kv"), [
-    [
-      "Status",
-      h(
-        "span",
-        { class: "pill", "data-tone": r.ok && d.connected !== false ? "ok" : "bad" },
-        r.ok && d.connected !== false ? "connected" : `down${r.error ? `: ${r.error}` : ""}`,
-      ),
-    ],
+    ["Status", h("span", { class: "pill", "data-tone": up ? "ok" : "bad" }, up ? "connected" : "down")],
+    ["Target", typeof d.target === "string" ? d.target : undefined],
     ["Ping", lat === undefined ? undefined : `${(lat * 1000).toFixed(1)} ms`],
-    ["Memory", mem === undefined ? undefined : bytes(mem)],
+    ["Memory", mem === undefined ? undefined : `${bytes(mem)}${maxMem ? ` of ${bytes(maxMem)}` : ""}`],
+    ["Error", up ? undefined : err],
   ]);
 }
 
 function renderProcesses(): void {
   const items: HTMLElement[] = [];
-  const sources = state.doc.sources ?? state.doc.heartbeats;
+  const now = Date.now() - state.serverSkewMs;
+  for (const w of state.watches) {
+    const age = numOf(w.heartbeat_age_ms);
+    const healthy = w.healthy !== false;
+    items.push(
+      h(
+        "li",
+        { "data-tone": healthy ? "ok" : "bad" },
+        `watch ${w.name ?? "?"}: ${healthy ? "healthy" : `failing${w.reason ? ` (${w.reason})` : ""}`}`,
+        h(
+          "span",
+          { class: "when" },
+          [age === undefined ? "no heartbeat yet" : `heartbeat ${ago(age)}`, w.next_step ? `next: ${w.next_step}` : ""]
+            .filter(Boolean)
+            .join(" · "),
+        ),
+      ),
+    );
+  }
+  const sources = state.doc.sources;
   if (isObj(sources)) {
     for (const [name, v] of Object.entries(sources)) {
-      const age = isObj(v) ? numOf(v.age_seconds) : undefined;
-      const alive = isObj(v) && typeof v.alive === "boolean" ? v.alive : undefined;
+      const beat = isObj(v) ? parseTime(v.heartbeat_at) : Number.NaN;
       items.push(
         h(
           "li",
-          { "data-tone": alive === false ? "bad" : alive ? "ok" : undefined },
-          `${name}: ${alive === false ? "not responding" : alive ? "alive" : "seen"}`,
-          age === undefined ? "" : h("span", { class: "when" }, `heartbeat ${ago(age * 1000)}`),
+          {},
+          `writer ${name}`,
+          h("span", { class: "when" }, Number.isNaN(beat) ? "" : `last wrote ${ago(now - beat)}`),
         ),
       );
     }
@@ -304,7 +332,7 @@ function renderProcesses(): void {
         "li",
         { "data-tone": c.ok ? "ok" : "bad" },
         `collector ${c.collector}: ${c.ok ? "ok" : `failing${c.error ? ` (${c.error})` : ""}`}`,
-        h("span", { class: "when" }, `ran ${ago(Date.now() - state.serverSkewMs - c.at)}`),
+        h("span", { class: "when" }, `ran ${ago(now - c.at)}`),
       ),
     );
   }
@@ -326,6 +354,12 @@ function renderSystem(): void {
     ["Temperature", temp === undefined ? undefined : `${temp.toFixed(1)} °C`],
     ["Load", numOf(sys.load1) === undefined ? undefined : `${sys.load1} / ${sys.load5} / ${sys.load15}`],
     ["Disk free", free === undefined ? undefined : bytes(free)],
+    [
+      "Agent",
+      isObj(d.agent) && typeof d.agent.version === "string"
+        ? `edgewatch ${d.agent.version}${d.agent.quiet ? " (sampling paused while encoding)" : ""}`
+        : undefined,
+    ],
     ["Last update", typeof d.updated_at === "string" ? new Date(d.updated_at).toLocaleString() : undefined],
   ]);
 }
@@ -518,16 +552,24 @@ function loadHistory(body: unknown): void {
   const pts: [number, number | undefined, number | undefined, number | undefined][] = [];
   for (const s of list) {
     if (!isObj(s)) continue;
-    const t = numOf(s.t) ?? numOf(s.timestamp) ?? parseTime(s.time ?? s.at);
+    const t = numOf(s.t) ?? numOf(s.timestamp) ?? parseTime(s.timestamp ?? s.time ?? s.at);
     if (!Number.isFinite(t)) continue;
     const tSec = t > 1e11 ? Math.floor(t / 1000) : Math.floor(t);
-    const r = (k: string, rk: string) =>
-      numOf(s[k]) ?? (numOf(s[rk]) === undefined ? undefined : (numOf(s[rk]) as number) * 100);
+    // Values are flat ({"system.cpu_usage_ratio": 0.2}) under `v`, or at the top level.
+    const vals: Obj = isObj(s.v) ? s.v : s;
+    const find = (names: string[]) => {
+      for (const [k, v] of Object.entries(vals)) {
+        const n = numOf(v);
+        if (n === undefined) continue;
+        for (const name of names) if (k === name || k.endsWith(`.${name}`)) return name.endsWith("ratio") ? n * 100 : n;
+      }
+      return undefined;
+    };
     pts.push([
       tSec,
-      r("cpu_percent", "cpu_usage_ratio"),
-      r("memory_percent", "memory_usage_ratio"),
-      numOf(s.cpu_temperature_celsius) ?? numOf(s.temperature_celsius),
+      find(["cpu_usage_ratio", "cpu_percent"]),
+      find(["memory_usage_ratio", "memory_percent"]),
+      find(["cpu_temperature_celsius", "temperature_celsius"]),
     ]);
   }
   pts.sort((a, b) => a[0] - b[0]);
@@ -549,8 +591,9 @@ async function getJson(path: string): Promise<unknown> {
 
 function contact(): void {
   state.lastContact = Date.now();
-  if (state.mode === "lost") setMode(es ? "live" : "polling");
-  updateConn();
+  if (state.mode === "lost" || state.mode === "connecting")
+    setMode(es?.readyState === EventSource.OPEN ? "live" : "polling");
+  else updateConn();
 }
 
 function setMode(mode: typeof state.mode): void {
@@ -584,8 +627,18 @@ function updateConn(): void {
   }
 }
 
+let slowStarted = false;
 function applySnapshot(s: Obj): void {
   if (isObj(s.document)) state.doc = s.document;
+  if (isObj(s.features)) {
+    state.features = { photos: s.features.photos === true, logs: s.features.logs === true };
+    state.recoveryAvailable = s.features.recovery === true;
+  }
+  // The slow sections wait for the first snapshot: it says which of them this agent serves.
+  if (!slowStarted) {
+    slowStarted = true;
+    void refreshSlow();
+  }
   if (typeof s.server_time === "string") state.serverSkewMs = Date.now() - Date.parse(s.server_time);
   if (isObj(s.collectors)) {
     state.collectors.clear();
@@ -663,6 +716,8 @@ function startSse(): void {
   on("ping", () => {});
   es.onerror = () => {
     sseFailures++;
+    // Say so at once: the browser is reconnecting, and what is on screen may be stale.
+    setMode("lost");
     // The browser reconnects by itself (retry: 2 s); after repeated failures (or a 503 "too many
     // streams", which closes it for good) poll instead, and try the stream again later.
     if (es?.readyState === EventSource.CLOSED || sseFailures >= 3) {
@@ -686,20 +741,28 @@ function startPolling(): void {
       if (isObj(doc)) {
         state.doc = doc;
         contact();
+        if (!slowStarted) {
+          slowStarted = true;
+          void refreshSlow();
+        }
       }
-      const alerts = await getJson("/api/alerts").catch(() => null);
-      const list = Array.isArray(alerts)
-        ? alerts
-        : isObj(alerts) && Array.isArray(alerts.alerts)
-          ? alerts.alerts
-          : null;
-      if (list) {
-        state.alerts.clear();
-        for (const a of list) if (isObj(a) && typeof a.id === "string") state.alerts.set(a.id, a as unknown as Alert);
+      // /api/health carries the alerts and every collector's last result.
+      const health = await getJson("/api/health").catch(() => null);
+      if (isObj(health)) {
+        if (Array.isArray(health.alerts)) {
+          state.alerts.clear();
+          for (const a of health.alerts)
+            if (isObj(a) && typeof a.id === "string") state.alerts.set(a.id, a as unknown as Alert);
+        }
+        if (isObj(health.collectors)) {
+          for (const [k, v] of Object.entries(health.collectors))
+            if (isObj(v) && isObj(v.data))
+              state.collectors.set(k, { collector: k, ok: v.ok !== false, at: Date.now(), data: v.data });
+        }
       }
       renderAll();
     } catch {
-      updateConn();
+      setMode("lost");
     }
   };
   void tick();
@@ -710,30 +773,53 @@ function stopPolling(): void {
   pollTimer = undefined;
 }
 
-/** Sections with no live feed (jobs, log files, history): refreshed while the page is visible. */
+/** Sections with no live feed (jobs, log files): refreshed while the page is visible. */
+let historyLoaded = false;
 async function refreshSlow(): Promise<void> {
   if (document.visibilityState === "hidden") return;
-  await Promise.all([
-    getJson("/api/jobs").then(renderJobs, () =>
-      $("jobs").replaceChildren(h("p", { class: "muted" }, "Jobs are not available on this agent")),
-    ),
-    getJson("/api/logs/recent?limit=50").then(
-      (body) => {
-        const list = Array.isArray(body) ? body : isObj(body) ? (body.logs ?? body.lines ?? body.entries) : [];
-        state.logs = (Array.isArray(list) ? list : []).map((l) =>
+  const jobs = state.jobsAvailable
+    ? getJson("/api/jobs").then(renderJobs, (err: Error) => {
+        // An agent without the jobs module answers 404: stop asking.
+        if (/HTTP 404/.test(err.message)) state.jobsAvailable = false;
+        $("jobs").replaceChildren(h("p", { class: "muted" }, "Jobs are not available on this agent"));
+      })
+    : Promise.resolve();
+  // /api/dashboard (always served) has the recent log lines (null without log files) and the history.
+  const dash = getJson("/api/dashboard").then(
+    (body) => {
+      if (!isObj(body)) return;
+      if (!historyLoaded && isObj(body.history)) {
+        historyLoaded = true;
+        loadHistory(body.history);
+      }
+      const logs = isObj(body.logs) ? body.logs.entries : undefined;
+      state.logs = (Array.isArray(logs) ? logs : [])
+        .map((l) =>
           isObj(l)
             ? {
-                time: String(l.time ?? l.timestamp ?? ""),
+                time: String(l.time ?? l.timestamp ?? l.file ?? ""),
                 level: String(l.level ?? ""),
                 text: String(l.message ?? l.line ?? l.text ?? ""),
               }
             : { time: "", level: "", text: String(l) },
-        );
-        renderLogs();
-      },
-      () => renderLogs(),
-    ),
-  ]);
+        )
+        .reverse();
+      renderLogs();
+    },
+    () => renderLogs(),
+  );
+  const recovery = state.recoveryAvailable
+    ? getJson("/api/recovery").then(
+        (body) => {
+          state.watches = isObj(body) && Array.isArray(body.watches) ? body.watches.filter(isObj) : [];
+          renderProcesses();
+        },
+        (err: Error) => {
+          if (/HTTP 404/.test(err.message)) state.recoveryAvailable = false;
+        },
+      )
+    : Promise.resolve();
+  await Promise.all([jobs, dash, recovery]);
 }
 
 // ---------------------------------------------------------------- control
@@ -799,7 +885,13 @@ async function control(btn: HTMLButtonElement): Promise<void> {
     if (res.ok) {
       if (token) sessionStorage.setItem(TOKEN_KEY, token);
       $("forget-token").hidden = false;
-      showResult(`${label}: done${msg ? ` (${msg})` : ""}`, "ok");
+      const steps = isObj(body) && Array.isArray(body.steps) ? body.steps.filter(isObj) : [];
+      const out = steps
+        .map((st) => String(st.output ?? "").trim())
+        .filter(Boolean)
+        .join(" / ")
+        .slice(-300);
+      showResult(`${label}: done${msg ? ` (${msg})` : ""}${out ? `: ${out}` : ""}`, "ok");
     } else {
       if (res.status === 401) {
         sessionStorage.removeItem(TOKEN_KEY);
@@ -833,6 +925,8 @@ $("forget-token").addEventListener("click", () => {
   showResult("Token forgotten for this tab", "info");
 });
 $("forget-token").hidden = sessionStorage.getItem(TOKEN_KEY) === null;
+// Cancel is a plain button so that Enter in the token field sends (the form's default button).
+$("token-cancel").addEventListener("click", () => $<HTMLDialogElement>("token-dialog").close("cancel"));
 const img = $<HTMLImageElement>("photo");
 img.addEventListener("load", () => {
   img.hidden = false;
@@ -844,8 +938,6 @@ img.addEventListener("error", () => {
 });
 
 startSse();
-void getJson("/api/metrics/history?hours=6").then(loadHistory, () => {});
-void refreshSlow();
 window.setInterval(() => void refreshSlow(), SLOW_REFRESH_MS);
 // One 1 s tick for relative ages and the stale check (no network).
 window.setInterval(() => {

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Config } from "../../config/schema.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
 import type { AlertState, CollectorResult } from "../state.ts";
@@ -28,8 +30,8 @@ export class DashboardModule implements AgentModule {
     this.hub = new SseHub({ ...DEFAULT_SSE, ...opts.sse });
     const dir = opts.webDir === undefined ? findWebDir() : opts.webDir;
     this.assets = new Map();
-    if (!dir) {
-      this.missing = "dashboard assets are not built: run `node scripts/build.mjs` (or set EDGEWATCH_WEB_DIR)";
+    if (!dir || !existsSync(join(dir, "index.html"))) {
+      this.missing = `dashboard assets are not built${dir ? ` (no index.html in ${dir})` : ""}: run \`node scripts/build.mjs\` (or set EDGEWATCH_WEB_DIR)`;
     } else {
       try {
         this.assets = loadAssets(dir);
@@ -97,14 +99,22 @@ export class DashboardModule implements AgentModule {
     alerts: AlertState[];
     started_at: string;
     server_time: string;
+    features: { photos: boolean; logs: boolean; recovery: boolean };
   } {
     const state = this.ctx?.state;
+    const files = this.ctx?.config.files;
     return {
       document: state?.document ?? {},
       collectors: Object.fromEntries(state?.collectors ?? []),
       alerts: [...(state?.alerts.values() ?? [])],
       started_at: new Date(state?.startedAt ?? Date.now()).toISOString(),
       server_time: new Date().toISOString(),
+      // What the page may ask for without hitting a 404 (configured photo globs and log files).
+      features: {
+        photos: (files?.photos.length ?? 0) > 0,
+        logs: (files?.logs.length ?? 0) > 0,
+        recovery: this.ctx?.config.recovery.enabled ?? false,
+      },
     };
   }
 
@@ -136,6 +146,8 @@ export class DashboardModule implements AgentModule {
   }
 }
 
-export function dashboardModule(_config: Config): AgentModule {
-  return new DashboardModule();
+export function dashboardModule(config: Config): AgentModule {
+  // The HTTP layer closes a connection silent for http.idle_timeout: heartbeat well within it.
+  const heartbeatMs = Math.max(1000, Math.min(DEFAULT_SSE.heartbeatMs, Math.floor(config.http.idle_timeout / 2)));
+  return new DashboardModule({ sse: { heartbeatMs } });
 }
