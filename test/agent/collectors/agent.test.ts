@@ -9,8 +9,8 @@ import { tempDir, waitFor } from "../../helpers/tools.ts";
 import { config, FIXTURES, memoryLog } from "./helpers.ts";
 
 /** Value of one series in a Prometheus text exposition, or undefined. */
-function series(text: string, name: string, labels = ""): number | undefined {
-  for (const line of text.split("\n")) {
+function series(text: string | null, name: string, labels = ""): number | undefined {
+  for (const line of (text ?? "").split("\n")) {
     if (!line.startsWith(`${name}{`)) continue;
     if (labels && !line.includes(labels)) continue;
     return Number(line.slice(line.lastIndexOf(" ") + 1));
