@@ -157,7 +157,13 @@ export const recoverySection = z
       .array(actionSpec)
       .default([])
       .describe("Actions behind POST /api/system/restart-services, run in order"),
-    watches: z.array(watch).default([]).describe("Programs to keep alive (heartbeat, process or unit)"),
+    watches: z
+      .array(watch)
+      .default([])
+      .refine((ws) => new Set(ws.map((w) => w.name)).size === ws.length, {
+        error: "expected every watch name to be unique",
+      })
+      .describe("Programs to keep alive (heartbeat, process or unit)"),
     disk,
     sd_notify: z
       .boolean()

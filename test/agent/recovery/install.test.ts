@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -38,7 +38,7 @@ test("edgewatch install writes units that systemd-analyze verify accepts with no
   const r = cli(["install", "--user", "pi", "--config", cfg, "--unit-dir", dir, "--sudoers-dir", dir, "--hub"]);
   assert.equal(r.code, 0, r.stderr);
   for (const unit of ["edgewatch-agent.service", "edgewatch-hub.service"]) {
-    const v = spawnSync(analyze, ["verify", join(dir, unit)], { encoding: "utf8" });
+    const v: SpawnSyncReturns<string> = spawnSync(analyze, ["verify", join(dir, unit)], { encoding: "utf8" });
     assert.equal(`${v.stdout}${v.stderr}`, "", `systemd-analyze verify ${unit} printed something`);
     assert.equal(v.status, 0);
   }
