@@ -11,6 +11,8 @@ interface Capture {
   at: number;
   ok: boolean;
   via: "status" | "event";
+  /** Already matched with its twin from the other path. */
+  paired?: boolean;
 }
 
 /**
@@ -61,9 +63,11 @@ export class CaptureLedger {
   private add(c: Capture): void {
     if (!c.ok) {
       // The same failure may arrive both ways, in either order.
-      const twin = this.captures.find((x) => !x.ok && x.via !== c.via && Math.abs(x.at - c.at) <= DEDUPE_MS);
+      const twin = this.captures.find(
+        (x) => !x.ok && !x.paired && x.via !== c.via && Math.abs(x.at - c.at) <= DEDUPE_MS,
+      );
       if (twin) {
-        twin.via = "status"; // matched: neither copy may pair again
+        twin.paired = true; // neither copy may pair again
         return;
       }
     }

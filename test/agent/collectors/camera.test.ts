@@ -99,15 +99,17 @@ test("camera: CAP-* error events are failed captures; the same failure by event 
     message: "camera timeout",
     code: "CAP-001",
   });
+  // A second event right after the paired one is a second failure, not a twin.
+  ledger.fromEvent({ time: iso(91), level: "error", source: "timelapse", message: "camera timeout", code: "CAP-001" });
   // An event with no document twin (a program that only reports failures by event).
   ledger.fromEvent({ time: iso(135), level: "critical", source: "timelapse", message: "no camera", code: "CAP-002" });
   // Not camera failures: other codes, lower levels.
   ledger.fromEvent({ time: iso(140), level: "error", source: "manager", message: "upload failed", code: "UPL-001" });
   ledger.fromEvent({ time: iso(141), level: "warning", source: "timelapse", message: "slow", code: "CAP-009" });
   const s = ledger.summary(T0 + 200_000);
-  assert.equal(s.captures_considered, 4);
-  assert.equal(s.consecutive_failures, 3);
-  assert.equal(s.success_rate, 0.25);
+  assert.equal(s.captures_considered, 5);
+  assert.equal(s.consecutive_failures, 4);
+  assert.equal(s.success_rate, 0.2);
   assert.deepEqual(s.last_error, { time: iso(135), code: "CAP-002", message: "no camera", source: "timelapse" });
 });
 
