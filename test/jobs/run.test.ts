@@ -78,7 +78,10 @@ test("a failing job is retried, every attempt is in the ledger, then it is dead-
     },
     30_000,
   );
-  assert.match((alerts ?? []).find((a) => a.rule === "job_failures")?.summary ?? "", /backup failed 3 times in the last/);
+  assert.match(
+    (alerts ?? []).find((a) => a.rule === "job_failures")?.summary ?? "",
+    /backup failed 3 times in the last/,
+  );
 
   const jobs = (await get(`${agent.url}/api/jobs`)).json<{
     jobs: Record<string, unknown>[];
