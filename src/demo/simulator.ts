@@ -11,6 +11,10 @@ export interface SimulatorOptions {
   failureRate: number;
   /** Where fake photos go (optional; none are written when unset). */
   photoDir?: string;
+  /** Where the day's (tiny, fake) video goes at the end of each simulated day (optional). */
+  videoDir?: string;
+  /** A Python-logging-style log the program appends to, for /logs (optional). */
+  logFile?: string;
   random?: () => number;
 }
 
@@ -27,6 +31,13 @@ export function startSimulator(opts: SimulatorOptions): { stop(): void } {
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   const today = () => new Date().toISOString().slice(0, 10);
+
+  const log = async (level: "INFO" | "WARNING" | "ERROR", msg: string) => {
+    if (!opts.logFile) return;
+    const { appendFile } = await import("node:fs/promises");
+    const t = new Date().toISOString().replace("T", " ").replace("Z", "").replace(".", ",");
+    await appendFile(opts.logFile, `${t} - timelapse - ${level} - ${msg}\n`);
+  };
 
   const schedule = (ms: number, fn: () => Promise<void>) => {
     if (stopped) return;
@@ -47,6 +58,7 @@ export function startSimulator(opts: SimulatorOptions): { stop(): void } {
         await mkdir(opts.photoDir, { recursive: true });
         await writeFile(`${opts.photoDir}/${filename}`, TINY_JPEG);
       }
+      await log("INFO", `captured ${filename}`);
       await updateStatus(
         src,
         {
@@ -58,6 +70,7 @@ export function startSimulator(opts: SimulatorOptions): { stop(): void } {
       );
     } else {
       failures += 1;
+      await log("ERROR", `capture failed: camera timeout (attempt ${failures})`);
       await updateStatus(
         src,
         { last_capture: { time: now, success: false }, camera: { consecutive_failures: failures } },
@@ -78,7 +91,14 @@ export function startSimulator(opts: SimulatorOptions): { stop(): void } {
 
   const makeVideo = async () => {
     await updateStatus(src, { status: "creating_video" }, w);
+    await log("INFO", `creating video from ${captured} photos`);
     schedule(opts.intervalSeconds * 3000, async () => {
+      if (opts.videoDir) {
+        const { writeFile, mkdir } = await import("node:fs/promises");
+        await mkdir(opts.videoDir, { recursive: true });
+        await writeFile(`${opts.videoDir}/${today().replaceAll("-", "")}_demo_timelapse.mp4`, TINY_MP4);
+      }
+      await log("INFO", "video created");
       await updateStatus(
         src,
         {
@@ -129,3 +149,11 @@ const TINY_JPEG = Buffer.from(
   "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=",
   "base64",
 );
+
+// The first bytes of an MP4 (an ftyp box): enough for /latest/video to stream with Range support.
+const TINY_MP4 = Buffer.concat([
+  Buffer.from([0, 0, 0, 0x18]),
+  Buffer.from("ftypisom"),
+  Buffer.from([0, 0, 2, 0]),
+  Buffer.from("isomiso2"),
+]);

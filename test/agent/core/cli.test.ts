@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parseConfigText, validateConfig } from "../../../src/config/load.ts";
+import { tempDir } from "../../helpers/tools.ts";
+import { get, until } from "./helpers.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..", "..");
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+
+test("edgewatch agent: --help, bad flags exit 2, a bad config exits 1 naming file and key", (t) => {
+  const help = cli(["agent", "--help"]);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Usage: edgewatch agent \[--config FILE\]/);
+  const port = cli(["agent", "--port", "99999"]);
+  assert.equal(port.status, 2);
+  assert.match(port.stderr, /--port: expected a port number 0–65535, got "99999"/);
+  const unknown = cli(["agent", "--frobnicate"]);
+  assert.equal(unknown.status, 2);
+  const dir = tempDir(t);
+  const cfg = join(dir, "bad.yaml");
+  writeFileSync(cfg, "http:\n  port: 8080\n  max_body_bytes: lots\nfiles:\n  photos: [relative/*.jpg]\n");
+  const bad = cli(["agent", "--config", cfg]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /bad\.yaml: http\.max_body_bytes: expected a number, got "lots"/);
+  assert.match(bad.stderr, /bad\.yaml: files\.photos\[0\]: expected an absolute glob/);
+});
+
+test("examples/device.yaml is a valid config, and an empty config is valid too", () => {
+  const c = parseConfigText(readFileSync(join(ROOT, "examples/device.yaml"), "utf8"), "examples/device.yaml", {});
+  assert.equal(c.device.id, "demo-pi");
+  assert.equal(c.history.flush_interval, 3_600_000);
+  assert.equal(c.http.request_timeout, 10_000);
+  const empty = validateConfig({}, "empty", {});
+  assert.equal(empty.http.port, 8080);
+  assert.equal(empty.history.max_samples, 1000);
+  assert.deepEqual(empty.files.photos, []);
+});
+
+test("edgewatch demo (npm start): live data at /status, /metrics and /latest/photo within seconds", {
+  timeout: 120_000,
+}, async (t) => {
+  const dir = tempDir(t);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "src/cli/main.ts"), "demo", "--port", "0", "--interval", "0.3", "--dir", dir],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  t.after(() => {
+    child.kill("SIGTERM");
+  });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  const url = await until("the demo's agent URL", () => /agent on (http:\/\/\S+)/.exec(out)?.[1], 60_000);
+  const doc = await until(
+    "photos in /status",
+    async () => {
+      const d = (await get(`${url}/status`)).json<{ today?: { photos_captured?: number }; device_id: string }>();
+      return (d.today?.photos_captured ?? 0) > 0 ? d : null;
+    },
+    60_000,
+  );
+  assert.equal(doc.device_id, "demo-pi");
+  const m = await get(`${url}/metrics`);
+  assert.match(m.body, /^edgewatch_photos_captured_today\{device="demo-pi",site="demo"\} \d+$/m);
+  const photo = await get(`${url}/latest/photo`);
+  assert.equal(photo.status, 200);
+  assert.equal(photo.headers["content-type"], "image/jpeg");
+  const logs = (await get(`${url}/logs?lines=5`)).json<{ files: { lines: unknown[] }[] }>();
+  assert.ok((logs.files[0]?.lines.length ?? 0) > 0);
+  // the simulated day ends with a video made in quiet mode
+  await until(
+    "quiet mode shown while the demo encodes",
+    async () => {
+      const d = (await get(`${url}/status`)).json<{ agent: { quiet: boolean } }>();
+      return d.agent.quiet;
+    },
+    60_000,
+  );
+  await until("the demo video", async () => (await get(`${url}/latest/video`)).status === 200, 60_000);
+});
