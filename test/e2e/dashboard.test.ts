@@ -329,9 +329,9 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     assert.equal(await page.evaluate(() => (document.getElementById("token-dialog") as HTMLDialogElement).open), false);
     // A destructive action asks first; cancelling sends nothing.
     await page.getByRole("button", { name: "Reboot device" }).click();
-    assert.match(await text(page, "#confirm-text"), /Reboot the device\?/);
+    assert.match(await waitText(page, "#confirm-text", /Reboot/), /Reboot the device\?/);
     await page.getByRole("button", { name: "Cancel" }).click();
-    assert.equal(await text(page, "#control-result"), "Reboot device: cancelled");
+    assert.equal(await waitText(page, "#control-result", /cancelled/), "Reboot device: cancelled");
     const audit = await raw(`${agent.url}/api/recovery`);
     assert.equal(audit.status, 200);
   });
@@ -369,11 +369,16 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
   await t.test("no console errors; screenshots at phone and desktop sizes", async () => {
     assert.deepEqual(problems, []);
     mkdirSync(ARTIFACTS, { recursive: true });
+    // What the owner sees first (the viewport), and the whole page.
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(ARTIFACTS, "dashboard-390x844.png"), fullPage: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-390x844.png") });
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-390-full.png"), fullPage: true });
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.waitForTimeout(300); // the chart redraws on resize (debounced 150 ms)
-    await page.screenshot({ path: join(ARTIFACTS, "dashboard-1440x900.png"), fullPage: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-1440x900.png") });
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-1440-full.png"), fullPage: true });
     const phone = readFileSync(join(ARTIFACTS, "dashboard-390x844.png"));
     assert.equal(phone.readUInt32BE(16), 390); // PNG IHDR width
     assert.equal(readFileSync(join(ARTIFACTS, "dashboard-1440x900.png")).readUInt32BE(16), 1440);
