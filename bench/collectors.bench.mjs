@@ -6,7 +6,7 @@
 //     filesystem, thermal_zone, hwmon), one /metrics scrape per cycle (it also renders text).
 // Each peer runs CYCLES cycles back to back; the figure is its process CPU time / cycles.
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,62 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CYCLES = 400;
 const ROUNDS = 3;
+
+/** Voluntary context switches of every thread of this process (each is a wake-up from sleep). */
+function ctxSwitches() {
+  let all = 0;
+  let main = 0;
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const m = /voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/self/task/${tid}/status`, "utf8"));
+      if (!m) continue;
+      all += Number(m[1]);
+      if (Number(tid) === process.pid) main += Number(m[1]);
+    } catch {
+      // the thread exited
+    }
+  }
+  return { all, main };
+}
+
+const WAKE_SECONDS = 20;
+
+if (process.argv[2] === "wake") {
+  // Idle wake-ups over WAKE_SECONDS: "runner" = the collectors module with every default collector at
+  // a 1 s interval (30× the default rate, so the count is well above noise); "timer" = the ideal
+  // sampler, one setInterval(1 s) doing nothing.
+  const keep = setInterval(() => {}, 1 << 30);
+  let stop = () => {};
+  if (process.argv[3] === "runner") {
+    const { CollectorRunner } = await import("../src/agent/collectors/runner.ts");
+    const { validateConfig } = await import("../src/config/load.ts");
+    const { DeviceState } = await import("../src/agent/state.ts");
+    const c = (extra = {}) => ({ interval: "1s", ...extra });
+    const config = validateConfig(
+      { collectors: { system: c(), thermal: c(), rpi_power: c(), camera: c(), schedule: c() } },
+      "bench",
+    );
+    const runner = new CollectorRunner(config);
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    runner.start({ config, state: new DeviceState(), reader: null, log: quiet });
+    stop = () => runner.stop();
+  } else {
+    const t = setInterval(() => {}, 1000);
+    stop = () => clearInterval(t);
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const a = ctxSwitches();
+  const cpu0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, WAKE_SECONDS * 1000));
+  const cpu = process.cpuUsage(cpu0);
+  const b = ctxSwitches();
+  process.stdout.write(
+    JSON.stringify({ all: b.all - a.all, main: b.main - a.main, cpuMs: (cpu.user + cpu.system) / 1000 }),
+  );
+  stop();
+  clearInterval(keep);
+  process.exit(0);
+}
 
 if (process.argv[2] === "child") {
   // In a child with tsx loaded: run the real collectors through the same code the agent uses.
@@ -159,6 +215,22 @@ function pythonCycleUs() {
   return Number(r.stdout.trim());
 }
 
+function wake(mode) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "wake", mode], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.on("close", (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`wake ${mode} exited ${code}`)),
+    );
+  });
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ew = [];
 const py = [];
@@ -174,6 +246,17 @@ for (let round = 0; round < ROUNDS; round++) {
     `round ${round + 1}: edgewatch ${e.cpuUs.toFixed(0)} µs, python ${py.at(-1).toFixed(0)} µs, node_exporter ${ne.at(-1).toFixed(0)} µs`,
   );
 }
+// Wake-ups: the two processes side by side over the same seconds, WAKE_ROUNDS times; medians.
+const WAKE_ROUNDS = 3;
+const wr = [];
+const wt = [];
+for (let i = 0; i < WAKE_ROUNDS; i++) {
+  const [r, t] = await Promise.all([wake("runner"), wake("timer")]);
+  wr.push(r);
+  wt.push(t);
+  console.error(`wake-ups round ${i + 1}: runner ${JSON.stringify(r)}, one timer ${JSON.stringify(t)}`);
+}
+const wm = (xs, k) => median(xs.map((x) => x[k]));
 const E = median(ew);
 const P = median(py);
 const N = median(ne);
@@ -194,6 +277,19 @@ rounds interleaved; medians of the rounds. CPU = the process's user + system tim
 Per collector (edgewatch, last round): ${Object.entries(per)
   .map(([k, v]) => `${k} ${v.toFixed(0)} µs`)
   .join(", ")}.
+
+Wake-ups while idle: every default collector at a 1 s interval (30× the default rate) vs one bare
+\`setInterval(1 s)\` in Node (the least any 1 s sampler can do), both running side by side for
+${WAKE_SECONDS} s, ${WAKE_ROUNDS} rounds, medians. Voluntary context switches (each one a wake-up from sleep):
+
+| process | main thread | all threads | CPU |
+| --- | --- | --- | --- |
+| collectors module, 5 collectors at 1 s | ${wm(wr, "main")} | ${wm(wr, "all")} | ${wm(wr, "cpuMs").toFixed(0)} ms |
+| bare Node, one 1 s timer | ${wm(wt, "main")} | ${wm(wt, "all")} | ${wm(wt, "cpuMs").toFixed(0)} ms |
+
+Rounds (main-thread switches, collectors / timer): ${wr.map((r, i) => `${r.main} / ${wt[i].main}`).join("; ")}. The
+collectors' deadlines sit on one grid (start + k × interval), so collectors with equal intervals wake
+together instead of drifting apart; the rest of a bare Node's wake-ups are V8's own background threads.
 
 Rounds (edgewatch / Python / node_exporter, µs): ${ew.map((e, i) => `${e.toFixed(0)} / ${py[i].toFixed(0)} / ${ne[i].toFixed(0)}`).join("; ")}.
 node_exporter's figure includes serving and rendering /metrics over HTTP and reads every
