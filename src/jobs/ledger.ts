@@ -64,7 +64,12 @@ export class JsonLinesFile {
   ) {}
 
   async append(record: JsonObject | LedgerRecord): Promise<void> {
-    const line = `${JSON.stringify(record)}\n`;
+    await this.appendMany([record]);
+  }
+
+  /** Appends records as one write (a few MiB at most per call in practice). */
+  async appendMany(records: (JsonObject | LedgerRecord)[]): Promise<void> {
+    const line = records.map((r) => `${JSON.stringify(r)}\n`).join("");
     try {
       await fsp.mkdir(join(this.path, ".."), { recursive: true });
       await this.rotateIfNeeded();

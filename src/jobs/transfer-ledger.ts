@@ -44,8 +44,9 @@ export class TransferLedger {
     return this.file.path;
   }
 
-  async record(v: VerifiedFile): Promise<void> {
-    await this.file.append(v as unknown as Record<string, unknown>);
+  /** One append for a whole batch. */
+  async recordAll(list: VerifiedFile[]): Promise<void> {
+    if (list.length) await this.file.appendMany(list as unknown as Record<string, unknown>[]);
   }
 
   /** The newest records, newest last. */

@@ -62,10 +62,13 @@ export function isRemote(dest: string): boolean {
   return REMOTE_RE.test(dest);
 }
 
+/** Files verified at once: overlaps one file's reads with another's hashing. */
+const VERIFY_LANES = 2;
+
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolveHash, reject) => {
     const h = createHash("sha256");
-    createReadStream(path)
+    createReadStream(path, { highWaterMark: 1024 * 1024 })
       .on("data", (c) => h.update(c))
       .on("error", reject)
       .on("end", () => resolveHash(h.digest("hex")));
@@ -208,7 +211,7 @@ export class Transfer {
         useChecksum = true;
       }
       const now = new Date().toISOString();
-      for (const v of verified) await this.ledger.record({ ...v, verified_at: now });
+      await this.ledger.recordAll(verified.map((v) => ({ ...v, verified_at: now })));
       let deleted = 0;
       if (!error && o.deleteSource) deleted = await this.deleteVerified(files, verified);
       summary = {
@@ -272,27 +275,23 @@ export class Transfer {
       }
       differing = parseItemized(r.stdout);
     }
-    for (const f of files) {
-      let srcHash: string;
-      try {
-        srcHash = await sha256File(f.abs);
-      } catch {
-        failed.push(f); // vanished or unreadable: not verified
-        continue;
-      }
-      let ok: boolean;
-      if (differing) ok = !differing.has(isDir ? f.rel : f.rel);
-      else {
-        try {
-          ok = (await sha256File(this.destPathOf(f))) === srcHash;
-        } catch {
-          ok = false;
-        }
-      }
+    const checkOne = async (f: SourceFile): Promise<void> => {
+      // source and copy are read at the same time (the disk works while the CPU hashes)
+      const [srcHash, destHash] = await Promise.all([
+        sha256File(f.abs).catch(() => null), // vanished or unreadable: not verified
+        differing ? Promise.resolve(null) : sha256File(this.destPathOf(f)).catch(() => null),
+      ]);
+      const ok = srcHash !== null && (differing ? !differing.has(f.rel) : destHash === srcHash);
       if (ok) {
         verified.push({ path: f.abs, size: f.size, mtime_ms: f.mtimeMs, sha256: srcHash, dest: this.destPathOf(f) });
       } else failed.push(f);
-    }
+    };
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(VERIFY_LANES, files.length) }, async () => {
+      while (next < files.length) await checkOne(files[next++] as SourceFile);
+    });
+    await Promise.all(lanes);
+    verified.sort((a, b) => a.path.localeCompare(b.path));
     return { verified, failed, verifyError: null };
   }
 
