@@ -113,6 +113,7 @@ export const cameraCollector: CollectorFactory = (config) => {
     name: "camera",
     essential: c.essential,
     intervalMs: c.interval,
+    reactive: true,
     attach(ctx) {
       ledger.fromDocument(ctx.state.document);
       const offStatus = ctx.state.on("status", (doc) => ledger.fromDocument(doc));

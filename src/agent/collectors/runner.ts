@@ -15,6 +15,10 @@ export interface RunnerOptions {
 interface Slot {
   collector: Collector;
   timer: NodeJS.Timeout | null;
+  /** When the armed timer fires (ms since epoch). */
+  dueAt: number;
+  /** A status change arrived while a reactive collector was running: run it again soon. */
+  staleRun: boolean;
   /** A run whose collect() has not settled yet (possibly a hung one that already timed out). */
   inFlight: Promise<unknown> | null;
   /** When the slot last became due to produce results: start, or resume after quiet mode. */
@@ -27,6 +31,9 @@ interface Slot {
   paused: boolean;
   detach: (() => void) | null;
 }
+
+/** Reactive collectors run at most this often on status changes. */
+export const REACTIVE_MIN_GAP_MS = 1000;
 
 /** A collector is stuck when its last finished run is older than this many intervals. */
 export const STUCK_INTERVALS = 3;
@@ -81,6 +88,8 @@ export class CollectorRunner implements AgentModule {
       const slot: Slot = {
         collector,
         timer: null,
+        dueAt: 0,
+        staleRun: false,
         inFlight: null,
         activeSince: Date.now(),
         lastCompletedAt: null,
@@ -99,7 +108,27 @@ export class CollectorRunner implements AgentModule {
       }
       if (!slot.paused) this.schedule(slot, 0);
     }
-    this.offStatus = ctx.state.on("status", () => this.applyQuiet());
+    this.offStatus = ctx.state.on("status", () => {
+      this.applyQuiet();
+      this.runReactive();
+    });
+  }
+
+  /** A status change: run the reactive collectors now (or 1 s after their previous run, whichever is later). */
+  private runReactive(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    for (const slot of this.slots.values()) {
+      if (!slot.collector.reactive || slot.paused) continue;
+      if (slot.inFlight) {
+        slot.staleRun = true; // the run in progress may have read the old document
+        continue;
+      }
+      const earliest = (slot.lastCompletedAt ?? 0) + REACTIVE_MIN_GAP_MS;
+      const delay = Math.max(0, earliest - now);
+      if (slot.timer && slot.dueAt <= now + delay) continue; // already due by then
+      this.schedule(slot, delay);
+    }
   }
 
   stop(): void {
@@ -164,6 +193,7 @@ export class CollectorRunner implements AgentModule {
   private schedule(slot: Slot, delayMs: number): void {
     if (this.stopped || slot.paused) return;
     if (slot.timer) clearTimeout(slot.timer);
+    slot.dueAt = Date.now() + delayMs;
     slot.timer = setTimeout(() => {
       slot.timer = null;
       this.run(slot).catch((err: Error) => this.log.error(`collector ${slot.collector.name}: ${err.message}`));
@@ -239,6 +269,11 @@ export class CollectorRunner implements AgentModule {
       await ctx.state.setCollector(result);
     } catch (err) {
       ctx.log.error(`a subscriber failed on collector ${collector.name}'s result`, { error: (err as Error).message });
+    }
+    if (slot.staleRun) {
+      slot.staleRun = false;
+      this.schedule(slot, REACTIVE_MIN_GAP_MS);
+      return;
     }
     // Next deadline on the shared grid (a run longer than its interval skips the missed slots):
     // five collectors at 30 s then cost one wake-up per 30 s, not five.

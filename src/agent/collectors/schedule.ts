@@ -58,6 +58,7 @@ export const scheduleCollector: CollectorFactory = (config) => {
     name: "schedule",
     essential: c.essential,
     intervalMs: c.interval,
+    reactive: true,
     async collect(ctx) {
       const now = ctx.now();
       const doc = ctx.state.document;

@@ -25,6 +25,11 @@ export interface Collector {
   /** Keeps running in quiet mode (device status creating_video); others pause. */
   readonly essential: boolean;
   readonly intervalMs: number;
+  /**
+   * Also run soon after each status-document change (at most once a second), for collectors that only
+   * read in-memory state (camera, schedule): their series follow a writer within a second, not an interval.
+   */
+  readonly reactive?: boolean;
   collect(ctx: CollectContext): Promise<JsonObject>;
   /** Optional: subscribe to device state (status/event topics) at start; returns the unsubscribe. */
   attach?(ctx: Omit<CollectContext, "signal">): () => void;

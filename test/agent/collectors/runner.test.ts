@@ -245,3 +245,22 @@ test("collectors config: every problem at once, each naming the key, what was ex
   assert.deepEqual(cfg.collectors.system.mounts, ["/"]);
   assert.equal(cfg.collectors.redis.url, undefined);
 });
+
+test("runner: reactive collectors (camera, schedule) run soon after a status change, at most once a second", async (t) => {
+  const reactive = Object.assign(counting("reactive", 3_600_000), { reactive: true });
+  const periodic = counting("periodic", 3_600_000);
+  const { state } = startRunner(t, [reactive, periodic]);
+  await waitFor("the first runs", () => reactive.runs === 1 && periodic.runs === 1, 30_000);
+  await state.setDocument({ status: "capturing", today: { photos_captured: 1 } });
+  await waitFor("a run caused by the status change", () => reactive.runs === 2, 30_000);
+  // A burst of changes is coalesced into one more run (1 s apart from the previous one).
+  for (let i = 2; i < 50; i++) await state.setDocument({ status: "capturing", today: { photos_captured: i } });
+  await waitFor("the coalesced run", () => reactive.runs === 3, 30_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(reactive.runs, 3, "one run for the whole burst");
+  assert.equal(periodic.runs, 1, "non-reactive collectors ignore status changes");
+  // Paused in quiet mode: status changes do not wake a non-essential reactive collector.
+  await state.setDocument({ status: "creating_video" });
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(reactive.runs, 3);
+});
