@@ -1,10 +1,14 @@
 import { promises as fsp } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { MetricFamily } from "../module.ts";
 import { readText } from "./read.ts";
 import { type CollectorFactory, gauge, num } from "./types.ts";
+
+/** Gap between the two /proc/stat reads of the first run. */
+export const FIRST_DELTA_MS = 250;
 
 interface CpuTimes {
   busy: number;
@@ -107,7 +111,15 @@ export const systemCollector: CollectorFactory = (config) => {
         proc("loadavg"),
         proc("uptime"),
       ]);
-      const cpu = stat === null ? null : parseProcStat(stat);
+      let cpu = stat === null ? null : parseProcStat(stat);
+      if (cpu && !prev) {
+        // First run: no previous sample. Take a second one shortly after, so CPU usage is known from
+        // the start instead of one interval later (one extra wake-up, once).
+        prev = cpu;
+        await sleep(FIRST_DELTA_MS, undefined, { signal: ctx.signal });
+        const again = await proc("stat");
+        cpu = again === null ? null : parseProcStat(again);
+      }
       let cpuUsage: number | null = null;
       if (cpu && prev && cpu.total > prev.total) cpuUsage = round((cpu.busy - prev.busy) / (cpu.total - prev.total));
       if (cpu) prev = cpu;
