@@ -99,6 +99,8 @@ export const systemCollector: CollectorFactory = (config) => {
   const c = config.collectors.system;
   if (!c.enabled) return null;
   let prev: CpuTimes | null = null;
+  // An unreachable host must not make the whole run time out and lose CPU/memory/disk with it.
+  const reachTimeout = Math.min(c.reachability.timeout, Math.min(config.collectors.timeout, c.interval) / 2);
   return {
     name: "system",
     essential: c.essential,
@@ -129,7 +131,7 @@ export const systemCollector: CollectorFactory = (config) => {
       const load = loadavg === null ? null : parseLoadavg(loadavg);
       const disks = await Promise.all(c.mounts.map(diskUsage));
       const reach = c.reachability.host
-        ? await tcpReachable(c.reachability.host, c.reachability.port, c.reachability.timeout, ctx.signal)
+        ? await tcpReachable(c.reachability.host, c.reachability.port, reachTimeout, ctx.signal)
         : null;
       return {
         cpu_usage_ratio: cpuUsage,

@@ -56,7 +56,9 @@ const system = z
           .optional()
           .describe("Host (name or address) to test with a TCP connect, e.g. your NAS or 1.1.1.1; unset: no check"),
         port: z.number().int().min(1).max(65535).default(443).describe("TCP port of the reachability check"),
-        timeout: duration().prefault("3s").describe("Give up the TCP connect after this long"),
+        timeout: duration()
+          .prefault("3s")
+          .describe("Give up the TCP connect after this long (at most half of collectors.timeout)"),
       })
       .prefault({})
       .describe("Reachability of one host over TCP (no external commands)"),

@@ -141,3 +141,19 @@ test("system: reachability over TCP: a listening host is reachable, a closed por
 test("system: a disabled collector is not built at all", () => {
   assert.equal(systemCollector(config({ system: { enabled: false } })), null);
 });
+
+test("system: an unroutable host is unreachable within its timeout, and the rest of the run is kept", async () => {
+  const cfg = config({
+    proc_root: PROC,
+    timeout: "2s",
+    system: { mounts: [], reachability: { host: "10.255.255.1", port: 9, timeout: "30s" } },
+  });
+  const c = systemCollector(cfg);
+  assert.ok(c);
+  const data = await collectOnce(c, cfg);
+  const r = data.reachability as JsonObject;
+  assert.equal(r.reachable, false);
+  // Either the network says so at once, or the connect is cut at half the run timeout (1 s), not 30 s.
+  assert.match(String(r.error), /no TCP connection within 1000 ms|EHOSTUNREACH|ENETUNREACH|ECONNREFUSED/);
+  assert.equal(data.load1, 0.47);
+});
