@@ -180,6 +180,8 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     http: { token: TOKEN },
     files: { photos: [join(photos, "*.jpg")], logs: [{ path: logFile, name: "timelapse" }] },
     recovery: { camera_test: { type: "command", argv: ["/bin/echo", "camera answered"] } },
+    // Sample every second so the chart has points within the test.
+    collectors: { system: { interval: "1s" } },
   });
 
   const page = browser.pages()[0] ?? (await browser.newPage());
@@ -255,6 +257,13 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
       },
     );
     assert.match(await text(page, "#processes"), /writer timelapse/);
+  });
+
+  await t.test("the performance chart draws live CPU and memory samples", async () => {
+    // (Before the status turns to creating_video: quiet mode pauses sampling.)
+    await page.waitForSelector("#chart canvas", { timeout: 30_000 });
+    await waitText(page, "#chart-note", /^\d+ samples since/);
+    await waitText(page, "#resources", /CPU\d+\.\d %/);
   });
 
   await t.test("a status change written through the protocol appears without a reload", async () => {
@@ -366,6 +375,24 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     assert.equal(unnamedButtons, 0);
   });
 
+  await t.test("without EventSource the page polls, and still updates without a reload", async () => {
+    const polling = await browser.newPage();
+    polling.on("console", onConsole);
+    polling.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    await polling.addInitScript(() => {
+      // biome-ignore lint/performance/noDelete: simulating a browser or proxy without Server-Sent Events
+      delete (window as { EventSource?: unknown }).EventSource;
+    });
+    await polling.goto(`${agent.url}/`);
+    await waitText(polling, "#captured", /^343$/);
+    assert.equal(await polling.getAttribute("#conn", "data-state"), "polling");
+    await updateStatus("timelapse", { today: { photos_captured: 344 } }, { dir: agent.statusDir });
+    await waitText(polling, "#captured", /^344$/, 30_000); // polls every 5 s
+    assert.match(await text(polling, "#alerts"), /capture failed: camera timeout/);
+    await polling.close();
+    await waitText(page, "#captured", /^344$/);
+  });
+
   await t.test("no console errors; screenshots at phone and desktop sizes", async () => {
     assert.deepEqual(problems, []);
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -397,7 +424,7 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     );
     assert.equal(await page.getAttribute("#conn", "data-state"), "lost");
     // The last good data stays on screen.
-    assert.equal(await text(page, "#captured"), "343");
+    assert.equal(await text(page, "#captured"), "344");
   });
 });
 
