@@ -72,6 +72,7 @@ export class CollectorRunner implements AgentModule {
     this.stopped = false;
     this.epoch = Date.now();
     this.quiet = ctx.state.quiet;
+    this.slots.clear();
     for (const factory of this.factories) {
       let collector: Collector | null;
       try {
@@ -217,6 +218,7 @@ export class CollectorRunner implements AgentModule {
         data: {},
         error: "skipped: the previous run is still running",
       };
+      slot.staleRun = false; // a hung run: wait for the grid, do not retry every second
     } else {
       const timeoutMs = Math.max(1, Math.min(this.config.collectors.timeout, collector.intervalMs));
       const ac = new AbortController();
