@@ -243,7 +243,11 @@ function renderResources(): void {
     gauge("Disk", disk, "%", tone(disk, 90, 95)),
     gauge("Temperature", temp, "°C", tone(temp, 70, 80), 90),
   ];
-  $("resources").replaceChildren(...bars);
+  const quiet = isObj(state.doc.agent) && state.doc.agent.quiet === true;
+  $("resources").replaceChildren(
+    ...(quiet ? [h("p", { class: "muted" }, "Sampling paused while the device encodes video.")] : []),
+    ...bars,
+  );
 }
 
 function renderCamera(): void {
@@ -409,51 +413,104 @@ function renderLogs(): void {
   );
 }
 
-function renderJobs(body: unknown): void {
+let lastJobs: unknown = null;
+const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
+const badState = (v: unknown) => /fail|error|dead|overdue|timeout/.test(str(v));
+
+/** Jobs (from /api/jobs), queues, and transfers (live, from the status document). */
+function renderJobs(body: unknown = lastJobs): void {
+  lastJobs = body;
   const el = $("jobs");
-  const list = Array.isArray(body) ? body : isObj(body) ? (body.jobs ?? body.runs ?? body.items) : undefined;
-  const transfers = isObj(body) && Array.isArray(body.transfers) ? body.transfers : [];
-  const rows = [...(Array.isArray(list) ? list : []), ...transfers].filter(isObj).slice(0, 15);
-  if (!rows.length) {
-    el.replaceChildren(h("p", { class: "muted" }, "No jobs recorded"));
-    return;
-  }
-  const text = (v: unknown) => (v === undefined || v === null ? "" : String(v));
-  el.replaceChildren(
-    h(
-      "table",
-      {},
-      h("caption", { class: "muted" }, "Latest runs"),
+  const out: HTMLElement[] = [];
+  const jobs = isObj(body) && Array.isArray(body.jobs) ? body.jobs.filter(isObj) : [];
+  const th = (t: string) => h("th", { scope: "col" }, t);
+  if (jobs.length) {
+    out.push(
       h(
-        "thead",
+        "table",
         {},
+        h("caption", { class: "muted" }, "Jobs"),
+        h("thead", {}, h("tr", {}, th("Job"), th("Last run"), th("Last success"))),
         h(
-          "tr",
+          "tbody",
           {},
-          h("th", { scope: "col" }, "Job"),
-          h("th", { scope: "col" }, "State"),
-          h("th", { scope: "col" }, "When"),
+          ...jobs.slice(0, 20).map((j) => {
+            const st = j.overdue === true ? "overdue" : str(j.last_status) || "never run";
+            return h(
+              "tr",
+              {},
+              h("td", {}, str(j.name)),
+              h("td", { "data-tone": badState(st) ? "bad" : undefined }, st),
+              h("td", {}, j.last_success ? new Date(str(j.last_success)).toLocaleString() : "—"),
+            );
+          }),
         ),
       ),
+    );
+  }
+  const queues = isObj(body) && Array.isArray(body.queues) ? body.queues.filter(isObj) : [];
+  for (const sys of queues) {
+    const qs = Array.isArray(sys.queues) ? sys.queues.filter(isObj) : [];
+    const line = qs
+      .map((q) => {
+        const states = isObj(q.states)
+          ? Object.entries(q.states)
+              .map(([k, v]) => `${v} ${k}`)
+              .join(", ")
+          : "";
+        return `${str(q.name)}: ${states || "empty"}${numOf(q.workers) !== undefined ? `; ${q.workers} worker(s)` : ""}`;
+      })
+      .join(" · ");
+    out.push(
       h(
-        "tbody",
+        "p",
+        { "data-tone": sys.up === false ? "bad" : undefined },
+        h("strong", {}, `${str(sys.system)} queues`),
+        sys.up === false ? `: down${sys.error ? ` (${str(sys.error)})` : ""}` : `: ${line || "none"}`,
+      ),
+    );
+  }
+  const transfers = isObj(state.doc.transfers) ? Object.entries(state.doc.transfers) : [];
+  if (transfers.length) {
+    out.push(
+      h(
+        "table",
         {},
-        ...rows.map((j) =>
-          h(
-            "tr",
-            {},
-            h("td", {}, text(j.name ?? j.job ?? j.id)),
-            h(
-              "td",
-              { "data-tone": /fail|error/.test(text(j.status ?? j.state)) ? "bad" : undefined },
-              text(j.status ?? j.state ?? j.result),
-            ),
-            h("td", {}, text(j.finished_at ?? j.started_at ?? j.last_run ?? j.time)),
-          ),
+        h("caption", { class: "muted" }, "Transfers"),
+        h("thead", {}, h("tr", {}, th("Transfer"), th("State"), th("Files verified / failed"), th("Last end"))),
+        h(
+          "tbody",
+          {},
+          ...transfers.slice(0, 20).map(([name, v]) => {
+            const t = isObj(v) ? v : {};
+            const st = str(t.last_status ?? t.status) || "—";
+            return h(
+              "tr",
+              {},
+              h("td", {}, name, t.dest ? h("span", { class: "when" }, `→ ${str(t.dest)}`) : ""),
+              h(
+                "td",
+                { "data-tone": badState(st) ? "bad" : undefined },
+                st,
+                t.last_error ? h("span", { class: "when" }, str(t.last_error)) : "",
+              ),
+              h("td", {}, `${str(t.verified ?? 0)} / ${str(t.failed ?? 0)}`),
+              h("td", {}, t.last_end ? new Date(str(t.last_end)).toLocaleString() : "—"),
+            );
+          }),
         ),
       ),
-    ),
-  );
+    );
+  }
+  if (!out.length)
+    out.push(
+      h(
+        "p",
+        { class: "muted" },
+        lastJobs === null ? "Jobs are not available on this agent" : "No jobs or transfers recorded",
+      ),
+    );
+  el.replaceChildren(...out);
 }
 
 function renderAges(): void {
@@ -684,6 +741,7 @@ function startSse(): void {
   on("snapshot", applySnapshot);
   on("status", (doc) => {
     state.doc = doc;
+    renderJobs();
     renderHeader();
     renderToday();
     renderPipeline();
@@ -785,7 +843,7 @@ async function refreshSlow(): Promise<void> {
     ? getJson("/api/jobs").then(renderJobs, (err: Error) => {
         // An agent without the jobs module answers 404: stop asking.
         if (/HTTP 404/.test(err.message)) state.jobsAvailable = false;
-        $("jobs").replaceChildren(h("p", { class: "muted" }, "Jobs are not available on this agent"));
+        renderJobs(null);
       })
     : Promise.resolve();
   // /api/dashboard (always served) has the recent log lines (null without log files) and the history.

@@ -218,6 +218,22 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     },
     { dir: agent.statusDir },
   );
+  // What `edgewatch transfer` writes after a verified backup.
+  await updateStatus(
+    "transfer-nas",
+    {
+      transfers: {
+        nas: {
+          last_status: "success",
+          dest: "nas:/backup/cam",
+          verified: 12,
+          failed: 0,
+          last_end: new Date().toISOString(),
+        },
+      },
+    },
+    { dir: agent.statusDir },
+  );
   await updateStatus(
     "manager",
     { last_video: { date: "2026-11-24", filename: "20261124_Pi0Cam_timelapse.mp4", backed_up: true } },
@@ -257,6 +273,7 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
       },
     );
     assert.match(await text(page, "#processes"), /writer timelapse/);
+    assert.match(await waitText(page, "#jobs", /nas/), /nas→ nas:\/backup\/camsuccess12 \/ 0/);
   });
 
   await t.test("the performance chart draws live CPU and memory samples", async () => {
@@ -285,6 +302,7 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42);
     assert.equal(navigations, 1);
     assert.equal(await page.getAttribute("#conn", "data-state"), "live");
+    await waitText(page, "#resources", /Sampling paused while the device encodes video/);
   });
 
   await t.test("an alert raised by a rule appears", async () => {
