@@ -1,6 +1,7 @@
 // The device dashboard end to end: a real agent (startAgent, every registered module) on a temp
 // status dir, the real web build, and Debian's Chromium driven by playwright-core.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -74,6 +75,15 @@ test("the agent serves the built page with negotiated encodings, ETags and immut
   const missing = await raw(`${agent.url}/assets/app-NOPE.js`);
   assert.equal(missing.status, 404);
   assert.match(JSON.parse(missing.body.toString()).error, /no such path/);
+});
+
+test("the page's TypeScript type-checks (web/tsconfig.json: DOM types, strict)", () => {
+  const tsc = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "tsc");
+  const res = spawnSync(tsc, ["--noEmit", "-p", join(import.meta.dirname, "..", "..", "web")], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  assert.equal(res.status, 0, `tsc -p web failed:\n${res.stdout}${res.stderr}`);
 });
 
 test("without a built dashboard, / says how to build it and the rest of the agent runs", async (t) => {
@@ -155,6 +165,11 @@ test("/api/events streams a snapshot, then status, sample, alert and event chang
   assert.equal(refused.headers["retry-after"], "10");
   await waitFor("refusal body", () => refused.body.length > 0, 10_000);
   assert.match(JSON.parse(refused.body).error, /expected at most 16/);
+
+  // HEAD answers at once and takes no slot.
+  const headEvents = await raw(`${agent.url}/api/events`, {}, "HEAD");
+  assert.equal(headEvents.status, 200);
+  assert.equal(headEvents.headers["content-type"], "text/event-stream; charset=utf-8");
 
   // Closing streams frees their slots (the agent notices the disconnect).
   for (const m of more) m.close();

@@ -71,7 +71,15 @@ export class DashboardModule implements AgentModule {
       {
         method: "GET",
         path: "/api/events",
-        handle: (req, res) => this.hub.open(req, res, () => ({ event: "snapshot", data: this.snapshot() })),
+        handle: (req, res) => {
+          if (req.method === "HEAD") {
+            // A HEAD must not hold one of the stream slots open.
+            res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache" });
+            res.end();
+            return;
+          }
+          this.hub.open(req, res, () => ({ event: "snapshot", data: this.snapshot() }));
+        },
       },
     ];
     if (this.missing) {
