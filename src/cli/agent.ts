@@ -8,7 +8,9 @@ export default defineCommand({
   usage: `Usage: edgewatch agent [--config FILE] [--port N] [--bind ADDR]
 
 Runs the one edgewatch process of a device: reads the status protocol directory, samples the
-system, serves the HTTP API and Prometheus /metrics. Stops cleanly on SIGINT/SIGTERM.
+system, serves the HTTP API and Prometheus /metrics. Stops cleanly on SIGINT/SIGTERM. SIGHUP re-reads
+the config file: a valid one restarts the agent's modules with it, an invalid one is reported and
+the running config is kept.
 
 Options:
   -c, --config FILE  config file (default: $EDGEWATCH_CONFIG, else built-in defaults)
@@ -45,10 +47,51 @@ Example:
       return EXIT_FAIL;
     }
     process.stdout.write(`edgewatch agent: listening on ${agent.url} (status dir ${config.status_dir})\n`);
+    const overrides = {
+      ...(port !== undefined ? { port } : {}),
+      ...(values.bind ? { host: values.bind } : {}),
+    };
+    let current = config;
+    let reloading: Promise<void> = Promise.resolve();
+    // SIGHUP: re-read the config; a bad one is reported and the running agent is kept as it is.
+    const onHup = () => {
+      reloading = reloading.then(async () => {
+        if (!path) {
+          process.stderr.write(
+            "edgewatch agent: SIGHUP ignored: running on built-in defaults, no config file to re-read\n",
+          );
+          return;
+        }
+        let next: typeof config;
+        try {
+          next = loadConfig(path).config;
+        } catch (err) {
+          const problems = (err as { problems?: string[] }).problems ?? [(err as Error).message];
+          process.stderr.write(
+            `edgewatch agent: reload refused, keeping the running config:\n  ${problems.join("\n  ")}\n`,
+          );
+          return;
+        }
+        await agent.stop();
+        try {
+          agent = await startAgent(next, { configPath: path, ...overrides });
+          current = next;
+          process.stdout.write(`edgewatch agent: config reloaded; listening on ${agent.url}\n`);
+        } catch (err) {
+          process.stderr.write(
+            `edgewatch agent: reload failed (${(err as Error).message}); restarting with the previous config\n`,
+          );
+          agent = await startAgent(current, { configPath: path, ...overrides });
+        }
+      });
+    };
+    process.on("SIGHUP", onHup);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
+    process.off("SIGHUP", onHup);
+    await reloading;
     await agent.stop();
     return EXIT_OK;
   },

@@ -87,3 +87,53 @@ test("edgewatch demo (npm start): live data at /status, /metrics and /latest/pho
   );
   await until("the demo video", async () => (await get(`${url}/latest/video`)).status === 200, 60_000);
 });
+
+test("SIGHUP reloads a valid config and keeps the running one when the new one is bad", {
+  timeout: 120_000,
+}, async (t) => {
+  const dir = tempDir(t);
+  const cfg = join(dir, "agent.yaml");
+  const write = (id: string) =>
+    writeFileSync(
+      cfg,
+      `device: {id: ${id}, site: lab}\nstatus_dir: ${join(dir, "status")}\nstate_dir: ${join(dir, "state")}\n`,
+    );
+  write("before-reload");
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "src/cli/main.ts"), "agent", "--config", cfg, "--port", "0", "--bind", "127.0.0.1"],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  t.after(() => {
+    child.kill("SIGTERM");
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  const url = await until("agent URL", () => /listening on (http:\/\/\S+)/.exec(out)?.[1], 60_000);
+  assert.equal((await get(`${url}/status`)).json<{ device_id: string }>().device_id, "before-reload");
+
+  writeFileSync(cfg, "device: {id: 42}\nhttp: {port: lots}\n");
+  child.kill("SIGHUP");
+  await until("reload refused", () => /reload refused, keeping the running config/.test(err), 60_000);
+  assert.match(err, /agent\.yaml: http\.port: expected a number, got "lots"/);
+  assert.equal((await get(`${url}/status`)).json<{ device_id: string }>().device_id, "before-reload");
+
+  write("after-reload");
+  child.kill("SIGHUP");
+  const url2 = await until("reloaded", () => /config reloaded; listening on (http:\/\/\S+)/.exec(out)?.[1], 60_000);
+  const doc = await until(
+    "new device id",
+    async () => {
+      const d = (await get(`${url2}/status`)).json<{ device_id: string }>();
+      return d.device_id === "after-reload" ? d : null;
+    },
+    60_000,
+  );
+  assert.equal(doc.device_id, "after-reload");
+});
