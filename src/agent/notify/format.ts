@@ -2,8 +2,9 @@ import type { Notification } from "./types.ts";
 
 /** The plain-text rendering every chat channel sends (then fits to its own limits). */
 export function renderText(n: Notification): string {
-  const lines = [`[${n.device_id}${n.site && n.site !== "default" ? ` @ ${n.site}` : ""}] ${n.title}`];
-  if (n.message && n.message !== n.title) lines.push(n.message);
+  const head = `[${n.device_id}${n.site && n.site !== "default" ? ` @ ${n.site}` : ""}]`;
+  // A message that already starts with its title (daily summary, alerts) is not repeated under it.
+  const lines = n.message.startsWith(n.title) ? [`${head} ${n.message}`] : [`${head} ${n.title}`, n.message];
   if (n.summary_of) {
     for (const it of n.summary_of.items)
       lines.push(`• ${it.timestamp.slice(0, 19).replace("T", " ")} ${it.level}: ${it.title}`);

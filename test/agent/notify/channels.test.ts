@@ -225,9 +225,11 @@ test("outbox honours a 429's retry_after: no retry before it, delivery after it;
   void channel;
   await ob.enqueue(base, ["telegram", "webhook"]);
   await waitFor(
-    "webhook delivery while telegram is rate limited",
-    () => hook.accepted.length === 1 && tg.all.length === 1,
+    "webhook delivered while telegram waits out its rate limit",
+    () => hook.accepted.length === 1 && ob.channelStatus().find((c) => c.channel === "telegram")?.next_attempt_at,
   );
+  const next = Date.parse(ob.channelStatus().find((c) => c.channel === "telegram")?.next_attempt_at ?? "");
+  assert.ok(next - clock.now() >= 30_000, "the retry is scheduled no sooner than retry_after");
   await clock.advance(29_000);
   assert.equal(tg.all.length, 1, "no retry before retry_after");
   await clock.advance(2_000);

@@ -7,7 +7,7 @@ import { defineChannel, type Notification, type SendResult } from "../types.ts";
 /** The generic webhook body: seed 000's {message, level, device_id} plus site, timestamp and the alert. */
 export function webhookBody(n: Notification): Record<string, unknown> {
   return {
-    message: n.message === n.title ? n.title : `${n.title}\n${n.message}`,
+    message: n.message.startsWith(n.title) ? n.message : `${n.title}\n${n.message}`,
     level: n.level.toUpperCase(),
     device_id: n.device_id,
     site: n.site,
