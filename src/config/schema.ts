@@ -24,7 +24,8 @@ export const configSchema = z
           .describe("Device name shown in alerts and metrics (default: this machine's host name)"),
         site: z.string().min(1).max(128).default("default").describe("Where the device is (label on every metric)"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Which device this is: its name and site label every alert and metric"),
     status_dir: z
       .string()
       .min(1)
