@@ -9,7 +9,7 @@ import { before, describe, test } from "node:test";
 import { parseEvent } from "../../src/protocol/events.ts";
 import { parseFragment, updateStatus } from "../../src/protocol/fragment.ts";
 import { type ReaderWarning, StatusReader } from "../../src/protocol/reader.ts";
-import { requireTool, tempDir } from "../helpers/tools.ts";
+import { tempDir } from "../helpers/tools.ts";
 import { type ClientCli, cppClient, envWithDir, PY_CLIENT, python, SH_CLIENT, sh } from "./clients.ts";
 
 const ISO_MS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
