@@ -93,6 +93,8 @@ Example:
       statusDir: config.status_dir,
     });
     let s: Awaited<ReturnType<Transfer["run"]>>;
+    const forward = (sig: NodeJS.Signals) => t.signal(sig);
+    for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, forward);
     try {
       s = await t.run();
     } catch (err) {
@@ -101,6 +103,8 @@ Example:
         return EXIT_BUSY;
       }
       throw err;
+    } finally {
+      for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.off(sig, forward);
     }
     const line = `${s.status}: ${s.files} files, ${s.bytes} bytes, ${s.verified} verified, ${s.failed} not verified, ${s.deleted} source files deleted, ${s.attempts} attempt${s.attempts === 1 ? "" : "s"}`;
     if (s.status === "success") {

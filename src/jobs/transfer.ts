@@ -112,9 +112,16 @@ interface ProcResult {
   spawnError?: string;
 }
 
-function runProc(cmd: string, args: string[], keepStdout: boolean): Promise<ProcResult> {
+function runProc(
+  cmd: string,
+  args: string[],
+  keepStdout: boolean,
+  onChild?: (c: ReturnType<typeof spawn> | null) => void,
+): Promise<ProcResult> {
   return new Promise((done) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    onChild?.(child);
+    child.on("close", () => onChild?.(null));
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => {
@@ -144,6 +151,16 @@ export class Transfer {
   private readonly o: TransferOptions & { log: (m: string) => void; jitter: number; rsync: string };
   private readonly ledger: TransferLedger;
   private fragment: JsonObject = {};
+  private child: ReturnType<typeof spawn> | null = null;
+  private stopped: NodeJS.Signals | null = null;
+  private wake: (() => void) | null = null;
+
+  /** SIGTERM/SIGINT: stop rsync and do not retry (nothing unverified is ever deleted). */
+  signal(sig: NodeJS.Signals): void {
+    this.stopped = sig;
+    this.child?.kill(sig);
+    this.wake?.();
+  }
 
   constructor(opts: TransferOptions) {
     this.o = {
@@ -194,7 +211,9 @@ export class Transfer {
       const bytes = files.reduce((n, f) => n + f.size, 0);
       const base = { src: o.src, dest: o.dest, attempts: attempt, files: files.length, bytes, started_at: startedAt };
       let error: string | null = null;
-      const rs = await runProc(o.rsync, this.rsyncArgs(isDir, useChecksum ? ["--checksum"] : []), false);
+      const rs = await runProc(o.rsync, this.rsyncArgs(isDir, useChecksum ? ["--checksum"] : []), false, (c) => {
+        this.child = c;
+      });
       if (rs.spawnError) error = rs.spawnError;
       else if (rs.code !== 0) {
         error = `rsync ${rs.signal ? `was killed by ${rs.signal}` : `exited with ${rs.code}`}${rs.stderrTail ? `: ${lastLine(rs.stderrTail)}` : ""}`;
@@ -232,12 +251,26 @@ export class Transfer {
         });
         return summary;
       }
-      if (attempt < max) {
+      if (attempt < max && !this.stopped) {
         const waitMs = withJitter(o.backoffMs[Math.min(attempt - 1, o.backoffMs.length - 1)] ?? 0, o.jitter);
         o.log(`attempt ${attempt}/${max} failed: ${error}; retrying in ${formatMs(waitMs)}`);
         await this.setStatus({ ...this.summaryFields(summary), last_status: "retrying" });
         await this.event("warning", "XFER-RETRY", `transfer ${o.name} attempt ${attempt}/${max} failed: ${error}`);
-        if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+        if (waitMs > 0 && !this.stopped) {
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, waitMs);
+            this.wake = () => {
+              clearTimeout(t);
+              r();
+            };
+          });
+          this.wake = null;
+        }
+        if (this.stopped) {
+          error = `stopped by ${this.stopped}`;
+          await this.setStatus({ ...this.summaryFields({ ...summary, error }), last_status: "failed" });
+          return { ...summary, status: "failed", error };
+        }
         continue;
       }
       o.log(`attempt ${attempt}/${max} failed: ${error}; giving up (no source file was deleted)`);
@@ -248,6 +281,7 @@ export class Transfer {
         `transfer ${o.name} to ${o.dest} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${error}`,
         { verified: summary.verified, failed: summary.failed },
       );
+      break; // the last attempt, or stopped by a signal
     }
     return summary as TransferSummary;
   }

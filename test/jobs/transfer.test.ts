@@ -49,7 +49,7 @@ test("rsync killed half way: no source lost, the retry completes, only then are 
     "a1.jpg": 20_000,
     "a2.jpg": 20_000,
     "day/a3.jpg": 20_000,
-    "zz-video.mp4": 3 * 1024 * 1024,
+    "zz-video.mp4": 4 * 1024 * 1024,
   });
   const run = ewAsync([
     "transfer",
@@ -99,7 +99,11 @@ test("rsync killed half way: no source lost, the retry completes, only then are 
 
   const res = await run.done;
   assert.equal(res.code, 0, res.err);
-  assert.match(res.out, /success: 4 files, \d+ bytes, 4 verified, 0 not verified, 4 source files deleted, 2 attempts/);
+  assert.match(
+    res.out,
+    /success: 4 files, \d+ bytes, 4 verified, 0 not verified, 4 source files deleted, 2 attempts/,
+    `stdout: ${res.out}\nstderr: ${res.err}`,
+  );
   assert.match(res.err, /attempt 1\/2 failed: rsync was killed by SIGKILL.*; retrying in \d+s/);
   for (const [name, data] of files) {
     assert.ok(!existsSync(join(src, name)), `${name} deleted from the source after verification`);
@@ -228,4 +232,48 @@ test("unreachable or unwritable destinations and bad arguments: clear messages, 
   assert.equal(badRetries.code, 2);
   assert.match(badRetries.err, /--retries: expected a whole number from 0 to 100, got "many"/);
   assert.ok(!existsSync(join(dir, "d")), "nothing was copied for a bad command line");
+});
+
+test("SIGTERM to a running transfer stops rsync, keeps every source file and does not retry", async (t) => {
+  if (!requireTool(t, "rsync")) return;
+  const dir = tempDir(t);
+  const src = join(dir, "src");
+  const dest = join(dir, "dest");
+  makeSource(src, { "big.mp4": 2 * 1024 * 1024 });
+  const run = ewAsync([
+    "transfer",
+    src,
+    dest,
+    "--delete-source",
+    "--retries",
+    "5",
+    "--backoff",
+    "1s",
+    "--bwlimit",
+    "300",
+    "--dir",
+    join(dir, "status"),
+    "--state-dir",
+    join(dir, "state"),
+  ]);
+  t.after(() => run.child.kill("SIGKILL"));
+  await waitFor(
+    "rsync under way",
+    () => existsSync(dest) && readdirSync(dest).some((n) => n.startsWith(".big.mp4.")),
+    60_000,
+  );
+  const pid = run.child.pid as number;
+  const rsyncs = childrenNamed(pid, "rsync");
+  run.child.kill("SIGTERM");
+  const res = await run.done;
+  assert.equal(res.code, 1, res.err);
+  assert.match(res.err, /attempt 1\/6 failed: rsync exited with 20/, "rsync stops on the forwarded SIGTERM");
+  assert.match(res.err, /giving up \(no source file was deleted\)/);
+  assert.doesNotMatch(res.err, /retrying/);
+  assert.ok(existsSync(join(src, "big.mp4")));
+  for (const p of rsyncs)
+    assert.ok(
+      !existsSync(`/proc/${p}/stat`) || readFileSync(`/proc/${p}/stat`, "utf8").includes(") Z "),
+      "rsync stopped",
+    );
 });

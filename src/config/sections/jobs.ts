@@ -12,7 +12,7 @@ const schedule = z
     name: jobName().describe("Job name, as given to `edgewatch run --name`"),
     every: duration().describe('How often the job must succeed, e.g. "24h"'),
     grace: duration()
-      .default(0)
+      .prefault("0s")
       .describe('Extra time allowed after `every` before the missed-schedule alert fires, e.g. "2h"'),
   })
   .describe("A job that must succeed on a schedule (dead-man switch: alerts even if it never starts)");
@@ -24,7 +24,7 @@ const queues = z
       .regex(/^rediss?:\/\//, { error: 'expected a Redis URL like "redis://127.0.0.1:6379/0"' })
       .optional()
       .describe("Redis holding the RQ / BullMQ queues; the queue collectors are off until it is set. Use ${ENV_VAR}."),
-    interval: duration().default(30_000).describe("How often the queue collectors read Redis"),
+    interval: duration().prefault("30s").describe("How often the queue collectors read Redis"),
     rq: z
       .array(z.string().min(1))
       .default([])
@@ -44,7 +44,7 @@ const queues = z
       .default(0)
       .describe("Failed jobs held in a queue above which a warning fires"),
     worker_down_after: duration()
-      .default(300_000)
+      .prefault("5m")
       .describe("A worker whose heartbeat is older than this is dead: critical alert (seed 002: 5 min)"),
     stuck_after: duration()
       .optional()
@@ -52,15 +52,7 @@ const queues = z
         "A started job older than this is stuck; by default a job is stuck once it runs past its own timeout (RQ) or loses its lock (BullMQ)",
       ),
   })
-  .default({
-    interval: 30_000,
-    rq: [],
-    bullmq: [],
-    bullmq_prefix: "bull",
-    depth_warning: 10,
-    failed_warning: 0,
-    worker_down_after: 300_000,
-  })
+  .prefault({})
   .describe("Queue collectors (read-only against Redis)");
 
 /** `jobs:` — Jobs ledger, transfers and queue collectors. */
@@ -87,24 +79,10 @@ export const jobsSection = z
       .min(1)
       .default(3)
       .describe("A job that failed this many times within failures_window raises an alert (seed 002)"),
-    failures_window: duration().default(86_400_000).describe("Window for failures_alert"),
+    failures_window: duration().prefault("24h").describe("Window for failures_alert"),
     queues,
   })
-  .default({
-    ledger_max_bytes: 1024 * 1024,
-    schedules: [],
-    failures_alert: 3,
-    failures_window: 86_400_000,
-    queues: {
-      interval: 30_000,
-      rq: [],
-      bullmq: [],
-      bullmq_prefix: "bull",
-      depth_warning: 10,
-      failed_warning: 0,
-      worker_down_after: 300_000,
-    },
-  })
+  .prefault({})
   .describe("Jobs ledger, transfers and queue collectors");
 
 export type JobsConfig = z.output<typeof jobsSection>;
