@@ -5,6 +5,7 @@
 //   ew-status heartbeat SOURCE
 //   ew-status loop SOURCE N                      (N updates of key `n`; prints microseconds per update)
 //   ew-status unique SOURCE WRITER N             (N updates, each adding key u_WRITER_i; prints us/update)
+//   ew-status blob SOURCE                        (big updates forever, after printing "ready": crash tests)
 // The status dir is $EDGEWATCH_DIR (else /run/edgewatch). Exit: 0 ok, 1 failed, 2 bad usage.
 #include <chrono>
 #include <cstdio>
@@ -18,7 +19,7 @@ namespace {
 int usage(const std::string& why) {
   std::cerr << "ew-status: " << why
             << "\nUsage: ew-status set SOURCE key.path=value ... | event SOURCE LEVEL MESSAGE [CODE [k=v ...]]"
-               " | heartbeat SOURCE | loop SOURCE N | unique SOURCE WRITER N\n";
+               " | heartbeat SOURCE | loop SOURCE N | unique SOURCE WRITER N | blob SOURCE\n";
   return 2;
 }
 
@@ -77,6 +78,13 @@ int main(int argc, char** argv) {
       edgewatch::emit_event(source, argv[3], argv[4], argc > 5 ? argv[5] : "", fields);
     } else if (cmd == "heartbeat") {
       edgewatch::heartbeat(source);
+    } else if (cmd == "blob") {
+      std::printf("ready\n");
+      std::fflush(stdout);
+      for (long i = 0;; ++i) {
+        edgewatch::update_status(
+            source, edgewatch::Json::object().set("i", i).set("blob", std::string(100000 + (i * 7919) % 300000, 'x')));
+      }
     } else if (cmd == "loop" || cmd == "unique") {
       bool unique = cmd == "unique";
       if (argc < (unique ? 5 : 4)) return usage(cmd + ": expected a count");
