@@ -183,6 +183,9 @@ export function coreModule(rt: AgentRuntime): AgentModule {
       agent: {
         rss_bytes: mem.rss,
         heap_used_bytes: mem.heapUsed,
+        heap_total_bytes: mem.heapTotal,
+        external_bytes: mem.external,
+        array_buffers_bytes: mem.arrayBuffers,
         cpu_seconds: Math.round((cpu.user + cpu.system) / 1000) / 1000,
         uptime_seconds: agentUptime(),
         http: rt.http?.stats ?? null,
