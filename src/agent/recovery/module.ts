@@ -27,6 +27,7 @@ export interface AuditEntry {
 }
 
 const EVENT_SOURCE = "recovery";
+const REBOOT_OVERDUE_MS = 5 * 60_000;
 type ControlName = "camera_test" | "camera_recover" | "restart_services";
 
 /**
@@ -209,6 +210,17 @@ export class RecoveryModule implements AgentModule, LadderHost {
       r.ok ? "info" : "critical",
     );
     if (!r.ok) this.rebooting = false;
+    else {
+      // A reboot command that "worked" but left us running: say so loudly, and allow another try.
+      setTimeout(() => {
+        if (this.stopped || !this.rebooting) return;
+        this.rebooting = false;
+        const why = `the reboot command succeeded ${REBOOT_OVERDUE_MS / 60_000} min ago but the device is still up`;
+        void this.alert(watch, "firing", "critical", `${watch}: ${why}`).then(() =>
+          this.step({ time: now(), watch, step: "reboot_overdue", reason: why }, "critical"),
+        );
+      }, REBOOT_OVERDUE_MS).unref();
+    }
     return r.ok;
   }
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { AuditEntry } from "../../../src/agent/recovery/module.ts";
-import { tempDir, waitFor } from "../../helpers/tools.ts";
+import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
 import { post, processState, readLines, readPid, readSteps, startRecovery } from "./harness.ts";
 
 const TOKEN = "s3cret-token-for-tests-0123";
@@ -100,6 +101,23 @@ test("control routes: token checks, 200 + audit line, hanging command killed at 
     audit(root).map((l) => l.result),
     ["ok", "timeout", "not_configured", "accepted", "busy"],
   );
+
+  // The counters reach the real /metrics endpoint, in valid exposition format.
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const sample = (name: string, labels: string[], value: string) =>
+    metrics
+      .split("\n")
+      .some((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)) && l.endsWith(`} ${value}`));
+  assert.ok(
+    sample("edgewatch_recovery_actions_total", ['watch="control"', 'action="camera_test"', 'result="ok"'], "1"),
+  );
+  assert.ok(sample("edgewatch_recovery_actions_total", ['action="camera_recover"', 'result="timeout"'], "1"));
+  assert.ok(sample("edgewatch_reboots_today", [], "1"));
+  const promtool = requireTool(t, "promtool", "prometheus");
+  if (promtool) {
+    const check = spawnSync(promtool, ["check", "metrics"], { input: metrics, encoding: "utf8" });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+  }
 
   // Rate limiting: after 5 bad tokens from this address even the right one gets 429.
   for (let i = 0; i < 5; i++) assert.equal((await post(`${url}/api/camera/test`, `bad-token-${i}`)).status, 401);

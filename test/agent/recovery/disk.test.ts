@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { diskUsage } from "../../../src/agent/recovery/disk.ts";
-import { requireTool, tempDir } from "../../helpers/tools.ts";
+import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
 import { readSteps, startRecovery } from "./harness.ts";
 
 const KIB = 1024;
@@ -207,4 +207,31 @@ test("disk safeguard: an unverified-only folder is never cleaned; the shortfall 
   assert.equal(alert?.state, "firing");
   assert.equal(alert?.severity, "critical");
   assert.match(alert?.summary ?? "", /after deleting every eligible file .* unverified/);
+});
+
+test("disk safeguard: writes into a watched folder trigger the check (no waiting for the backstop timer)", {
+  timeout: 60_000,
+}, async (t) => {
+  const disk = smallDisk(t);
+  if (!disk) return;
+  const root = tempDir(t, "ew-dsk-");
+  const photos = join(disk, "photos");
+  mkdirSync(photos);
+  const c = cfg(root, disk, false);
+  Object.assign(c.recovery.disk, { verified_only: false, keep_newest: 1, check_every: "1h" });
+  const h = await startRecovery(t, c);
+  assert.ok((await diskUsage(disk)).usedPercent < 80);
+  const files: string[] = [];
+  for (let i = 0; i < 15; i++) {
+    const p = join(photos, `img${String(i).padStart(2, "0")}.jpg`);
+    writeFileSync(p, Buffer.alloc(120 * KIB, 1));
+    utimesSync(p, Date.now() / 1000 - 1000 + i, Date.now() / 1000 - 1000 + i);
+    files.push(p);
+  }
+  const log = join(root, "state", "recovery", "recovery.log");
+  await waitFor("a cleanup", () => readSteps(log).some((e) => e.step === "disk_cleanup"), 30_000);
+  await h.stop();
+  assert.ok((await diskUsage(disk)).usedPercent < 50);
+  assert.equal(existsSync(files[0] as string), false, "the oldest file went");
+  assert.ok(existsSync(files[14] as string), "the newest file stays");
 });

@@ -61,6 +61,7 @@ test("kill -9: the capture program is restarted and the watch recovers", { timeo
   const restart = readSteps(s.log).find((e) => e.step === "restart_result");
   assert.equal(restart?.result, "ok");
   // alert fired, then resolved; events went out
+  await waitFor("the alert to resolve", () => h.agent.state.alerts.get("recovery:capture")?.state === "resolved");
   assert.deepEqual(
     h.alerts.filter((a) => a.id === "recovery:capture").map((a) => a.state),
     ["firing", "resolved"],
