@@ -78,7 +78,10 @@ function fill(t: TestContext, disk: string, stateDir: string): Fill {
     }
   };
   const unverified = [0, 1, 2].map((i) => join(photos, `u${i}.jpg`));
-  unverified.forEach((p, i) => write(p, 120 * KIB, i, false)); // the very oldest: must survive anyway
+  // the very oldest: must survive anyway
+  unverified.forEach((p, i) => {
+    write(p, 120 * KIB, i, false);
+  });
   const mismatched = join(photos, "m.jpg");
   write(mismatched, 120 * KIB, 3, "stale"); // changed since it was verified
   const verified = [join(photos, "sub", "v00.jpg")];
@@ -89,7 +92,9 @@ function fill(t: TestContext, disk: string, stateDir: string): Fill {
     verified.push(p);
   }
   const newest = [join(photos, "new1.jpg"), join(photos, "new2.jpg")];
-  newest.forEach((p, i) => write(p, 20 * KIB, 100 + i, true));
+  newest.forEach((p, i) => {
+    write(p, 20 * KIB, 100 + i, true);
+  });
   // Symlinks pointing outside, older than everything, and "verified" in the ledger through the link.
   const outsideFiles = [join(outside, "precious.jpg"), join(outside, "dir", "precious2.jpg")];
   mkdirSync(join(outside, "dir"));
