@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCommand } from "../../../src/agent/recovery/actions/run-command.ts";
@@ -212,4 +212,28 @@ test("recovery config: every problem at once, each saying what was expected and 
     argv: ["sudo", "/usr/bin/systemctl", "reboot"],
     timeout: 30_000,
   });
+});
+
+test("process watch by exact name (/proc/PID/comm): a dead process is noticed and alerted", {
+  timeout: 30_000,
+}, async (t) => {
+  const root = tempDir(t, "ew-proc-");
+  // A uniquely named program: comm is the executable's file name.
+  const name = `ewcap${process.pid % 100000}`;
+  const exe = join(root, name);
+  symlinkSync("/bin/sleep", exe);
+  const c = spawn(exe, ["300"], { stdio: "ignore" });
+  t.after(() => c.kill("SIGKILL"));
+  const h = await startRecovery(t, {
+    status_dir: join(root, "run"),
+    state_dir: join(root, "state"),
+    recovery: { sd_notify: false, startup_grace: 0, watches: [{ name: "cap", process: name, check_every: 0.2 }] },
+  });
+  await waitFor("healthy", () => h.mod.watches[0]?.phase === "healthy");
+  c.kill("SIGKILL");
+  await waitFor("an alert", () => h.agent.state.alerts.get("recovery:cap")?.state === "firing", 20_000);
+  assert.match(
+    h.agent.state.alerts.get("recovery:cap")?.summary ?? "",
+    new RegExp(`no process named "${name}" is running`),
+  );
 });
