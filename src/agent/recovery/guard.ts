@@ -21,7 +21,12 @@ export class RebootGuard {
   ) {}
 
   async load(): Promise<void> {
-    await fsp.mkdir(dirname(this.path), { recursive: true });
+    try {
+      await fsp.mkdir(dirname(this.path), { recursive: true });
+    } catch (err) {
+      this.corrupt = `cannot create ${dirname(this.path)} (${(err as Error).message}); automatic reboots are off until it exists`;
+      return;
+    }
     let text: string;
     try {
       text = await fsp.readFile(this.path, "utf8");

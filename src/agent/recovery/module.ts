@@ -62,8 +62,11 @@ export class RecoveryModule implements AgentModule, LadderHost {
     const dir = join(ctx.config.state_dir, "recovery");
     this.log = new JsonLinesLog(this.cfg.log_file ?? join(dir, "recovery.log"));
     this.audit = new JsonLinesLog(join(dir, "audit.log"));
-    await this.log.open();
-    await this.audit.open();
+    // An unwritable state dir must not cost the agent its control routes: warn and go on
+    // (log lines then only reach the events and the in-memory tail; the guard fails safe).
+    for (const l of [this.log, this.audit]) {
+      await l.open().catch((err: Error) => ctx.log.error(`recovery: cannot open ${l.path}: ${err.message}`));
+    }
     this.guard = new RebootGuard(join(dir, "reboots.json"), this.cfg.reboots_per_day);
     await this.guard.load();
     if (this.guard.problem) ctx.log.warn(`recovery: ${this.guard.problem}`);
@@ -172,8 +175,16 @@ export class RecoveryModule implements AgentModule, LadderHost {
       await this.step({ time: now(), watch, step: "reboot_refused", reason: `${reason}; ${why}` }, "critical");
       return "refused";
     }
+    try {
+      await this.guard.record();
+    } catch (err) {
+      // Without a persisted count there is no guarantee against a reboot loop: stay up.
+      const why = `cannot record the reboot in ${this.guard.path}: ${(err as Error).message}`;
+      await this.alert(watch, "firing", "critical", `${watch}: REBOOT REFUSED (${why}); staying up. ${reason}`);
+      await this.step({ time: now(), watch, step: "reboot_refused", reason: `${reason}; ${why}` }, "critical");
+      return "refused";
+    }
     this.rebooting = true;
-    await this.guard.record();
     await this.alert(watch, "firing", "critical", `${watch}: rebooting: ${reason}`);
     await this.step(
       {
@@ -379,7 +390,9 @@ export class RecoveryModule implements AgentModule, LadderHost {
     }
     this.rebooting = true;
     // A reboot asked for by the owner is counted by the guard (so automatic reboots see it) but not refused.
-    await this.guard.record();
+    await this.guard
+      .record()
+      .catch((err: Error) => this.ctx.log.warn(`recovery: cannot record the reboot: ${err.message}`));
     await this.auditLine({
       time: now(),
       client,

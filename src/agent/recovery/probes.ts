@@ -171,10 +171,13 @@ class UnitProbe extends LivenessProbe {
   readonly kind = "unit";
   protected check(): Promise<string | null> {
     return new Promise((resolve) => {
-      execFile("systemctl", ["is-active", this.target], { timeout: 10_000 }, (err, stdout) => {
+      execFile("systemctl", ["is-active", this.target], { timeout: 10_000 }, (err, stdout, stderr) => {
         const state = String(stdout).trim();
         if (state === "active") resolve(null);
-        else resolve(`unit ${this.target} is ${state || (err ? `unknown (${err.message})` : "unknown")}`);
+        else {
+          const why = String(stderr).trim().split("\n")[0] || err?.message.split("\n")[0] || "";
+          resolve(`unit ${this.target} is ${state || `unknown${why ? ` (systemctl: ${why})` : ""}`}`);
+        }
       });
     });
   }

@@ -113,7 +113,7 @@ export class Watch {
     if (t > this.lastBeat) this.lastBeat = t;
     if (!this.probe.heartbeat) this.lastReason = "";
     if (this.failingSince && this.lastBeat > this.failingSince && this.phase !== "restarting") {
-      void this.recovered();
+      this.recovered().catch((err: Error) => this.host.warn(`${this.name}: ${err.message}`));
       return;
     }
     // The armed deadline re-checks lastBeat when it fires; no re-arming per beat.
@@ -124,7 +124,7 @@ export class Watch {
     if (this.stopped) return;
     this.lastReason = reason;
     // Liveness watches: dead now means failing now (grace and restart_wait still apply).
-    void this.evaluate();
+    this.safeEvaluate();
   }
 
   /** Arms the one timer for the next moment something can change. */
@@ -162,10 +162,19 @@ export class Watch {
     this.timer = setTimeout(
       () => {
         this.timer = null;
-        void this.evaluate();
+        this.safeEvaluate();
       },
       Math.max(0, at - now + 1),
     );
+  }
+
+  /** A ladder step must never take the agent down: any unexpected error is logged, and the watch re-armed. */
+  private safeEvaluate(): void {
+    this.evaluate().catch((err: Error) => {
+      this.busy = false;
+      this.host.warn(`${this.name}: ladder step failed: ${err.message}`);
+      this.schedule();
+    });
   }
 
   /** The timer fired (or a liveness probe said down): decide whether this is a failure. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { AuditEntry } from "../../../src/agent/recovery/module.ts";
@@ -144,4 +145,24 @@ test("control is disabled (403) until a token is configured; a camera test witho
   assert.equal(noPicture.status, 502);
   assert.match(String(noPicture.body.error), /expected the command to write .*test\.jpg; it did not/);
   assert.equal(audit(root2)[0]?.result, "failed");
+});
+
+test("an unusable state dir: control still works, automatic reboots are off (fail safe), the agent stays up", {
+  timeout: 60_000,
+}, async (t) => {
+  const root = tempDir(t, "ew-ctl-");
+  writeFileSync(join(root, "not-a-dir"), "");
+  const cfg = config(root, TOKEN);
+  cfg.state_dir = join(root, "not-a-dir", "state");
+  const h = await startRecovery(t, cfg);
+  const ok = await post(`${h.agent.url}/api/camera/test`, TOKEN);
+  assert.equal(ok.status, 200);
+  const state = (await (await fetch(`${h.agent.url}/api/recovery`)).json()) as {
+    reboot_guard: { allowed: boolean; problem: string };
+    audit: { action: string }[];
+  };
+  assert.equal(state.reboot_guard.allowed, false);
+  assert.match(state.reboot_guard.problem, /cannot create .*not-a-dir\/state\/recovery .*automatic reboots are off/);
+  assert.equal(state.audit[0]?.action, "camera_test", "the audit line is kept in memory at least");
+  assert.ok(h.warnings.some((w) => /cannot (open|append to)/.test(w)));
 });

@@ -237,3 +237,25 @@ test("process watch by exact name (/proc/PID/comm): a dead process is noticed an
     new RegExp(`no process named "${name}" is running`),
   );
 });
+
+test("systemd unit watch: a unit that is not active is reported with systemctl's own words", {
+  timeout: 30_000,
+}, async (t) => {
+  if (!requireTool(t, "systemctl", "systemd")) return;
+  const root = tempDir(t, "ew-unit-");
+  const h = await startRecovery(t, {
+    status_dir: join(root, "run"),
+    state_dir: join(root, "state"),
+    recovery: {
+      sd_notify: false,
+      startup_grace: 0,
+      watches: [{ name: "rec", unit: "edgewatch-test-no-such-unit.service", check_every: 0.5 }],
+    },
+  });
+  await waitFor("an alert", () => h.agent.state.alerts.get("recovery:rec")?.state === "firing", 20_000);
+  // inactive on a systemd host; "unknown (systemctl: …)" where systemd is not running (containers)
+  assert.match(
+    h.agent.state.alerts.get("recovery:rec")?.summary ?? "",
+    /unit edgewatch-test-no-such-unit\.service is (inactive|unknown \(systemctl: .+\))/,
+  );
+});
