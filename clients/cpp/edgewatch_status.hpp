@@ -42,6 +42,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -405,7 +406,8 @@ class Json {
           ++i;
           ws();
           Json v = value(depth + 1);
-          o[k] = std::move(v);  // a repeated key keeps the last value, as JSON.parse does
+          o.keys_.push_back(std::move(k));
+          o.vals_.push_back(std::move(v));
           ws();
           if (i < t.size() && t[i] == ',') {
             ++i;
@@ -413,6 +415,7 @@ class Json {
           }
           if (i < t.size() && t[i] == '}') {
             ++i;
+            dedupe(o);
             return o;
           }
           fail("',' or '}'");
@@ -447,6 +450,26 @@ class Json {
       if (lit("null")) return Json();
       if (c == '-' || (c >= '0' && c <= '9')) return number();
       fail("a JSON value");
+    }
+    // A repeated key keeps its first position and its last value, as JSON.parse does. O(n).
+    static void dedupe(Json& o) {
+      if (o.keys_.size() < 2) return;
+      std::unordered_map<std::string, std::size_t> at;
+      at.reserve(o.keys_.size());
+      std::vector<std::string> keys;
+      std::vector<Json> vals;
+      for (std::size_t j = 0; j < o.keys_.size(); ++j) {
+        auto found = at.find(o.keys_[j]);
+        if (found != at.end()) {
+          vals[found->second] = std::move(o.vals_[j]);
+        } else {
+          at.emplace(o.keys_[j], keys.size());
+          keys.push_back(std::move(o.keys_[j]));
+          vals.push_back(std::move(o.vals_[j]));
+        }
+      }
+      o.keys_ = std::move(keys);
+      o.vals_ = std::move(vals);
     }
     Json number() {
       std::size_t start = i;

@@ -4,13 +4,15 @@
 //   ew-status event SOURCE LEVEL MESSAGE [CODE [key=value ...]]
 //   ew-status heartbeat SOURCE
 //   ew-status loop SOURCE N                      (N updates of key `n`; prints microseconds per update)
-//   ew-status unique SOURCE WRITER N             (N updates, each adding key u_WRITER_i; prints us/update)
+//   ew-status unique SOURCE WRITER N [AT]        (N updates, each adding key u_WRITER_i, from epoch ms AT;
+//                                                prints us/update: used by bench/protocol.bench.mjs)
 //   ew-status blob SOURCE                        (big updates forever, after printing "ready": crash tests)
 // The status dir is $EDGEWATCH_DIR (else /run/edgewatch). Exit: 0 ok, 1 failed, 2 bad usage.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "edgewatch_status.hpp"
 
@@ -90,6 +92,9 @@ int main(int argc, char** argv) {
       if (argc < (unique ? 5 : 4)) return usage(cmd + ": expected a count");
       std::string writer = unique ? argv[3] : "";
       long n = std::stol(argv[unique ? 4 : 3]);
+      if (unique && argc > 5) {
+        std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(std::stoll(argv[5]))));
+      }
       auto t0 = std::chrono::steady_clock::now();
       for (long i = 1; i <= n; ++i) {
         edgewatch::Json patch = edgewatch::Json::object();

@@ -11,22 +11,10 @@ import { parseFragment, updateStatus } from "../../src/protocol/fragment.ts";
 import { type ReaderWarning, StatusReader } from "../../src/protocol/reader.ts";
 import { tempDir } from "../helpers/tools.ts";
 import { type ClientCli, cppClient, envWithDir, PY_CLIENT, python, SH_CLIENT, sh } from "./clients.ts";
+import { NASTY } from "./nasty.ts";
 
 const ISO_MS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const EVENT_NAME = /^\d{13}-\d+-\d{6}-[0-9a-f]{6}\.json$/;
-
-/** Strings that must survive JSON escaping byte for byte (none of them parses as JSON by itself). */
-export const NASTY = [
-  'quote " backslash \\ slash / end\\',
-  "newline\nand tab\tand CR\r and form feed\f and backspace\b",
-  `controls:${Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).join("")}\u007f.`,
-  "unicode: é ü ß 日本語 🎥 \u2028 \u2029 \u00a0 end",
-  "shell: $(id) `id` ${HOME} $HOME; rm -rf / && echo | cat > x 'single' \"double\"",
-  "printf: %s %d %% %n \\n \\t \\u0041 not escapes",
-  "awk and sed: \\\\ & \\& \\1 /x/ ~ $0 $1",
-  'json-ish: {"a":1',
-  "  leading and trailing spaces  ",
-];
 
 function readFragment(dir: string, source: string) {
   const path = join(dir, "status.d", `${source}.json`);
