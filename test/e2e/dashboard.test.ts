@@ -402,6 +402,13 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
         }).length,
     );
     assert.equal(unlabelled, 0);
+    // Readable in bright light: every visible text meets WCAG AA contrast (4.5:1), light and dark.
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const low = await page.evaluate(LOW_CONTRAST_TEXTS);
+      assert.deepEqual(low, [], `${scheme} scheme: text under 4.5:1 contrast`);
+    }
+    await page.emulateMedia({ colorScheme: "light" });
     const unnamedButtons = await page.evaluate(
       () => [...document.querySelectorAll("button")].filter((b) => !b.hidden && !b.textContent?.trim()).length,
     );
@@ -460,6 +467,33 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     assert.equal(await text(page, "#captured"), "344");
   });
 });
+
+/**
+ * Runs in the page: visible text elements whose colour/background contrast is under 4.5:1 (WCAG AA).
+ * Plain JavaScript in a string: tsx would wrap named functions in a helper the page does not have.
+ */
+const LOW_CONTRAST_TEXTS = `(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const chan = (v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+  const lum = (c) => 0.2126 * chan(c[0]) + 0.7152 * chan(c[1]) + 0.0722 * chan(c[2]);
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!own || !el.offsetParent || el.closest("dialog:not([open]), [hidden], .skip")) continue;
+    const a = lum(rgb(getComputedStyle(el).color));
+    const b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) out.push(el.tagName.toLowerCase() + ' "' + el.textContent.trim().slice(0, 30) + '": ' + ratio.toFixed(2));
+  }
+  return out;
+})()`;
 
 /** Waits until the element's text matches; on timeout the error shows the text it had. */
 async function waitText(page: Page, selector: string, re: RegExp, timeout = 30_000): Promise<string> {
