@@ -531,6 +531,7 @@ function renderAll(): void {
   renderProcesses();
   renderSystem();
   renderAlerts();
+  renderJobs();
 }
 
 // ---------------------------------------------------------------- chart

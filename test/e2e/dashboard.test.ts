@@ -420,7 +420,6 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     polling.on("console", onConsole);
     polling.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
     await polling.addInitScript(() => {
-      // biome-ignore lint/performance/noDelete: simulating a browser or proxy without Server-Sent Events
       delete (window as { EventSource?: unknown }).EventSource;
     });
     await polling.goto(`${agent.url}/`);
