@@ -1,6 +1,8 @@
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import type { DeviceEvent } from "../protocol/events.ts";
+import { layout } from "../protocol/paths.ts";
 import { StatusReader } from "../protocol/reader.ts";
 import { buildDocument } from "./core/document.ts";
 import { coreModule } from "./core/routes.ts";
@@ -103,6 +105,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
     warningsTotal: 0,
     errors: [],
     readerFailure: null,
+    statusDirIno: null,
     history,
     http: null,
   };
@@ -154,6 +157,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
 
   // Modules are subscribed before the reader starts, so no event is handed on before they listen.
   await reader.start();
+  rt.statusDirIno = (await stat(layout(config.status_dir).fragments)).ino;
   await state.setDocument(buildDocument(rt));
 
   const routes = rt.modules.flatMap((m) => {

@@ -293,10 +293,17 @@ export function coreModule(rt: AgentRuntime): AgentModule {
       async handle(_req, res) {
         const h = deepHealth();
         if (!rt.readerFailure) {
+          let problem: string | null = null;
           try {
-            await fsp.stat(layout(config.status_dir).fragments);
+            const st = await fsp.stat(layout(config.status_dir).fragments);
+            if (rt.statusDirIno !== null && st.ino !== rt.statusDirIno) {
+              problem = "status dir was replaced since the agent started watching it; restart the agent";
+            }
           } catch (err) {
-            h.checks.reader = { ok: false, detail: `status dir unusable: ${(err as NodeJS.ErrnoException).code}` };
+            problem = `status dir unusable: ${(err as NodeJS.ErrnoException).code}`;
+          }
+          if (problem) {
+            h.checks.reader = { ok: false, detail: problem };
             h.failing.unshift("reader");
             h.ok = false;
           }

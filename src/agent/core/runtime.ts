@@ -37,6 +37,8 @@ export interface AgentRuntime {
   readonly errors: RecentError[];
   /** Set when the status reader has stopped working (watch failed, status dir gone). */
   readerFailure: string | null;
+  /** Inode of status_dir/status.d when the reader started watching it (a replaced dir is not watched). */
+  statusDirIno: number | null;
   readonly history: HistoryStore;
   http: AgentHttpServer | null;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { emitEvent } from "../../../src/protocol/events.ts";
@@ -93,6 +93,12 @@ test("/health is seed 000's shape; /health/deep answers 503 naming the reader wh
   assert.match(b.error, /reader/);
   assert.equal(b.checks.reader.ok, false);
   assert.equal((await get(`${a.url}/health`)).status, 200, "plain /health still answers");
+
+  // a new, empty status.d in its place (a tmpfs remounted under the agent) is not watched: still 503
+  mkdirSync(join(a.statusDir, "status.d"));
+  const replaced = await get(`${a.url}/health/deep`);
+  assert.equal(replaced.status, 503);
+  assert.match(replaced.json<Json>().checks.reader.detail, /status dir was replaced/);
 });
 
 test("seed 003 API routes answer JSON with their documented shapes", async (t) => {
