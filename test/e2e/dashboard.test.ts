@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { ConsoleMessage, Page } from "playwright-core";
+import { startAgent } from "../../src/agent/agent.ts";
+import { loadAssets, pickVariant } from "../../src/agent/dashboard/assets.ts";
+import { validateConfig } from "../../src/config/load.ts";
 import { emitEvent, updateStatus } from "../../src/index.ts";
 import { startTestAgent } from "../agent/core/helpers.ts";
 import { tempDir, waitFor } from "../helpers/tools.ts";
@@ -84,6 +87,23 @@ test("the page's TypeScript type-checks (web/tsconfig.json: DOM types, strict)",
     timeout: 300_000,
   });
   assert.equal(res.status, 0, `tsc -p web failed:\n${res.stdout}${res.stderr}`);
+});
+
+test("content-encoding negotiation follows Accept-Encoding, including q-values and odd input", (t) => {
+  const asset = loadAssets(buildWeb(t)).get("/");
+  assert.ok(asset);
+  const pick = (h: string | undefined) => pickVariant(asset, h).encoding;
+  assert.equal(pick(undefined), "identity");
+  assert.equal(pick(""), "identity");
+  assert.equal(pick("gzip, deflate, br, zstd"), "br");
+  assert.equal(pick("GZIP"), "gzip");
+  assert.equal(pick("br;q=0"), "identity");
+  assert.equal(pick("br;q=0, *"), "gzip");
+  assert.equal(pick("*"), "br");
+  assert.equal(pick("*;q=0"), "identity");
+  assert.equal(pick("br;q=abc, gzip;q=0.1"), "gzip"); // an unreadable q is not a yes
+  assert.equal(pick(",,; ;q=,br"), "br");
+  assert.equal(pick("x".repeat(10_000)), "identity");
 });
 
 test("without a built dashboard, / says how to build it and the rest of the agent runs", async (t) => {
@@ -464,6 +484,34 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     assert.equal(await page.getAttribute("#conn", "data-state"), "lost");
     // The last good data stays on screen.
     assert.equal(await text(page, "#captured"), "344");
+  });
+
+  await t.test("when the agent is back, the page reconnects by itself with fresh data", async () => {
+    await updateStatus(
+      "timelapse",
+      { status: "backing_up", today: { photos_captured: 345 } },
+      { dir: agent.statusDir },
+    );
+    const port = Number(new URL(agent.url).port);
+    const config = validateConfig(
+      {
+        device: { id: "pi-test", site: "lab" },
+        status_dir: agent.statusDir,
+        state_dir: agent.stateDir,
+        http: { bind: "127.0.0.1", port, token: TOKEN },
+      },
+      "test",
+      {},
+    );
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const again = await startAgent(config, { log: quiet });
+    t.after(() => again.stop());
+    await waitText(page, "#captured", /^345$/, 60_000);
+    await page.waitForFunction(() => (document.getElementById("stale-banner") as HTMLElement).hidden, null, {
+      timeout: 60_000,
+    });
+    assert.notEqual(await page.getAttribute("#conn", "data-state"), "lost");
+    assert.equal(await text(page, "#device-status"), "backing up");
   });
 });
 

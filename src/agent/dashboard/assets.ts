@@ -88,8 +88,10 @@ export function pickVariant(asset: Asset, acceptEncoding: string | undefined): V
   for (const part of (acceptEncoding ?? "").split(",")) {
     const [name, ...params] = part.trim().toLowerCase().split(";");
     if (!name) continue;
-    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    accepted.set(name, q === undefined ? 1 : Number(q));
+    // q=<number 0..1>; a q we cannot read counts as "no" (q=0), never as a yes.
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const q = qParam === undefined ? 1 : /^q=(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qParam) ? Number(qParam.slice(2)) : 0;
+    accepted.set(name, q);
   }
   const ok = (enc: string) => (accepted.get(enc) ?? accepted.get("*") ?? 0) > 0;
   for (const v of asset.variants) {
