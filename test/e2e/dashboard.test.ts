@@ -14,6 +14,7 @@ import { emitEvent, updateStatus } from "../../src/index.ts";
 import { startTestAgent } from "../agent/core/helpers.ts";
 import { tempDir, waitFor } from "../helpers/tools.ts";
 import { launchChromium } from "./helpers/browser.ts";
+import { startRedis } from "./helpers/redis.ts";
 import { buildWeb, openSse, raw, withEnv } from "./helpers/web.ts";
 
 const TOKEN = "dashboard-test-token-0123456789";
@@ -211,12 +212,16 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
   mkdirSync(photos);
   const logFile = join(dir, "timelapse.log");
   writeFileSync(logFile, "2026-11-25 10:00:00,000 - timelapse - INFO - capture loop started\n");
+  const redisPort = await startRedis(t);
   const agent = await startTestAgent(t, {
     http: { token: TOKEN },
     files: { photos: [join(photos, "*.jpg")], logs: [{ path: logFile, name: "timelapse" }] },
     recovery: { camera_test: { type: "command", argv: ["/bin/echo", "camera answered"] } },
-    // Sample every second so the chart has points within the test.
-    collectors: { system: { interval: "1s" } },
+    // Sample every second so the chart has points within the test; a real Redis to watch.
+    collectors: {
+      system: { interval: "1s" },
+      ...(redisPort === null ? {} : { redis: { url: `redis://127.0.0.1:${redisPort}`, interval: "1s" } }),
+    },
   });
 
   const page = browser.pages()[0] ?? (await browser.newPage());
@@ -308,6 +313,11 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
       },
     );
     assert.match(await text(page, "#processes"), /writer timelapse/);
+    if (redisPort !== null) {
+      const redis = await waitText(page, "#redis-kv", /connected/);
+      assert.match(redis, /Ping\d+\.\d ms/);
+      assert.match(redis, /Memory\d+\.\d (KiB|MiB)/);
+    }
     assert.match(await waitText(page, "#jobs", /nas/), /nas→ nas:\/backup\/camsuccess12 \/ 0/);
   });
 
