@@ -116,8 +116,10 @@ export class Watch {
       this.recovered().catch((err: Error) => this.host.warn(`${this.name}: ${err.message}`));
       return;
     }
-    // The armed deadline re-checks lastBeat when it fires; no re-arming per beat.
-    if ((this.phase === "grace" || this.phase === "healthy") && !this.timer) this.schedule();
+    // Move the one deadline to the new beat's expiry: while beats keep coming the timer never
+    // fires, so a healthy watch adds no wake-up of its own (the beat's inotify event is the only one).
+    if (this.phase === "grace" && this.now() >= this.host.graceEndsAt) this.phase = "healthy";
+    if (this.phase === "grace" || this.phase === "healthy") this.schedule();
   }
 
   private onDown(reason: string): void {

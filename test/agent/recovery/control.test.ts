@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { AuditEntry } from "../../../src/agent/recovery/module.ts";
@@ -27,12 +27,20 @@ function config(root: string, token: string | undefined) {
       // A recovery command that hangs: it must be killed at its timeout and reported.
       camera_recover: {
         type: "command",
-        argv: ["sh", "-c", 'echo $$ > "$0"; exec sleep 300', join(root, "hang.pid")],
+        argv: ["sh", "-c", 'echo $$ > "$0"; exec sleep 301.5', join(root, "hang.pid")],
         timeout: 1,
       },
     },
   };
 }
+
+const cmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+  } catch {
+    return null;
+  }
+};
 
 const audit = (root: string) =>
   readLines(join(root, "state", "recovery", "audit.log")).map((l) => JSON.parse(l) as AuditEntry);
@@ -73,7 +81,7 @@ test("control routes: token checks, 200 + audit line, hanging command killed at 
   const hung = readPid(join(root, "hang.pid")) as number;
   await waitFor("the hanging command to be gone", () => {
     const st = processState(hung);
-    return st === null || st === "Z";
+    return st === null || st === "Z" || cmdline(hung) !== "sleep 301.5"; // (or its pid was reused)
   });
   lines = audit(root);
   assert.deepEqual(

@@ -102,6 +102,22 @@ export function processState(pid: number): string | null {
   }
 }
 
+/** The process's start time (clock ticks since boot): tells a pid apart from a later process that reused it. */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** True once the process that had `pid` and `start` is gone (dead, or a zombie, or the pid was reused). */
+export function processGone(pid: number, start: string | null): boolean {
+  const st = processState(pid);
+  return st === null || st === "Z" || processStart(pid) !== start;
+}
+
 /** Starts the stand-in capture program (its own session, like a service) and kills it after the test. */
 export function startCapture(t: TestContext, statusDir: string, source: string, interval: number, pidfile: string) {
   const child = spawn("setsid", ["sh", CAPTURE, statusDir, source, String(interval), pidfile], {

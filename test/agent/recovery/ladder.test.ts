@@ -3,7 +3,17 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { StepEntry } from "../../../src/agent/recovery/watch.ts";
 import { tempDir, waitFor } from "../../helpers/tools.ts";
-import { processState, RESTART, readLines, readPid, readSteps, startCapture, startRecovery } from "./harness.ts";
+import {
+  processGone,
+  processStart,
+  processState,
+  RESTART,
+  readLines,
+  readPid,
+  readSteps,
+  startCapture,
+  startRecovery,
+} from "./harness.ts";
 
 const STALE_S = 1.5;
 const INTERVAL_S = 0.2;
@@ -83,6 +93,7 @@ test("SIGSTOP (frozen): detected once the heartbeat is stale_after old, then res
   const frozen = (await waitFor("the capture program's pid", () => readPid(s.pidfile))) as number;
   await waitFor("a healthy watch", () => h.mod.watches[0]?.phase === "healthy", 20_000);
 
+  const frozenStart = processStart(frozen);
   process.kill(frozen, "SIGSTOP");
   t.after(() => {
     try {
@@ -99,8 +110,7 @@ test("SIGSTOP (frozen): detected once the heartbeat is stale_after old, then res
   const age = Number(/heartbeat ([\d.]+) s old/.exec(detected.reason)?.[1]);
   assert.ok(age >= STALE_S, `detected at age ${age} s (stale_after ${STALE_S} s)`);
   await waitFor("recovered step", () => readSteps(s.log).some((e) => e.step === "recovered"), 30_000);
-  const gone = processState(frozen);
-  assert.ok(gone === null || gone === "Z", `the frozen process was killed by the restart (state ${gone})`);
+  assert.ok(processGone(frozen, frozenStart), "the frozen process was killed by the restart");
   const fresh = readPid(s.pidfile);
   assert.ok(fresh && fresh !== frozen && processState(fresh));
 

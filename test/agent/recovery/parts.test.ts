@@ -93,8 +93,12 @@ test("seed-001 heartbeat file: Python isoformat timestamps; a stopped writer is 
   const alert = h.agent.state.alerts.get("recovery:recorder");
   assert.equal(alert?.severity, "critical");
   assert.match(alert?.summary ?? "", /heartbeat [\d.]+ s old .* and no restart action is configured/);
-  const steps = readSteps(join(root, "state", "recovery", "recovery.log")).map((e) => e.step);
-  assert.deepEqual(steps, ["detected", "alert"]);
+  const log = join(root, "state", "recovery", "recovery.log");
+  await waitFor("the alert step in the log", () => readSteps(log).some((e) => e.step === "alert"));
+  assert.deepEqual(
+    readSteps(log).map((e) => e.step),
+    ["detected", "alert"],
+  );
   beat();
   await waitFor("recovered", () => h.agent.state.alerts.get("recovery:recorder")?.state === "resolved");
 });
