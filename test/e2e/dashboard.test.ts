@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import { test } from "node:test";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
@@ -200,6 +201,44 @@ test("/api/events streams a snapshot, then status, sample, alert and event chang
   const again = await openSse(`${agent.url}/api/events`);
   t.after(() => again.close());
   assert.equal(again.status, 200);
+});
+
+test("/api/events drops a client that stops reading instead of buffering without bound", async (t) => {
+  withEnv(t, "EDGEWATCH_WEB_DIR", buildWeb(t));
+  const agent = await startTestAgent(t);
+  const metric = async (name: string) =>
+    Number(new RegExp(`${name}\\{[^}]*\\} (\\d+)`).exec((await raw(`${agent.url}/metrics`)).body.toString())?.[1]);
+  // A reader that takes the headers and then never reads again.
+  const stalled = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
+    const req = request(`${agent.url}/api/events`, { agent: false }, (res) => {
+      res.pause();
+      resolve(res);
+    });
+    req.on("error", () => {});
+    t.after(() => req.destroy());
+    req.setTimeout(60_000, () => reject(new Error("no answer from /api/events")));
+    req.end();
+  });
+  assert.equal(stalled.statusCode, 200);
+  await waitFor("one open stream", async () => (await metric("edgewatch_dashboard_streams")) === 1, 30_000);
+  // 100 KiB documents, one per tick: kernel buffers fill, then the agent's own backlog passes 512 KiB.
+  const big = "x".repeat(100 * 1024);
+  await waitFor(
+    "the stalled stream to be dropped",
+    async () => {
+      for (let i = 0; i < 20; i++) {
+        await agent.state.setDocument({ big, i });
+        await new Promise((r) => setImmediate(r));
+      }
+      return (await metric("edgewatch_dashboard_streams_dropped_total")) >= 1;
+    },
+    60_000,
+  );
+  assert.equal(await metric("edgewatch_dashboard_streams"), 0);
+  // The agent is fine and serves the next stream.
+  const s = await openSse(`${agent.url}/api/events`);
+  t.after(() => s.close());
+  assert.equal(s.status, 200);
 });
 
 test("dashboard in Chromium: real data, live updates, alerts, control with token, no console errors", async (t) => {
