@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { type IncomingMessage, request } from "node:http";
 import { join } from "node:path";
 import { test } from "node:test";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
@@ -209,7 +209,7 @@ test("/api/events drops a client that stops reading instead of buffering without
   const metric = async (name: string) =>
     Number(new RegExp(`${name}\\{[^}]*\\} (\\d+)`).exec((await raw(`${agent.url}/metrics`)).body.toString())?.[1]);
   // A reader that takes the headers and then never reads again.
-  const stalled = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
+  const stalled = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = request(`${agent.url}/api/events`, { agent: false }, (res) => {
       res.pause();
       resolve(res);
