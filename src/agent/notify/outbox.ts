@@ -404,15 +404,4 @@ export class Outbox {
   get drained(): boolean {
     return this.depth() === 0;
   }
-
-  /** Retry every waiting channel now (e.g. after the network came back). */
-  retryNow(): void {
-    for (const q of this.queues.values()) {
-      if (q.timer !== null) {
-        this.o.clock.clearTimer(q.timer);
-        q.timer = null;
-        void this.pump(q);
-      }
-    }
-  }
 }

@@ -303,6 +303,15 @@ export class RuleEngine {
           repeats: 0,
         };
         this.instances.set(id, inst);
+        this.dirty = true;
+      }
+      // Only transitions are persisted; a fresh value for an unchanged alert is not worth a disk write.
+      if (
+        inst.severity !== c.severity ||
+        inst.clearSince !== undefined ||
+        (c.expiresAt ?? inst.expiresAt) !== inst.expiresAt
+      ) {
+        this.dirty = true;
       }
       inst.severity = c.severity;
       inst.level = c.level ?? SEV_LEVEL[c.severity];
@@ -312,7 +321,6 @@ export class RuleEngine {
       if (c.fields !== undefined) inst.fields = c.fields;
       if (c.expiresAt !== undefined) inst.expiresAt = c.expiresAt;
       delete inst.clearSince;
-      this.dirty = true;
       if (inst.state === "pending" && now - inst.pendingSince >= rule.forMs) this.fire(inst, now, notices, origin);
       else if (inst.state === "firing" && inst.notified && RANK[inst.severity] > RANK[inst.notified]) {
         if (!this.silenced(inst, now) && !this.episodes.has(id)) {
@@ -320,6 +328,7 @@ export class RuleEngine {
           notices.push(this.notice("escalated", inst, now, origin, `${inst.severity}:${now}`));
           inst.notified = inst.severity;
           inst.notifiedAt = now;
+          this.dirty = true;
         }
       }
       return;
@@ -333,8 +342,10 @@ export class RuleEngine {
       this.publish(inst, "resolved", now);
       return;
     }
-    inst.clearSince ??= now;
-    this.dirty = true;
+    if (inst.clearSince === undefined) {
+      inst.clearSince = now;
+      this.dirty = true;
+    }
     if (now - inst.clearSince >= rule.clearForMs) this.resolve(inst, now, notices, origin);
   }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createRules } from "../../../src/agent/notify/module.ts";
@@ -303,6 +303,9 @@ test("restart: a firing alert persisted in state_dir does not notify again; its 
   await a.engine.start();
   await a.cpu(99);
   assert.deepEqual(a.kinds(), ["firing:cpu"]);
+  const written = statSync(stateFile).mtimeMs;
+  for (let i = 0; i < 5; i++) await a.cpu(98);
+  assert.equal(statSync(stateFile).mtimeMs, written, "fresh values of an unchanged alert are not written to disk");
   a.engine.stop();
   assert.equal(JSON.parse(readFileSync(stateFile, "utf8")).instances[0].id, "cpu");
 
