@@ -152,12 +152,14 @@ export class AlertsModule implements AgentModule {
   }
 
   health(): HealthVerdict {
+    const stuck = this.engine.stuck();
+    if (stuck) return { ok: false, detail: stuck };
     const age = this.outbox.oldestAgeSeconds();
-    const stuck = this.outbox.channelStatus().filter((c) => c.pending > 0 && c.failures >= 5);
-    if (stuck.length) {
+    const failing = this.outbox.channelStatus().filter((c) => c.pending > 0 && c.failures >= 5);
+    if (failing.length) {
       return {
         ok: false,
-        detail: `outbox not draining: ${stuck.map((c) => `${c.channel} (${c.pending} pending, ${c.last_error ?? "failing"})`).join("; ")}; oldest ${Math.round(age)} s`,
+        detail: `outbox not draining: ${failing.map((c) => `${c.channel} (${c.pending} pending, ${c.last_error ?? "failing"})`).join("; ")}; oldest ${Math.round(age)} s`,
       };
     }
     return { ok: true, detail: `${this.outbox.depth()} pending notification(s)` };

@@ -142,6 +142,14 @@ export class RuleEngine {
   private unsubs: (() => void)[] = [];
   private stopped = false;
   lastEvaluation = 0;
+  private runningSince: number | null = null;
+
+  /** For /health/deep: null while healthy, else why the engine is stuck (one run taking over a minute). */
+  stuck(): string | null {
+    if (this.runningSince === null) return null;
+    const ms = this.clock.now() - this.runningSince;
+    return ms > 60_000 ? `rules engine busy for ${Math.round(ms / 1000)} s (a notification write hanging?)` : null;
+  }
 
   constructor(opts: EngineOptions) {
     this.o = opts;
@@ -171,7 +179,14 @@ export class RuleEngine {
 
   /** Serialized: every entry point runs one at a time. */
   private run<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(fn);
+    const p = this.chain.then(async () => {
+      this.runningSince = this.clock.now();
+      try {
+        return await fn();
+      } finally {
+        this.runningSince = null;
+      }
+    });
     this.chain = p.then(
       () => {},
       () => {},

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { emitEvent } from "../../../src/protocol/events.ts";
+import { heartbeat, updateStatus } from "../../../src/protocol/fragment.ts";
 import { waitFor } from "../../helpers/tools.ts";
 import { get, startTestAgent } from "../core/helpers.ts";
 import { webhookServer } from "./contracts.ts";
@@ -116,4 +117,60 @@ test("POST /api/alerts/silence: token required, bad bodies are 400 saying what w
   assert.equal(del.status, 200);
   await waitFor("the silenced alert notifies once its silence is removed", () => hook.accepted.length === 2, 30_000);
   assert.equal(hook.accepted[1]?.json.alert.source, "timelapse");
+});
+
+test("heartbeat stale through the real agent: a silent writer fires once, its next heartbeat resolves it", async (t) => {
+  const hook = await webhookServer(t);
+  const a = await startTestAgent(t, {
+    alerts: { rules: { heartbeat_stale: { sources: { recorder: "1s" } } } },
+    notify: { channels: [{ type: "webhook", url: `${hook.url}/hook` }] },
+  });
+  await updateStatus("recorder", { status: "capturing" }, { dir: a.statusDir });
+  const stale = await waitFor(
+    "stale heartbeat notification",
+    () => hook.accepted.find((r) => r.json.alert?.rule === "heartbeat_stale"),
+    30_000,
+  );
+  assert.ok(stale);
+  assert.equal(stale.json.alert.source, "recorder");
+  assert.equal(stale.json.level, "CRITICAL");
+  assert.match(stale.json.message, /^CRITICAL: recorder: no heartbeat for \d+ s \(timeout 1 s\)/);
+  await heartbeat("recorder", { dir: a.statusDir });
+  const back = await waitFor(
+    "resolved",
+    () => hook.accepted.find((r) => r.json.alert?.rule === "heartbeat_stale" && r.json.alert.notice === "resolved"),
+    30_000,
+  );
+  assert.ok(back);
+  assert.match(back.json.message, /^RESOLVED: recorder: heartbeat back/);
+});
+
+test("/health/deep reports a channel that keeps failing, and recovers when it delivers", async (t) => {
+  const hook = await webhookServer(t);
+  await hook.down();
+  const a = await startTestAgent(t, {
+    notify: {
+      channels: [{ type: "webhook", url: `${hook.url}/hook` }],
+      outbox: { backoff_initial: "50ms", backoff_max: "200ms" },
+    },
+  });
+  await emitEvent("timelapse", { level: "critical", message: "camera gone", code: "CAP-9" }, { dir: a.statusDir });
+  const bad = await waitFor(
+    "deep health failing",
+    async () => {
+      const r = await get(`${a.url}/health/deep`);
+      return r.status === 503 && r.json<Json>().checks.alerts?.ok === false ? r.json<Json>() : null;
+    },
+    30_000,
+  );
+  assert.match(bad.checks.alerts.detail, /outbox not draining: webhook \(1 pending, cannot reach .*ECONNREFUSED\)/);
+  const m = (await get(`${a.url}/metrics`)).body;
+  assert.match(m, /^edgewatch_outbox_depth\{[^}]*\} 1$/m);
+  assert.match(m, /^edgewatch_notifications_total\{[^}]*channel="webhook"[^}]*result="retry"[^}]*\} \d+$/m);
+  await hook.up();
+  await waitFor("delivered", () => hook.accepted.length === 1, 30_000);
+  await waitFor(
+    "deep health ok again",
+    async () => (await get(`${a.url}/health/deep`)).json<Json>().checks.alerts?.ok === true,
+  );
 });
