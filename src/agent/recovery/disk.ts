@@ -156,7 +156,8 @@ export class DiskSafeguard {
       }, this.cfg.check_every);
     };
     tick();
-    await this.check();
+    // The first check runs in the background: a big folder must not hold up the agent's start.
+    void this.check();
   }
 
   stop(): void {
@@ -178,9 +179,15 @@ export class DiskSafeguard {
   /** Checks usage now and cleans up when critical. Concurrent calls share one run. */
   check(force = false): Promise<CleanupReport | null> {
     if (this.running) return this.running;
-    this.running = this.run(force).finally(() => {
-      this.running = null;
-    });
+    this.running = this.run(force)
+      .catch((err: Error) => {
+        // e.g. an unreadable ledger: keep everything, say why, try again next time
+        this.hooks.warn(`disk safeguard: check failed, nothing deleted: ${err.message}`);
+        return null;
+      })
+      .finally(() => {
+        this.running = null;
+      });
     return this.running;
   }
 

@@ -154,8 +154,10 @@ test("disk safeguard on a full 2 MiB tmpfs: frees space, only verified old files
   assert.ok(before.usedPercent >= 80, `the test filled the disk (${before.usedPercent.toFixed(1)} %)`);
 
   const h = await startRecovery(t, cfg(root, disk, false));
-  const after = await diskUsage(disk);
+  const log0 = join(root, "state", "recovery", "recovery.log");
+  await waitFor("the cleanup", () => readSteps(log0).some((e) => e.step === "disk_cleanup"));
   await h.stop();
+  const after = await diskUsage(disk);
   assert.ok(after.usedPercent < 50, `below target after cleanup: ${after.usedPercent.toFixed(1)} %`);
 
   const gone = f.verified.filter((p) => !existsSync(p));
@@ -186,6 +188,8 @@ test("disk safeguard dry run: logs what it would delete, deletes nothing", { tim
   const f = fill(t, disk, join(root, "state"));
   const before = await diskUsage(disk);
   const h = await startRecovery(t, cfg(root, disk, true));
+  const log0 = join(root, "state", "recovery", "recovery.log");
+  await waitFor("the dry run", () => readSteps(log0).some((e) => e.step === "disk_cleanup_dry_run"));
   await h.stop();
   const after = await diskUsage(disk);
   assert.equal(after.availBytes, before.availBytes, "nothing was deleted");
@@ -206,6 +210,7 @@ test("disk safeguard: an unverified-only folder is never cleaned; the shortfall 
   const f = fill(t, disk, join(root, "state"));
   writeFileSync(f.ledger, ""); // nothing verified at all
   const h = await startRecovery(t, cfg(root, disk, false));
+  await waitFor("the alert", () => h.agent.state.alerts.get("recovery:disk"));
   await h.stop();
   for (const p of [...f.verified, ...f.unverified]) assert.ok(existsSync(p), `kept ${p}`);
   const alert = h.agent.state.alerts.get("recovery:disk");
@@ -239,4 +244,21 @@ test("disk safeguard: writes into a watched folder trigger the check (no waiting
   assert.ok((await diskUsage(disk)).usedPercent < 50);
   assert.equal(existsSync(files[0] as string), false, "the oldest file went");
   assert.ok(existsSync(files[14] as string), "the newest file stays");
+});
+
+test("disk safeguard: an unreadable ledger means nothing is deleted, with a warning saying why", {
+  timeout: 60_000,
+}, async (t) => {
+  const disk = smallDisk(t);
+  if (!disk) return;
+  const root = tempDir(t, "ew-dsk-");
+  const f = fill(t, disk, join(root, "state"));
+  const c = cfg(root, disk, false);
+  Object.assign(c.recovery.disk, { ledger: join(root, "state") }); // a folder, not a file
+  const h = await startRecovery(t, c);
+  await waitFor("the warning", () =>
+    h.warnings.find((w) => /disk safeguard: check failed, nothing deleted: EISDIR/.test(w)),
+  );
+  await h.stop();
+  for (const p of f.verified) assert.ok(existsSync(p), `kept ${p}`);
 });
