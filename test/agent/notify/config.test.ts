@@ -143,3 +143,15 @@ notify:
 function require_yaml(text: string): unknown {
   return parseYaml(text);
 }
+
+test("the agent refuses to start on a bad notify config, saying why (exit non-zero)", async (t) => {
+  const dir = tempDir(t);
+  const f = join(dir, "bad.yaml");
+  writeFileSync(
+    f,
+    `status_dir: ${dir}/s\nstate_dir: ${dir}/st\nnotify:\n  channels:\n    - { type: discord, webhook_url: "not a url" }\n`,
+  );
+  const r = await ewAsync(["agent", "--config", f, "--port", "0"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.out + r.err, /notify\.channels\[0\]\.webhook_url: expected an http\(s\) URL, got "not a url"/);
+});

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { createRules } from "../../../src/agent/notify/module.ts";
 import { ManualClock } from "../../../src/agent/rules/clock.ts";
-import { type AlertNotice, RuleEngine } from "../../../src/agent/rules/engine.ts";
+import { type AlertNotice, inDailyWindow, nextDailyEdge, RuleEngine } from "../../../src/agent/rules/engine.ts";
 import { thresholdSeverity } from "../../../src/agent/rules/kit.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
 import { validateConfig } from "../../../src/config/load.ts";
@@ -316,4 +316,38 @@ test("restart: a firing alert persisted in state_dir does not notify again; its 
   assert.deepEqual(b.kinds(), [], "no second firing notification after restart");
   await b.cpu(10);
   assert.deepEqual(b.kinds(), ["resolved:cpu"]);
+});
+
+test("daily maintenance window (local time, wrapping midnight) mutes matching rules; what still fires is told when it ends", async (t) => {
+  assert.equal(inDailyWindow(new Date(2026, 1, 8, 23, 30).getTime(), "22:00-06:00"), true);
+  assert.equal(inDailyWindow(new Date(2026, 1, 8, 5, 59).getTime(), "22:00-06:00"), true);
+  assert.equal(inDailyWindow(new Date(2026, 1, 8, 6, 0).getTime(), "22:00-06:00"), false);
+  assert.equal(inDailyWindow(new Date(2026, 1, 8, 12, 0).getTime(), "09:00-17:00"), true);
+  assert.equal(
+    nextDailyEdge(new Date(2026, 1, 8, 23, 0).getTime(), "22:00-06:00"),
+    new Date(2026, 1, 9, 6, 0).getTime(),
+  );
+
+  const clock = new ManualClock(new Date(2026, 1, 8, 21, 50).getTime());
+  const s = setup(
+    { rules: { temperature: { for: "0s" } }, silences: [{ rules: ["temperature"], daily: "22:00-06:00" }] },
+    { clock },
+  );
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  await s.clock.advance(15 * 60_000); // 22:05, inside the window
+  await s.state.setCollector({
+    collector: "thermal",
+    ok: true,
+    at: s.clock.now(),
+    durationMs: 1,
+    data: { cpu_temperature_celsius: 75 },
+  });
+  assert.deepEqual(s.kinds(), [], "muted inside the window");
+  assert.equal(s.engine.view().firing[0]?.silenced, true);
+  await s.clock.advance(7 * 60 * 60_000); // 05:05: still inside
+  assert.deepEqual(s.kinds(), []);
+  await s.clock.advance(60 * 60_000); // 06:05: the window's end woke the engine
+  assert.deepEqual(s.kinds(), ["firing:temperature"]);
+  assert.equal(s.notices[0]?.alert.firing_since, new Date(new Date(2026, 1, 8, 22, 5).getTime()).toISOString());
 });
