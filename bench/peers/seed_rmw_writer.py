@@ -5,9 +5,10 @@ as the seed writes it: every program read-modify-writes ONE JSON file through a 
 The module part below is the seed's code unchanged, except that STATUS_FILE can be pointed elsewhere
 with $EW_PEER_STATUS_FILE so that benchmark runs do not touch /tmp/timelapse_status.json.
 
-Driver (not part of the seed): seed_rmw_writer.py WRITER N [START_AT_MS]
-  N updates, update i adding the key u_WRITER_i; waits until START_AT_MS (epoch ms) first so that all
-  writers of a run start together. Prints "<microseconds per update> <updates that raised>".
+Driver (not part of the seed): seed_rmw_writer.py WRITER N [START_AT_MS] [unique|count]
+  N updates; "unique" (default): update i adds the key u_WRITER_i; "count": update i sets c_WRITER = i.
+  Waits until START_AT_MS (epoch ms) first so that all writers of a run start together.
+  Prints "<microseconds per update> <updates that raised>".
 """
 
 # --- seed 000, programs/status_writer.py -------------------------------------------------------------
@@ -49,6 +50,7 @@ if __name__ == "__main__":
     import sys
 
     writer, n = sys.argv[1], int(sys.argv[2])
+    count = len(sys.argv) > 4 and sys.argv[4] == "count"
     if len(sys.argv) > 3:
         delay = int(sys.argv[3]) / 1000.0 - time.time()
         if delay > 0:
@@ -57,7 +59,10 @@ if __name__ == "__main__":
     t0 = time.perf_counter()
     for i in range(1, n + 1):
         try:
-            update_status(**{"u_%s_%d" % (writer, i): 1})
+            if count:
+                update_status(**{"c_" + writer: i})
+            else:
+                update_status(**{"u_%s_%d" % (writer, i): 1})
         except Exception:  # e.g. another writer renamed the shared temp file away first
             errors += 1
     print("%.1f %d" % ((time.perf_counter() - t0) * 1e6 / n, errors))

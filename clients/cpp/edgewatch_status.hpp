@@ -679,11 +679,11 @@ inline std::string check_fragment_value(const Json& v) {
   return "";
 }
 
-// The status directory: `dir` when not empty, else $EDGEWATCH_DIR, else /run/edgewatch.
+// The status directory: `dir` when not empty, else $EDGEWATCH_DIR when set and not empty, else /run/edgewatch.
 inline std::string status_dir(const std::string& dir = "") {
   if (!dir.empty()) return dir;
   const char* env = std::getenv("EDGEWATCH_DIR");
-  return env ? std::string(env) : std::string(kDefaultStatusDir);
+  return env && *env ? std::string(env) : std::string(kDefaultStatusDir);
 }
 
 inline std::string fragment_path(const std::string& source, const std::string& dir = "") {

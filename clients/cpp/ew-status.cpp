@@ -3,7 +3,7 @@
 //   ew-status set SOURCE key.path=value ...     (value: JSON when it parses, else a string)
 //   ew-status event SOURCE LEVEL MESSAGE [CODE [key=value ...]]
 //   ew-status heartbeat SOURCE
-//   ew-status loop SOURCE N                      (N updates of key `n`; prints microseconds per update)
+//   ew-status count SOURCE WRITER N [AT]         (N updates setting c_WRITER = i, from epoch ms AT; us/update)
 //   ew-status unique SOURCE WRITER N [AT]        (N updates, each adding key u_WRITER_i, from epoch ms AT;
 //                                                prints us/update: used by bench/protocol.bench.mjs)
 //   ew-status blob SOURCE                        (big updates forever, after printing "ready": crash tests)
@@ -21,7 +21,7 @@ namespace {
 int usage(const std::string& why) {
   std::cerr << "ew-status: " << why
             << "\nUsage: ew-status set SOURCE key.path=value ... | event SOURCE LEVEL MESSAGE [CODE [k=v ...]]"
-               " | heartbeat SOURCE | loop SOURCE N | unique SOURCE WRITER N | blob SOURCE\n";
+               " | heartbeat SOURCE | count|unique SOURCE WRITER N [AT] | blob SOURCE\n";
   return 2;
 }
 
@@ -87,12 +87,12 @@ int main(int argc, char** argv) {
         edgewatch::update_status(
             source, edgewatch::Json::object().set("i", i).set("blob", std::string(100000 + (i * 7919) % 300000, 'x')));
       }
-    } else if (cmd == "loop" || cmd == "unique") {
+    } else if (cmd == "count" || cmd == "unique") {
       bool unique = cmd == "unique";
-      if (argc < (unique ? 5 : 4)) return usage(cmd + ": expected a count");
-      std::string writer = unique ? argv[3] : "";
-      long n = std::stol(argv[unique ? 4 : 3]);
-      if (unique && argc > 5) {
+      if (argc < 5) return usage(cmd + ": expected WRITER and N");
+      std::string writer = argv[3];
+      long n = std::stol(argv[4]);
+      if (argc > 5) {
         std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(std::stoll(argv[5]))));
       }
       auto t0 = std::chrono::steady_clock::now();
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
         if (unique) {
           patch.set("u_" + writer + "_" + std::to_string(i), 1);
         } else {
-          patch.set("n", i);
+          patch.set("c_" + writer, i);
         }
         edgewatch::update_status(source, patch);
       }

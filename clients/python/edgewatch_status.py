@@ -11,7 +11,7 @@ Copy this one file next to your program (or put it on PYTHONPATH) and::
 
 Rules (the same as the TypeScript library, src/protocol/ — see docs/protocol.md):
 
-* status dir: the ``dir`` argument, else ``$EDGEWATCH_DIR``, else ``/run/edgewatch``;
+* status dir: the ``dir`` argument, else ``$EDGEWATCH_DIR`` (when not empty), else ``/run/edgewatch``;
 * each program owns ``status.d/<source>.json``, ``<source>`` matching ``[a-z0-9][a-z0-9_-]{0,63}``;
 * ``update_status`` reads the program's own fragment, deep-merges (objects recursively, any other
   value replaced), stamps ``updated_at`` (ISO 8601 UTC with milliseconds) and replaces the file
@@ -129,11 +129,10 @@ def _check_fragment_value(value):
 
 
 def status_dir(dir=None):
-    """The status directory: ``dir``, else ``$EDGEWATCH_DIR``, else ``/run/edgewatch`` (as paths.ts)."""
+    """The status directory: ``dir``, else ``$EDGEWATCH_DIR`` when set and not empty, else ``/run/edgewatch``."""
     if dir is not None:
         return dir
-    env = os.environ.get("EDGEWATCH_DIR")
-    return env if env is not None else DEFAULT_STATUS_DIR
+    return os.environ.get("EDGEWATCH_DIR") or DEFAULT_STATUS_DIR
 
 
 def _now_iso():
@@ -202,7 +201,10 @@ def read_fragment(source, dir=None):
     path = _fragment_path(source, dir)
     try:
         with open(path, "rb") as f:
-            buf = f.read(MAX_FRAGMENT_BYTES + 1)
+            # Check the size first: read(MAX + 1) would allocate a 1 MiB buffer on every update.
+            if os.fstat(f.fileno()).st_size > MAX_FRAGMENT_BYTES:
+                return {}
+            buf = f.read()
     except (FileNotFoundError, NotADirectoryError):
         return {}
     except OSError as err:

@@ -133,7 +133,7 @@ ew_now_iso() {
 }
 
 EW_SOURCE=cli
-EW_DIR=${EDGEWATCH_DIR-/run/edgewatch}
+EW_DIR=${EDGEWATCH_DIR:-/run/edgewatch}
 EW_CODE=
 EW_HAS_CODE=0
 

@@ -44,6 +44,8 @@ out["garbage"] = ew.update_status("garbage", {"n": 1}, dir=d)["n"]
 os.environ["EDGEWATCH_DIR"] = os.path.join(d, "envdir")
 out["dir"] = ew.status_dir()
 out["dir_arg"] = ew.status_dir("/x")
+os.environ["EDGEWATCH_DIR"] = ""
+out["dir_empty"] = ew.status_dir()
 del os.environ["EDGEWATCH_DIR"]
 out["dir_default"] = ew.status_dir()
 print(json.dumps(out))
@@ -95,5 +97,6 @@ test("Python client API: keyword and nested merges, threads, events, clear error
   assert.equal(out.dir, join(dir, "envdir"));
   assert.equal(out.dir_arg, "/x");
   assert.equal(out.dir_default, "/run/edgewatch");
+  assert.equal(out.dir_empty, "/run/edgewatch", "an empty EDGEWATCH_DIR counts as unset (docs/protocol.md 1)");
   assert.equal(frag("cam").status, "capturing", "refused updates keep the last good fragment");
 });
