@@ -12,7 +12,7 @@ export const DISCORD_LIMIT = 2000;
 export const discord = defineChannel({
   type: "discord",
   schema: z.strictObject({
-    type: z.literal("discord"),
+    type: z.literal("discord").describe("Channel type"),
     name: z.string().min(1).optional().describe("Channel name (default: discord)"),
     min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
     webhook_url: httpUrl().describe("Webhook URL (https://discord.com/api/webhooks/<id>/<token>)"),

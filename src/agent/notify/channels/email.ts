@@ -10,7 +10,7 @@ const email_ = z.email({ error: "expected an e-mail address" });
 export const email = defineChannel({
   type: "email",
   schema: z.strictObject({
-    type: z.literal("email"),
+    type: z.literal("email").describe("Channel type"),
     name: z.string().min(1).optional().describe("Channel name (default: email)"),
     min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
     host: z.string().min(1).describe("SMTP server host"),

@@ -32,7 +32,7 @@ function fitBytes(text: string, max: number): string {
 export const ntfy = defineChannel({
   type: "ntfy",
   schema: z.strictObject({
-    type: z.literal("ntfy"),
+    type: z.literal("ntfy").describe("Channel type"),
     name: z.string().min(1).optional().describe("Channel name (default: ntfy)"),
     min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
     url: httpUrl().default("https://ntfy.sh").describe("ntfy server (self-hosted or https://ntfy.sh)"),

@@ -11,7 +11,7 @@ export const TELEGRAM_LIMIT = 4096;
 export const telegram = defineChannel({
   type: "telegram",
   schema: z.strictObject({
-    type: z.literal("telegram"),
+    type: z.literal("telegram").describe("Channel type"),
     name: z.string().min(1).optional().describe("Channel name (default: telegram)"),
     min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
     bot_token: z
