@@ -650,7 +650,7 @@ async function getJson(path: string): Promise<unknown> {
 function contact(): void {
   state.lastContact = Date.now();
   if (state.mode === "lost" || state.mode === "connecting")
-    setMode(es?.readyState === EventSource.OPEN ? "live" : "polling");
+    setMode(es !== null && es.readyState === 1 /* OPEN */ ? "live" : "polling");
   else updateConn();
 }
 
@@ -715,6 +715,7 @@ function applySnapshot(s: Obj): void {
 }
 
 let es: EventSource | null = null;
+let esOpenedAt = 0;
 let sseFailures = 0;
 let pollTimer: number | undefined;
 
@@ -724,6 +725,7 @@ function startSse(): void {
     return;
   }
   es = new EventSource("/api/events");
+  esOpenedAt = Date.now();
   const on = (name: string, fn: (data: Obj) => void) =>
     es?.addEventListener(name, (e) => {
       contact();
@@ -1006,7 +1008,17 @@ window.setInterval(() => void refreshSlow(), SLOW_REFRESH_MS);
 window.setInterval(() => {
   renderAges();
   updateConn();
+  // A stream that says nothing for too long may be half-open (a phone changed networks): start over.
+  const now = Date.now();
+  if (es && now - esOpenedAt > STALE_MS && state.lastContact > 0 && now - state.lastContact > STALE_MS) {
+    es.close();
+    es = null;
+    startSse();
+  }
 }, 1000);
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && slowStarted) void refreshSlow();
+});
 let resizeTimer: number | undefined;
 window.addEventListener("resize", () => {
   window.clearTimeout(resizeTimer);

@@ -484,8 +484,9 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     assert.equal(unnamedButtons, 0);
   });
 
+  let polling: Page | null = null;
   await t.test("without EventSource the page polls, and still updates without a reload", async () => {
-    const polling = await browser.newPage();
+    polling = await browser.newPage();
     polling.on("console", onConsole);
     polling.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
     await polling.addInitScript(() => {
@@ -497,7 +498,6 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     await updateStatus("timelapse", { today: { photos_captured: 344 } }, { dir: agent.statusDir });
     await waitText(polling, "#captured", /^344$/, 30_000); // polls every 5 s
     assert.match(await text(polling, "#alerts"), /capture failed: camera timeout/);
-    await polling.close();
     await waitText(page, "#captured", /^344$/);
   });
 
@@ -526,6 +526,10 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     await page.waitForFunction(() => !(document.getElementById("stale-banner") as HTMLElement).hidden, null, {
       timeout: 60_000,
     });
+    if (polling) {
+      polling.off("console", onConsole);
+      await waitText(polling, "#stale-banner", /Connection lost/);
+    }
     assert.match(
       await text(page, "#stale-banner"),
       /Connection lost: the device is not answering\. Data is stale since/,
@@ -561,6 +565,16 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
     });
     assert.notEqual(await page.getAttribute("#conn", "data-state"), "lost");
     assert.equal(await text(page, "#device-status"), "backing up");
+    // The polling page recovers too.
+    if (polling) {
+      const p = polling as Page;
+      await waitText(p, "#captured", /^345$/, 60_000);
+      await p.waitForFunction(() => (document.getElementById("stale-banner") as HTMLElement).hidden, null, {
+        timeout: 60_000,
+      });
+      assert.equal(await p.getAttribute("#conn", "data-state"), "polling");
+      await p.close();
+    }
   });
 });
 
