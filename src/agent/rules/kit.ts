@@ -14,21 +14,25 @@ export function thresholdConfig(d: {
   for: string;
   clear_for: string;
   unit: string;
+  /** Said where a raise value has no fixed default (e.g. a preset decides it). */
+  defaultNote?: string;
 }) {
+  const u = d.unit ? ` (${d.unit})` : "";
+  const note = d.defaultNote ? `; default ${d.defaultNote}` : "";
   return z
     .strictObject({
       enabled: z.boolean().default(true).describe("Evaluate this rule"),
       warning: (d.warning === undefined ? z.number().optional() : z.number().default(d.warning)).describe(
-        `Raise a warning at or above this value (${d.unit})`,
+        `Raise a warning at or above this value${u}${d.warning === undefined ? note : ""}`,
       ),
       critical: (d.critical === undefined ? z.number().optional() : z.number().default(d.critical)).describe(
-        `Raise critical at or above this value (${d.unit})`,
+        `Raise critical at or above this value${u}${d.critical === undefined ? note : ""}`,
       ),
       clear_margin: z
         .number()
         .nonnegative()
         .default(d.clear_margin)
-        .describe(`Hysteresis: a level clears only below its raise value minus this margin (${d.unit})`),
+        .describe(`Hysteresis: a level clears only below its raise value minus this margin${u}`),
       for: duration().prefault(d.for).describe("The value must stay raised this long before the alert fires"),
       clear_for: duration()
         .prefault(d.clear_for)

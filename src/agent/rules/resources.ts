@@ -15,7 +15,14 @@ function resourceRule(spec: {
   description: string;
   what: string;
   unit: string;
-  defaults: { warning?: number; critical?: number; clear_margin: number; for: string; clear_for: string };
+  defaults: {
+    warning?: number;
+    critical?: number;
+    clear_margin: number;
+    for: string;
+    clear_for: string;
+    defaultNote?: string;
+  };
   fallback: (config: Config) => { warning: number; critical: number };
   read: (state: DeviceState) => Reading[];
 }): RuleDefinition {
@@ -91,7 +98,12 @@ export const diskRule = resourceRule({
   description: "Disk usage per mount (system collector); preset seed000 uses 80/90",
   what: "disk",
   unit: "%",
-  defaults: { clear_margin: 2, for: "1m", clear_for: "1m" },
+  defaults: {
+    clear_margin: 2,
+    for: "1m",
+    clear_for: "1m",
+    defaultNote: "warning 90 / critical 95, or 80 / 90 with preset seed000",
+  },
   fallback: (config) =>
     config.alerts.preset === "seed000" ? { warning: 80, critical: 90 } : { warning: 90, critical: 95 },
   read: (s) => {
