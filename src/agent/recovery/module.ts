@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { Config } from "../../config/schema.ts";
@@ -75,7 +76,7 @@ export class RecoveryModule implements AgentModule, LadderHost {
     if (this.cfg.camera_recover) this.control.set("camera_recover", [createAction(this.cfg.camera_recover)]);
     if (this.cfg.restart_services.length)
       this.control.set("restart_services", this.cfg.restart_services.map(createAction));
-    this.graceEndsAt = Date.now() + this.cfg.startup_grace;
+    this.graceEndsAt = (await bootTime()) + this.cfg.startup_grace;
     const statusDir = process.env.EDGEWATCH_DIR || ctx.config.status_dir;
     for (const w of this.cfg.watches) this.watches.push(new Watch(w, createProbe(w, statusDir), this));
     for (const w of this.watches) await w.start();
@@ -508,6 +509,17 @@ export class RecoveryModule implements AgentModule, LadderHost {
 }
 
 const now = () => new Date().toISOString();
+
+/** When the system booted (from /proc/uptime); the agent's own start when that cannot be read. */
+async function bootTime(): Promise<number> {
+  try {
+    const up = Number.parseFloat(await readFile("/proc/uptime", "utf8"));
+    if (Number.isFinite(up)) return Date.now() - up * 1000;
+  } catch {
+    // not Linux
+  }
+  return Date.now();
+}
 
 /** Registered in src/agent/modules.ts. */
 export function recoveryModule(config: Config): AgentModule | null {

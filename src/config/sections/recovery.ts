@@ -133,7 +133,9 @@ export const recoverySection = z
     enabled: z.boolean().default(true).describe("Run the recovery module (watches, control routes, disk safeguard)"),
     startup_grace: duration()
       .default(120_000)
-      .describe("No recovery step during this long after the agent starts (a booting device is slow)"),
+      .describe(
+        "No recovery step until this long after the system booted (a booting device is slow); an agent restarted later gets no grace, only each watch's stale_after",
+      ),
     reboots_per_day: z
       .number()
       .int()

@@ -263,3 +263,32 @@ test("systemd unit watch: a unit that is not active is reported with systemctl's
     /unit edgewatch-test-no-such-unit\.service is (inactive|unknown \(systemctl: .+\))/,
   );
 });
+
+test("start-up grace after boot: nothing is judged before it ends, then the ladder runs", {
+  timeout: 30_000,
+}, async (t) => {
+  const root = tempDir(t, "ew-grace-");
+  const uptime = Number.parseFloat(readFileSync("/proc/uptime", "utf8"));
+  const h = await startRecovery(t, {
+    status_dir: join(root, "run"),
+    state_dir: join(root, "state"),
+    recovery: {
+      sd_notify: false,
+      startup_grace: Math.ceil(uptime) + 2, // ends ~2 s from now
+      watches: [{ name: "never", source: "never", stale_after: 0.3 }],
+    },
+  });
+  const snap = (await (await fetch(`${h.agent.url}/api/recovery`)).json()) as {
+    grace_until: string;
+    watches: { phase: string }[];
+  };
+  assert.equal(snap.watches[0]?.phase, "grace");
+  const graceEnd = Date.parse(snap.grace_until);
+  const log = join(root, "state", "recovery", "recovery.log");
+  const detected = (await waitFor("detection after the grace", () =>
+    readSteps(log).find((e) => e.step === "detected"),
+  )) as {
+    time: string;
+  };
+  assert.ok(Date.parse(detected.time) >= graceEnd, `detected at ${detected.time}, grace until ${snap.grace_until}`);
+});
