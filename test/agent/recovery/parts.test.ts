@@ -292,3 +292,44 @@ test("start-up grace after boot: nothing is judged before it ends, then the ladd
   };
   assert.ok(Date.parse(detected.time) >= graceEnd, `detected at ${detected.time}, grace until ${snap.grace_until}`);
 });
+
+test("`edgewatch agent` under Type=notify: READY=1 with its own MAINPID, then WATCHDOG=1 pings", {
+  timeout: 60_000,
+}, async (t) => {
+  if (!requireTool(t, "systemd-notify", "systemd") || !requireTool(t, "/usr/bin/python3", "python3")) return;
+  const dir = tempDir(t, "ew-notify-agent-");
+  const sock = join(dir, "notify.sock");
+  const py = spawn("/usr/bin/python3", [join(FIXTURES, "notify-socket.py"), sock], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  t.after(() => py.kill("SIGKILL"));
+  const lines: string[] = [];
+  py.stdout.setEncoding("utf8").on("data", (d: string) => lines.push(...d.split("\n").filter(Boolean)));
+  await waitFor("the socket", () => lines.includes("listening"));
+  const cfg = join(dir, "config.json");
+  writeFileSync(cfg, JSON.stringify({ status_dir: join(dir, "run"), state_dir: join(dir, "state") }));
+  const root = join(import.meta.dirname, "..", "..", "..");
+  const agent = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(root, "src", "cli", "main.ts"),
+      "agent",
+      "--config",
+      cfg,
+      "--port",
+      "0",
+      "--bind",
+      "127.0.0.1",
+    ],
+    { cwd: root, stdio: "ignore", env: { ...process.env, NOTIFY_SOCKET: sock, WATCHDOG_USEC: "1000000" } },
+  );
+  t.after(() => agent.kill("SIGKILL"));
+  await waitFor("READY=1", () => lines.find((l) => l.startsWith("READY=1|")), 30_000);
+  assert.ok(
+    lines.some((l) => l.includes(`MAINPID=${agent.pid}`)),
+    `READY names the agent's pid: ${lines.join(" / ")}`,
+  );
+  await waitFor("two WATCHDOG=1 pings", () => lines.filter((l) => l === "WATCHDOG=1").length >= 2, 30_000);
+});
