@@ -17,6 +17,8 @@ export interface Asset {
   type: string;
   cacheControl: string;
   variants: Variant[];
+  /** Content-Security-Policy of an HTML page (computed once at load). */
+  csp?: string;
 }
 
 const TYPES: Record<string, string> = {
@@ -63,7 +65,9 @@ export function loadAssets(dir: string): Map<string, Asset> {
     }
     variants.push(variant("identity", readFileSync(file)));
     const path = rel === "index.html" ? "/" : `/${rel}`;
-    assets.set(path, { path, type, cacheControl: rel.startsWith("assets/") ? IMMUTABLE : REVALIDATE, variants });
+    const asset: Asset = { path, type, cacheControl: rel.startsWith("assets/") ? IMMUTABLE : REVALIDATE, variants };
+    if (extname(file) === ".html") asset.csp = pageCsp(readFileSync(file, "utf8"));
+    assets.set(path, asset);
   }
   if (!assets.has("/")) throw new Error(`${dir} has no index.html: expected the output of scripts/build-web.mjs`);
   return assets;
@@ -101,9 +105,19 @@ export function pickVariant(asset: Asset, acceptEncoding: string | undefined): V
   return asset.variants[asset.variants.length - 1] as Variant;
 }
 
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** Content-Security-Policy for a page: its inline <style> blocks are allowed by hash, nothing else inline. */
+export function pageCsp(html: string): string {
+  const hashes = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map(
+    (m) =>
+      `'sha256-${createHash("sha256")
+        .update(m[1] ?? "")
+        .digest("base64")}'`,
+  );
+  return (
+    `default-src 'none'; script-src 'self'; style-src 'self'${hashes.map((h) => ` ${h}`).join("")}; ` +
+    "img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+  );
+}
 
 export function serveAsset(asset: Asset, req: IncomingMessage, res: ServerResponse): void {
   const v = pickVariant(asset, req.headers["accept-encoding"]);
@@ -114,8 +128,8 @@ export function serveAsset(asset: Asset, req: IncomingMessage, res: ServerRespon
     Vary: "Accept-Encoding",
     "X-Content-Type-Options": "nosniff",
   };
-  if (asset.path === "/") {
-    headers["Content-Security-Policy"] = CSP;
+  if (asset.csp) {
+    headers["Content-Security-Policy"] = asset.csp;
     headers["Referrer-Policy"] = "no-referrer";
   }
   if (v.encoding !== "identity") headers["Content-Encoding"] = v.encoding;
