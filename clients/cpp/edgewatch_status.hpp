@@ -892,6 +892,8 @@ class Status {
     patch_ = Json::object();
     return out;
   }
+  // Drop every staged change (e.g. after commit() refused a bad value).
+  void discard() { patch_ = Json::object(); }
   void heartbeat() { edgewatch::heartbeat(source_, dir_); }
   Json event(const std::string& level, const std::string& message, const std::string& code = "",
              const Json& fields = Json()) {

@@ -47,6 +47,7 @@ test("C++ client API: escaping, parsing, merging, numbers, events and clear erro
     status: "capturing",
     ok: true,
     none: null,
+    after_discard: true,
     last: { file: "a.jpg" },
     num: { tenth: 0.1, big: 1e300, neg: -0.5, three: 3, long: 123456789012, min: -(2 ** 63) },
   });

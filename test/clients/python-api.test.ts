@@ -100,3 +100,10 @@ test("Python client API: keyword and nested merges, threads, events, clear error
   assert.equal(out.dir_empty, "/run/edgewatch", "an empty EDGEWATCH_DIR counts as unset (docs/protocol.md 1)");
   assert.equal(frag("cam").status, "capturing", "refused updates keep the last good fragment");
 });
+
+test("the Python client is valid Python 3.7 syntax (the oldest version it supports)", () => {
+  const check = `import ast, sys; ast.parse(open(sys.argv[1]).read(), feature_version=(3, 7)); print("ok")`;
+  const r = spawnSync("python3", ["-c", check, PY_CLIENT], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "ok");
+});

@@ -275,3 +275,16 @@ test("fragments and events from every client merge in the StatusReader without a
   assert.deepEqual(events.sort(), ["from-cpp:boom from cpp", "from-python:boom from python", "from-sh:boom from sh"]);
   assert.deepEqual(readdirSync(join(dir, "events", "new")), [], "consumed events are removed");
 });
+
+test("sh client: a fragment in another layout is replaced with a warning; key:=JSON is inserted verbatim", (t) => {
+  const dir = tempDir(t);
+  assert.equal(python.set(dir, "mixed", ["today.photos=3", "status=idle"]).code, 0);
+  const r = sh.set(dir, "mixed", ["n=1", 'last:={"ok":true,"files":[1,2]}']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /was not written by the shell client; replacing it/);
+  const data = readFragment(dir, "mixed");
+  assert.deepEqual(withoutTime(data), { n: 1, last: { ok: true, files: [1, 2] } });
+  const r2 = sh.set(dir, "mixed", ["n=2"]);
+  assert.equal(r2.stderr, "", "its own layout merges silently");
+  assert.deepEqual(withoutTime(readFragment(dir, "mixed")), { n: 2, last: { ok: true, files: [1, 2] } });
+});
