@@ -110,6 +110,9 @@ export class Watch {
 
   private onBeat(t: number): void {
     if (this.stopped) return;
+    // A beat from the future (a writer's clock ahead, or ours stepped back by NTP on a Pi without
+    // an RTC) counts as "now", so it can never postpone the deadline past stale_after.
+    t = Math.min(t, this.now());
     if (t > this.lastBeat) this.lastBeat = t;
     if (!this.probe.heartbeat) this.lastReason = "";
     if (this.failingSince && this.lastBeat > this.failingSince && this.phase !== "restarting") {

@@ -333,3 +333,23 @@ test("`edgewatch agent` under Type=notify: READY=1 with its own MAINPID, then WA
   );
   await waitFor("two WATCHDOG=1 pings", () => lines.filter((l) => l === "WATCHDOG=1").length >= 2, 30_000);
 });
+
+test("a heartbeat timestamp from the future cannot postpone detection (clock skew, NTP steps)", {
+  timeout: 30_000,
+}, async (t) => {
+  const root = tempDir(t, "ew-future-");
+  const file = join(root, "hb.json");
+  writeFileSync(file, JSON.stringify({ timestamp: "2100-01-01T00:00:00" }));
+  const h = await startRecovery(t, {
+    status_dir: join(root, "run"),
+    state_dir: join(root, "state"),
+    recovery: {
+      sd_notify: false,
+      startup_grace: 0,
+      watches: [{ name: "skewed", heartbeat_file: file, stale_after: 0.5 }],
+    },
+  });
+  await waitFor("detection", () => h.agent.state.alerts.get("recovery:skewed")?.state === "firing", 20_000);
+  const snap = (await (await fetch(`${h.agent.url}/api/recovery`)).json()) as { watches: { last_beat: string }[] };
+  assert.ok(Date.parse(snap.watches[0]?.last_beat ?? "") < Date.parse("2100-01-01T00:00:00"));
+});
