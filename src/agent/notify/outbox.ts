@@ -188,6 +188,7 @@ export class Outbox {
         if (!this.writeErrorLogged) this.o.log.error(`${msg}; kept in memory only (lost if the agent restarts)`);
         this.writeErrorLogged = true;
         created.push({ n, file: null, createdMs: now });
+        this.memoryOnly++;
       }
     }
     for (const e of created) {
@@ -196,6 +197,27 @@ export class Outbox {
       await this.bound(q);
       void this.pump(q);
     }
+    if (this.memoryOnly > 0 && created.some((e) => e.file !== null)) await this.persistStragglers();
+  }
+
+  private memoryOnly = 0;
+
+  /** There is room again: write the notifications that were kept in memory only while the disk was full. */
+  private async persistStragglers(): Promise<void> {
+    for (const q of this.queues.values()) {
+      for (const e of q.queue) {
+        if (e.file !== null) continue;
+        const file = join(this.pendingDir, `${e.n.id}-${q.channel.name}.json`);
+        try {
+          await writeFileAtomic(file, JSON.stringify(e.n), this.o.durable);
+        } catch {
+          return; // still full: try again after the next successful write
+        }
+        if (q.queue.includes(e)) e.file = file;
+        else await fsp.unlink(file).catch(() => {}); // delivered meanwhile
+      }
+    }
+    this.memoryOnly = 0;
   }
 
   /** Keep each queue within max_pending: drop the lowest level first (info before warning), oldest first. */
@@ -304,9 +326,9 @@ export class Outbox {
   }
 
   private async ack(q: ChannelQueue, e: Entry): Promise<void> {
+    if (e.file) await fsp.unlink(e.file).catch(() => {});
     const i = q.queue.indexOf(e);
     if (i >= 0) q.queue.splice(i, 1);
-    if (e.file) await fsp.unlink(e.file).catch(() => {});
     const key = `${q.channel.name}\t${e.n.dedupe_key}`;
     this.rememberSent(key);
     await fsp.appendFile(this.sentLog, `${key}\n`).catch(() => {});

@@ -252,12 +252,26 @@ test("disk full while writing the outbox: a clear error, nothing corrupt, and it
   // Not must-persist (alerts from samples): kept in memory, still delivered.
   await ob.enqueue(base(100, "error", pad), ["webhook"]);
   assert.equal(ob.depth(), queued + 1);
+  // Room again (two files removed by hand): the next write also persists the memory-only one.
+  for (const victim of readdirSync(join(mnt, "outbox", "pending"))
+    .sort()
+    .slice(0, 2)) {
+    rmSync(join(mnt, "outbox", "pending", victim));
+  }
+  await ob.enqueue(base(102), ["webhook"]);
+  const onDisk = readdirSync(join(mnt, "outbox", "pending")).map(
+    (f) => JSON.parse(readFileSync(join(mnt, "outbox", "pending", f), "utf8")).dedupe_key,
+  );
+  assert.ok(
+    onDisk.includes("k100") && onDisk.includes("k102"),
+    `memory-only one persisted once there was room: ${onDisk}`,
+  );
   await srv.up();
   await waitFor(
     "everything delivered once the receiver is back",
-    () => ob.drained && srv.accepted.length === queued + 1,
+    () => ob.drained && srv.accepted.length === queued + 2, // the files removed by hand were still queued in memory
     30_000,
   );
   await ob.enqueue(base(101), ["webhook"], { mustPersist: true });
-  await waitFor("room again: a new notification is written and sent", () => srv.accepted.length === queued + 2);
+  await waitFor("room again: a new notification is written and sent", () => srv.accepted.length === queued + 3);
 });
