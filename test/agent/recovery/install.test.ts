@@ -4,6 +4,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { agentUnit, hubUnit, sudoersFile } from "../../../src/agent/recovery/install.ts";
+import { parseConfigText } from "../../../src/config/load.ts";
 import { requireTool, tempDir } from "../../helpers/tools.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -113,4 +114,14 @@ test("the units shipped in integrations/systemd are what `edgewatch install` gen
     /^edgewatch ALL=\(root\) NOPASSWD: \/usr\/bin\/systemctl reboot$/m,
   );
   assert.ok(sudoersFile("edgewatch", []).includes("needs no sudo rights"));
+});
+
+test("the example config in docs/operations.md (## Self-healing) is valid", () => {
+  const doc = readFileSync(join(ROOT, "docs", "operations.md"), "utf8");
+  const section = doc.slice(doc.indexOf("## Self-healing"));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(yaml, "the section has a yaml example");
+  const c = parseConfigText(yaml, "docs/operations.md", { EDGEWATCH_TOKEN: "0123456789abcdef0123" });
+  assert.equal(c.recovery.watches[0]?.restart?.type, "systemd");
+  assert.equal(c.recovery.disk.dry_run, true);
 });
