@@ -265,16 +265,16 @@ export class Outbox {
           delete q.lastError;
           delete q.nextAttemptAt;
           for (const e of batch) {
-            await this.ack(q, e);
             this.count(q.channel.name, batch.length > 1 ? "summarized" : "sent");
+            await this.ack(q, e);
           }
           continue;
         }
         q.lastError = r.reason;
         if (r.permanent) {
           for (const e of batch) {
-            await this.deadLetter(q, e, r.reason);
             this.count(q.channel.name, "dead");
+            await this.deadLetter(q, e, r.reason);
           }
           this.o.log.error(`notify: ${q.channel.name} refused a notification permanently: ${r.reason}; dead-lettered`);
           continue;
