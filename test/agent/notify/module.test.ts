@@ -102,3 +102,34 @@ test("alerts other modules publish (the recovery ladder) are notified once per s
   assert.equal(byResult.sent, 2);
   assert.equal(byResult.deduped, 1, "the repeated firing was recognised, not sent");
 });
+
+test("levels: global min_level first, then each channel's own", async (t) => {
+  const all = await webhookServer(t);
+  const pager = await webhookServer(t);
+  const clock = new ManualClock(Date.now());
+  const { m } = await startModule(
+    t,
+    {
+      min_level: "error",
+      channels: [
+        { type: "webhook", name: "all", url: `${all.url}/hook` },
+        { type: "webhook", name: "pager", url: `${pager.url}/hook`, min_level: "critical" },
+      ],
+    },
+    clock,
+  );
+  const send = (level: "warning" | "error" | "critical") =>
+    m.notifier.send({ kind: "event", level, title: level, message: level, dedupe_key: level });
+  await send("warning");
+  await send("error");
+  await send("critical");
+  await waitFor("deliveries", () => all.accepted.length === 2 && pager.accepted.length === 1 && m.outbox.drained);
+  assert.deepEqual(
+    all.accepted.map((r) => r.json.level),
+    ["ERROR", "CRITICAL"],
+  );
+  assert.deepEqual(
+    pager.accepted.map((r) => r.json.level),
+    ["CRITICAL"],
+  );
+});
