@@ -3,9 +3,20 @@
 // library's, nasty strings round-trip, and bad input gives a clear message and a non-zero exit.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { parseEvent } from "../../src/protocol/events.ts";
 import { parseFragment, updateStatus } from "../../src/protocol/fragment.ts";
 import { type ReaderWarning, StatusReader } from "../../src/protocol/reader.ts";
@@ -39,11 +50,12 @@ function withoutTime<T extends Record<string, unknown>>(o: T): Omit<T, "updated_
 const clients: ClientCli[] = [python, sh];
 let cpp: ClientCli | undefined;
 
+const binDir = mkdtempSync(join(tmpdir(), "ew-cpp-rules-"));
 before(() => {
-  const bin = join(process.env.TMPDIR ?? "/tmp", `ew-cpp-rules-${process.pid}`);
-  cpp = cppClient(bin);
+  cpp = cppClient(binDir);
   clients.push(cpp);
 });
+after(() => rmSync(binDir, { recursive: true, force: true }));
 
 for (const name of ["python", "sh", "cpp"] as const) {
   describe(`${name} client`, () => {
