@@ -112,6 +112,9 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
     const socket = req.socket as TrackedSocket;
+    // Node resets a kept-alive socket's timeout to none when its next request starts: re-apply ours,
+    // so a reader that stalls mid-download is cut off on every request, not only the first.
+    socket.setTimeout(http.idle_timeout);
     res.once("finish", () => {
       if (res.statusCode >= 500) stats.errors5xx++;
       else if (res.statusCode >= 400) stats.errors4xx++;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
-import { get, startTestAgent } from "./helpers.ts";
+import { get, startTestAgent, until } from "./helpers.ts";
 
 /** Send raw bytes, collect whatever comes back until the server closes (or `waitMs` passes). */
 function raw(url: string, data: string | Buffer, opts: { waitMs?: number; end?: boolean } = {}): Promise<string> {
@@ -130,4 +130,45 @@ test("HEAD on a GET route answers headers only; OPTIONS is 405 with Allow", asyn
   const opt = await get(`${a.url}/status`, {}, "OPTIONS");
   assert.equal(opt.status, 405);
   assert.equal(opt.headers.allow, "GET, HEAD");
+});
+
+test("a reader that stalls mid-download is cut off after idle_timeout, on a kept-alive connection's second request too", {
+  timeout: 120_000,
+}, async (t) => {
+  const a = await startTestAgent(t, { http: { idle_timeout: 1, keep_alive_timeout: 30, request_timeout: 30 } });
+  const videos = join(a.dir, "videos");
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(videos);
+  const size = 64 * 1024 * 1024;
+  const fd = openSync(join(videos, "big.mp4"), "w");
+  writeSync(fd, Buffer.from("END"), 0, 3, size - 3);
+  closeSync(fd);
+  await a.stop();
+  const b = await startTestAgent(t, {
+    status_dir: a.statusDir,
+    files: { videos: [`${videos}/*.mp4`] },
+    http: { idle_timeout: 1, keep_alive_timeout: 30, request_timeout: 30 },
+  });
+  const { port } = new URL(b.url);
+  const { connect } = await import("node:net");
+  const s = connect(Number(port), "127.0.0.1");
+  t.after(() => s.destroy());
+  let received = 0;
+  let text = "";
+  s.on("data", (c: Buffer) => {
+    received += c.length;
+    if (text.length < 4096) text += c.toString("latin1");
+  });
+  s.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  await until("first response", () => text.includes('"status":"ok"'), 30_000);
+  // same connection: ask for 64 MiB and stop reading
+  s.write("GET /latest/video HTTP/1.1\r\nHost: x\r\n\r\n");
+  await until("video headers", () => text.includes("video/mp4"), 30_000);
+  s.pause();
+  await new Promise((r) => setTimeout(r, 4000));
+  const closed = new Promise<void>((r) => s.once("close", () => r()));
+  s.resume();
+  await closed;
+  assert.ok(received < size, `the stalled download was cut off (got ${received} of ${size} bytes)`);
+  assert.equal((await get(`${b.url}/health`)).status, 200);
 });
