@@ -121,6 +121,8 @@ test("seed 003 API routes answer JSON with their documented shapes", async (t) =
   assert.equal(cam.last_capture.success, true);
   const perf = (await get(`${a.url}/api/metrics/performance`)).json<Json>();
   assert.equal(typeof perf.agent.rss_bytes, "number");
+  assert.equal(perf.series.photos_captured.current, 3);
+  assert.ok(perf.series.photos_captured.min <= 3 && perf.series.photos_captured.max === 3);
   const hist = (await get(`${a.url}/api/metrics/history?hours=1`)).json<Json>();
   assert.equal(hist.hours, 1);
   assert.equal(hist.max_samples, 1000);
