@@ -86,7 +86,7 @@ test("writers SIGKILLed at random moments never leave a fragment that fails to p
     { source: "crash-sh", kills: 30, cmd: "dash", args: ["-c", shLoop, SH_CLIENT, dir] },
     {
       source: "crash-ts",
-      kills: 15,
+      kills: 10,
       cmd: process.execPath,
       args: ["--import", "tsx", TS_WRITER, "blob", dir, "crash-ts"],
     },
