@@ -29,7 +29,9 @@ export const httpSection = z
       .describe("A client must send its whole request (head and body) within this time, else 408"),
     idle_timeout: duration()
       .prefault(30)
-      .describe("A connection with no traffic in either direction for this long is closed (slow readers)"),
+      .describe(
+        "A connection with no traffic in either direction for this long is closed (stalled readers); keep it above 15 s, the live-events stream's heartbeat",
+      ),
     keep_alive_timeout: duration().prefault(5).describe("How long an idle keep-alive connection is kept open"),
     max_connections: z
       .number()
