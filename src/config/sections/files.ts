@@ -36,7 +36,25 @@ export const filesSection = z
       .max(16)
       .default([])
       .describe("Globs of videos; /latest/video serves the newest match, with Range requests"),
-    logs: z.array(logFile).max(32).default([]).describe("Log files served by /logs and /api/logs/recent"),
+    logs: z
+      .array(logFile)
+      .max(32)
+      .default([])
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((l, i) => {
+          const name = l.name ?? l.path.slice(l.path.lastIndexOf("/") + 1);
+          if (seen.has(name)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "name"],
+              message: `expected a unique log name, got ${JSON.stringify(name)} twice (set name: on one of them)`,
+            });
+          }
+          seen.add(name);
+        });
+      })
+      .describe("Log files served by /logs and /api/logs/recent (?file= picks one by name)"),
     max_scan_entries: z
       .number()
       .int()

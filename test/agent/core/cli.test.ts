@@ -37,6 +37,15 @@ test("examples/device.yaml is a valid config, and an empty config is valid too",
   assert.equal(c.device.id, "demo-pi");
   assert.equal(c.history.flush_interval, 3_600_000);
   assert.equal(c.http.request_timeout, 10_000);
+  assert.throws(
+    () =>
+      validateConfig(
+        { files: { logs: [{ path: "/var/log/a/app.log" }, { path: "/var/log/b/app.log" }] } },
+        "c.yaml",
+        {},
+      ),
+    /c\.yaml: files\.logs\[1\]\.name: expected a unique log name, got "app\.log" twice/,
+  );
   const empty = validateConfig({}, "empty", {});
   assert.equal(empty.http.port, 8080);
   assert.equal(empty.history.max_samples, 1000);
