@@ -317,10 +317,12 @@ for (const r of results) {
   out += `| ${link} | ${visit} | peer (no compression, no caching) | ${r.p.count} | ${kb(r.p.bytes)} | ${ms(r.p.fcp)} | ${ms(r.p.data)} |\n`;
 }
 out += `
-FCP on a repeat visit over the slow link varies widely for edgewatch from load to load (seen
-0.8–1.7 s here): its script comes from the cache and probably runs before the first paint under the
-4× CPU slowdown, while the peer's first paint happens while its script is still downloading. Not
-investigated further; the device's data still reaches the screen sooner, and with ~10× fewer bytes.
+Bytes are exact and repeat from run to run; times are not: this machine is shared, and other
+work running alongside moves single loads by hundreds of ms (medians of 3 on the slow link are
+coarse). In some runs FCP on a repeat visit over the slow link came out slower for edgewatch
+(0.8–1.7 s seen): its script is then in the cache and probably runs before the first paint under
+the 4× CPU slowdown, while the peer paints while its script is still downloading. Not investigated
+further.
 
 Ratios (edgewatch ÷ peer, same run):
 
