@@ -84,7 +84,7 @@ const impls = [
   },
   {
     name: "shell client (one `edgewatch-status.sh set` per update)",
-    n: 100,
+    n: 60,
     lead: 300,
     writer: (dir, w, n, at, mode) => [
       "dash",
