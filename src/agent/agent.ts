@@ -156,8 +156,13 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
   }
 
   // Modules are subscribed before the reader starts, so no event is handed on before they listen.
-  await reader.start();
-  rt.statusDirIno = (await stat(layout(config.status_dir).fragments)).ino;
+  try {
+    await reader.start();
+    rt.statusDirIno = (await stat(layout(config.status_dir).fragments)).ino;
+  } catch (err) {
+    await stopAll(); // modules' timers would otherwise keep a failed process alive
+    throw err;
+  }
   await state.setDocument(buildDocument(rt));
 
   const routes = rt.modules.flatMap((m) => {

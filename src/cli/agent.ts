@@ -40,10 +40,15 @@ Example:
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const where = `${values.bind ?? config.http.bind}:${port ?? config.http.port}`;
-      if (e.code === "EADDRINUSE")
+      if (e.syscall === "listen" && e.code === "EADDRINUSE") {
         process.stderr.write(`edgewatch agent: ${where} is already in use (set http.port or --port)\n`);
-      else if (e.code === "EACCES") process.stderr.write(`edgewatch agent: no permission to listen on ${where}\n`);
-      else throw err;
+      } else if (e.syscall === "listen" && e.code === "EACCES") {
+        process.stderr.write(`edgewatch agent: no permission to listen on ${where}\n`);
+      } else if (e.code && e.path) {
+        process.stderr.write(
+          `edgewatch agent: cannot use ${e.path} (${e.code}); check status_dir (${config.status_dir}) and state_dir (${config.state_dir})\n`,
+        );
+      } else throw err;
       return EXIT_FAIL;
     }
     process.stdout.write(`edgewatch agent: listening on ${agent.url} (status dir ${config.status_dir})\n`);

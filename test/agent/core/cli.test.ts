@@ -32,6 +32,49 @@ test("edgewatch agent: --help, bad flags exit 2, a bad config exits 1 naming fil
   assert.match(bad.stderr, /bad\.yaml: files\.photos\[0\]: expected an absolute glob/);
 });
 
+test("edgewatch agent exits 1 with a clear message (no hang) on an unusable status dir or a port in use", async (t) => {
+  const dir = tempDir(t);
+  const cfg = join(dir, "a.yaml");
+  writeFileSync(
+    cfg,
+    `status_dir: /dev/null/nope\nstate_dir: ${join(dir, "state")}\nhttp: {port: 0, bind: 127.0.0.1}\n`,
+  );
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), "agent", "--config", cfg], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /edgewatch agent: cannot use \/dev\/null\/nope\/status\.d \(ENOTDIR\); check status_dir/);
+
+  const { createServer } = await import("node:net");
+  const busy = createServer();
+  await new Promise<void>((res) => busy.listen(0, "127.0.0.1", () => res()));
+  t.after(() => busy.close());
+  const port = (busy.address() as { port: number }).port;
+  writeFileSync(
+    cfg,
+    `status_dir: ${join(dir, "status")}\nstate_dir: ${join(dir, "state")}\nhttp: {port: ${port}, bind: 127.0.0.1}\n`,
+  );
+  const r2 = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const c = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), "agent", "--config", cfg], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    c.stderr?.on("data", (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const timer = setTimeout(() => c.kill("SIGKILL"), 60_000);
+    c.on("exit", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr });
+    });
+  });
+  assert.equal(r2.status, 1, r2.stderr);
+  assert.match(r2.stderr, new RegExp(`edgewatch agent: 127\\.0\\.0\\.1:${port} is already in use`));
+});
+
 test("examples/device.yaml is a valid config, and an empty config is valid too", () => {
   const c = parseConfigText(readFileSync(join(ROOT, "examples/device.yaml"), "utf8"), "examples/device.yaml", {});
   assert.equal(c.device.id, "demo-pi");
