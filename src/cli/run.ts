@@ -1,3 +1,4 @@
+import { constants as osConstants } from "node:os";
 import { parseDuration } from "../config/kit.ts";
 import { JOB_NAME_RE } from "../config/sections/jobs.ts";
 import { jobsDir } from "../jobs/ledger.ts";
@@ -106,7 +107,13 @@ Example:
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(everyMs !== undefined ? { everyMs, graceMs: graceMs ?? 0 } : {}),
     });
-    const forward = (sig: NodeJS.Signals) => runner.signal(sig);
+    // first signal: forwarded to the command, no more retries; a second one: exit at once
+    let signalled = false;
+    const forward = (sig: NodeJS.Signals) => {
+      if (signalled) process.exit(128 + (osConstants.signals[sig] ?? 0));
+      signalled = true;
+      runner.signal(sig);
+    };
     for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, forward);
     try {
       const res = await runner.run();

@@ -1,3 +1,4 @@
+import { constants as osConstants } from "node:os";
 import { JOB_NAME_RE } from "../config/sections/jobs.ts";
 import { jobsDir } from "../jobs/ledger.ts";
 import { LockBusyError } from "../jobs/lock.ts";
@@ -93,7 +94,13 @@ Example:
       statusDir: config.status_dir,
     });
     let s: Awaited<ReturnType<Transfer["run"]>>;
-    const forward = (sig: NodeJS.Signals) => t.signal(sig);
+    // first signal: rsync is stopped, no retry; a second one: exit at once
+    let signalled = false;
+    const forward = (sig: NodeJS.Signals) => {
+      if (signalled) process.exit(128 + (osConstants.signals[sig] ?? 0));
+      signalled = true;
+      t.signal(sig);
+    };
     for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, forward);
     try {
       s = await t.run();

@@ -73,7 +73,16 @@ export class JsonLinesFile {
     try {
       await fsp.mkdir(join(this.path, ".."), { recursive: true });
       await this.rotateIfNeeded();
-      await fsp.appendFile(this.path, line);
+      const fh = await fsp.open(this.path, "a+");
+      try {
+        // a writer killed mid-line leaves no newline: start on a fresh line so this record survives
+        const { size } = await fh.stat();
+        const last = Buffer.alloc(1);
+        if (size > 0) await fh.read(last, 0, 1, size - 1);
+        await fh.appendFile(size > 0 && last[0] !== 0x0a ? `\n${line}` : line);
+      } finally {
+        await fh.close();
+      }
     } catch (err) {
       throw new EdgewatchError("EW_LEDGER_WRITE", `cannot append to ${this.path}: ${(err as Error).message}`, {
         cause: err,

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { JsonLinesFile, lastSuccessesSync, readTail } from "../../src/jobs/ledger.ts";
+import { tempDir } from "../helpers/tools.ts";
+import { ew } from "./helpers.ts";
+
+test("the ledger is bounded: past max bytes it rotates to .1 (one old file kept); torn lines are skipped", async (t) => {
+  const dir = tempDir(t);
+  const f = new JsonLinesFile(join(dir, "ledger.jsonl"), 4096);
+  for (let i = 0; i < 200; i++) await f.append({ type: "attempt", job: "j", n: i, pad: "x".repeat(40) });
+  const cur = readFileSync(f.path, "utf8");
+  assert.ok(cur.length <= 4096 + 200, "current file stays near the bound");
+  assert.ok(existsSync(`${f.path}.1`), "one rotated file");
+  assert.ok(!existsSync(`${f.path}.2`));
+  appendFileSync(f.path, '{"type":"attempt","job":"j","n":'); // a crash mid-write
+  await f.append({ type: "attempt", job: "j", n: 200 });
+  const tail = await readTail(f.path, 5);
+  assert.equal(tail.at(-1)?.n, 200, "the line after a torn one is read");
+  assert.ok(tail.every((r) => typeof r.n === "number"));
+});
+
+test("the agent takes each job's last success from the ledger (the status tmpfs is gone after a reboot)", async (t) => {
+  const dir = tempDir(t);
+  const f = new JsonLinesFile(join(dir, "ledger.jsonl"), 1 << 20);
+  await f.append({ type: "attempt", job: "backup", result: "success", ended_at: "2026-11-24T02:00:00.000Z" });
+  await f.append({ type: "attempt", job: "backup", result: "failure", ended_at: "2026-11-25T02:00:00.000Z" });
+  await f.append({ type: "attempt", job: "upload", result: "success", ended_at: "2026-11-25T03:00:00.000Z" });
+  const m = lastSuccessesSync(dir);
+  assert.equal(m.get("backup"), Date.parse("2026-11-24T02:00:00.000Z"));
+  assert.equal(m.get("upload"), Date.parse("2026-11-25T03:00:00.000Z"));
+  assert.equal(lastSuccessesSync(join(dir, "missing")).size, 0);
+});
+
+test("an unwritable status dir never fails the job: it runs, warns, and exits with its own code", (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "a-file"), "not a directory");
+  const statusDir = join(dir, "a-file", "status");
+  const state = join(dir, "state");
+  const r = ew(
+    ["run", "--name", "x", "--dir", statusDir, "--state-dir", state, "--", "sh", "-c", "exit 4"],
+    {},
+    60_000,
+  );
+  assert.equal(r.code, 4, r.err);
+  assert.match(r.err, /warning: status not written: cannot create status directory .*a-file\/status\/status.d: ENOTDIR/);
+  assert.match(r.err, /warning: event not written: cannot write event to .*ENOTDIR/);
+  const ledger = readFileSync(join(state, "jobs", "ledger.jsonl"), "utf8");
+  assert.match(ledger, /"exit_code":4/, "the ledger still has the attempt");
+});
