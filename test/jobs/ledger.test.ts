@@ -44,7 +44,10 @@ test("an unwritable status dir never fails the job: it runs, warns, and exits wi
     60_000,
   );
   assert.equal(r.code, 4, r.err);
-  assert.match(r.err, /warning: status not written: cannot create status directory .*a-file\/status\/status.d: ENOTDIR/);
+  assert.match(
+    r.err,
+    /warning: status not written: cannot create status directory .*a-file\/status\/status.d: ENOTDIR/,
+  );
   assert.match(r.err, /warning: event not written: cannot write event to .*ENOTDIR/);
   const ledger = readFileSync(join(state, "jobs", "ledger.jsonl"), "utf8");
   assert.match(ledger, /"exit_code":4/, "the ledger still has the attempt");
