@@ -35,6 +35,9 @@ export interface AttemptRecord {
   output_tail: string[];
   /** When a retry follows, the wait before it. */
   retry_in_s?: number;
+  /** The schedule declared with --every/--grace (so the agent knows it after a reboot). */
+  every_s?: number;
+  grace_s?: number;
 }
 
 /** Written after the last attempt failed: the job needs a human (or a later run). */
@@ -150,13 +153,20 @@ export function openLedger(dir: string, maxBytes: number) {
   };
 }
 
+export interface LedgerSummary {
+  /** Each job's last success, epoch ms. */
+  successes: Map<string, number>;
+  /** Each job's newest declared --every/--grace, ms. */
+  schedules: Map<string, { everyMs: number; graceMs: number }>;
+}
+
 /**
- * Each job's last success (epoch ms) from the ledger's last 256 KiB, read once at startup (the
- * status fragments live on a tmpfs and are gone after a reboot; the ledger is not). Sync on purpose:
- * it runs once, before any timer, and is bounded.
+ * Each job's last success and declared schedule from the ledger's last 256 KiB, read once at
+ * startup (the status fragments live on a tmpfs and are gone after a reboot; the ledger is not).
+ * Sync on purpose: it runs once, before any timer, and is bounded.
  */
-export function lastSuccessesSync(dir: string, maxBytes = 256 * 1024): Map<string, number> {
-  const out = new Map<string, number>();
+export function ledgerSummarySync(dir: string, maxBytes = 256 * 1024): LedgerSummary {
+  const out: LedgerSummary = { successes: new Map(), schedules: new Map() };
   let fd: number;
   try {
     fd = openSync(jobsLayout(dir).ledger, "r");
@@ -169,12 +179,16 @@ export function lastSuccessesSync(dir: string, maxBytes = 256 * 1024): Map<strin
     const buf = Buffer.alloc(size - start);
     readSync(fd, buf, 0, buf.length, start);
     for (const line of buf.toString("utf8").split("\n")) {
-      if (!line.includes('"success"')) continue;
+      if (!line.includes('"attempt"')) continue;
       try {
         const v = JSON.parse(line);
-        if (v?.type !== "attempt" || v.result !== "success" || typeof v.job !== "string") continue;
+        if (v?.type !== "attempt" || typeof v.job !== "string") continue;
+        if (typeof v.every_s === "number" && v.every_s > 0) {
+          out.schedules.set(v.job, { everyMs: v.every_s * 1000, graceMs: (Number(v.grace_s) || 0) * 1000 });
+        }
+        if (v.result !== "success") continue;
         const at = Date.parse(v.ended_at);
-        if (!Number.isNaN(at) && at > (out.get(v.job) ?? 0)) out.set(v.job, at);
+        if (!Number.isNaN(at) && at > (out.successes.get(v.job) ?? 0)) out.successes.set(v.job, at);
       } catch {
         // partial first line or a torn line
       }
@@ -183,4 +197,9 @@ export function lastSuccessesSync(dir: string, maxBytes = 256 * 1024): Map<strin
     closeSync(fd);
   }
   return out;
+}
+
+/** Each job's last success (epoch ms) from the ledger; see ledgerSummarySync. */
+export function lastSuccessesSync(dir: string, maxBytes = 256 * 1024): Map<string, number> {
+  return ledgerSummarySync(dir, maxBytes).successes;
 }

@@ -169,6 +169,7 @@ export class JobRunner {
         result: ok ? "success" : out.timedOut ? "timeout" : "failure",
         output_tail: out.spawnError ? [out.spawnError] : out.tail,
         ...(willRetry ? { retry_in_s: waitMs / 1000 } : {}),
+        ...(o.everyMs !== undefined ? { every_s: o.everyMs / 1000, grace_s: (o.graceMs ?? 0) / 1000 } : {}),
       };
       await this.ledgerAppend(record);
       const how = describeOutcome(out);

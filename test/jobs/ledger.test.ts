@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { JsonLinesFile, lastSuccessesSync, readTail } from "../../src/jobs/ledger.ts";
-import { tempDir } from "../helpers/tools.ts";
+import { JsonLinesFile, lastSuccessesSync, ledgerSummarySync, readTail } from "../../src/jobs/ledger.ts";
+import { get, startTestAgent } from "../agent/core/helpers.ts";
+import { tempDir, waitFor } from "../helpers/tools.ts";
 import { ew } from "./helpers.ts";
 
 test("the ledger is bounded: past max bytes it rotates to .1 (one old file kept); torn lines are skipped", async (t) => {
@@ -51,4 +52,38 @@ test("an unwritable status dir never fails the job: it runs, warns, and exits wi
   assert.match(r.err, /warning: event not written: cannot write event to .*ENOTDIR/);
   const ledger = readFileSync(join(state, "jobs", "ledger.jsonl"), "utf8");
   assert.match(ledger, /"exit_code":4/, "the ledger still has the attempt");
+});
+
+test("after a reboot (status tmpfs empty) the agent knows --every jobs and their last success from the ledger", async (t) => {
+  const dir = tempDir(t);
+  const state = join(dir, "state");
+  const gone = join(dir, "old-tmpfs");
+  const r = ew([
+    "run",
+    "--name",
+    "upload",
+    "--every",
+    "1s",
+    "--grace",
+    "1s",
+    "--dir",
+    gone,
+    "--state-dir",
+    state,
+    "--",
+    "true",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const summary = ledgerSummarySync(join(state, "jobs"));
+  assert.deepEqual(summary.schedules.get("upload"), { everyMs: 1000, graceMs: 1000 });
+  const agent = await startTestAgent(t, { state_dir: state }); // a fresh, empty status dir
+  const alert = await waitFor(
+    "missed schedule from the ledger alone",
+    async () =>
+      (await get(`${agent.url}/api/alerts`))
+        .json<{ firing: { rule: string; summary: string }[] }>()
+        .firing.find((a) => a.rule === "job_missed_schedule" && a.summary.includes("upload")),
+    30_000,
+  );
+  assert.match(alert?.summary ?? "", /Job upload missed its schedule: last success \d+ s ago \(every 1 s, grace 1 s\)/);
 });

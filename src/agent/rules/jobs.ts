@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { duration } from "../../config/kit.ts";
 import type { Config } from "../../config/schema.ts";
-import { jobsDir, lastSuccessesSync } from "../../jobs/ledger.ts";
+import { jobsDir, type LedgerSummary, ledgerSummarySync } from "../../jobs/ledger.ts";
 import type { QueueSnapshot } from "../../jobs/queues/types.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
 import type { DeviceState } from "../state.ts";
@@ -47,18 +47,31 @@ const isoMs = (v: unknown): number | null => {
  * A job that never succeeded counts from the agent's start: the dead-man switch fires even if the
  * job never starts.
  */
-export function jobViews(config: Config, state: DeviceState, ledgerSuccess: Map<string, number>): JobView[] {
+export function jobViews(config: Config, state: DeviceState, ledger: LedgerSummary = EMPTY): JobView[] {
   const doc = state.document.jobs;
   const jobs = isPlainObject(doc) ? doc : {};
-  const names = new Set<string>([...config.jobs.schedules.map((s) => s.name), ...Object.keys(jobs)]);
+  const names = new Set<string>([
+    ...config.jobs.schedules.map((s) => s.name),
+    ...ledger.schedules.keys(),
+    ...Object.keys(jobs),
+  ]);
   const out: JobView[] = [];
   for (const name of [...names].sort()) {
     const data = isPlainObject(jobs[name]) ? (jobs[name] as JsonObject) : {};
     const sched = config.jobs.schedules.find((s) => s.name === name);
-    const everyMs = sched ? sched.every : typeof data.every_s === "number" ? data.every_s * 1000 : null;
-    const graceMs = sched ? sched.grace : typeof data.grace_s === "number" ? data.grace_s * 1000 : 0;
+    const fromRun = ledger.schedules.get(name);
+    const everyMs = sched
+      ? sched.every
+      : typeof data.every_s === "number"
+        ? data.every_s * 1000
+        : (fromRun?.everyMs ?? null);
+    const graceMs = sched
+      ? sched.grace
+      : typeof data.grace_s === "number"
+        ? data.grace_s * 1000
+        : (fromRun?.graceMs ?? 0);
     const fromDoc = isoMs(data.last_success);
-    const fromLedger = ledgerSuccess.get(name) ?? null;
+    const fromLedger = ledger.successes.get(name) ?? null;
     const lastSuccess = fromDoc === null ? fromLedger : fromLedger === null ? fromDoc : Math.max(fromDoc, fromLedger);
     const deadline = everyMs ? (lastSuccess ?? state.startedAt) + everyMs + graceMs : null;
     out.push({ name, data, everyMs, graceMs, lastSuccess, deadline });
@@ -66,12 +79,14 @@ export function jobViews(config: Config, state: DeviceState, ledgerSuccess: Map<
   return out;
 }
 
-/** Ledger successes are read once per process (at rule creation); later successes arrive through status. */
-const ledgerCache = new WeakMap<Config, Map<string, number>>();
-export function ledgerSuccesses(config: Config): Map<string, number> {
+const EMPTY: LedgerSummary = { successes: new Map(), schedules: new Map() };
+
+/** The ledger is read once per config (at rule creation); later runs arrive through their status fragments. */
+const ledgerCache = new WeakMap<Config, LedgerSummary>();
+export function ledgerSuccesses(config: Config): LedgerSummary {
   let m = ledgerCache.get(config);
   if (!m) {
-    m = lastSuccessesSync(jobsDir(config));
+    m = ledgerSummarySync(jobsDir(config));
     ledgerCache.set(config, m);
   }
   return m;
@@ -138,7 +153,7 @@ export const jobFailuresRule = defineRule({
       evaluate(input) {
         const conditions: Condition[] = [];
         let wakeAt: number | undefined;
-        for (const j of jobViews(config, input.state, new Map())) {
+        for (const j of jobViews(config, input.state)) {
           const list = Array.isArray(j.data.recent_failures) ? j.data.recent_failures : [];
           const times = list
             .map(isoMs)
@@ -176,7 +191,7 @@ export const jobDeadLetterRule = defineRule({
       clearForMs: cfg.clear_for,
       evaluate(input) {
         const conditions: Condition[] = [];
-        for (const j of jobViews(config, input.state, new Map())) {
+        for (const j of jobViews(config, input.state)) {
           const s = j.data.last_status;
           if (s !== "dead_letter" && s !== "success") continue; // running/retrying: keep the current state
           const dead = s === "dead_letter";
