@@ -46,3 +46,10 @@ export function readJsonLines(path: string): Record<string, unknown>[] {
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 }
+
+/** `promtool check metrics` on a /metrics body: "" when clean, else what promtool said. Null when promtool is missing. */
+export function promtoolProblems(body: string): string | null {
+  const res = spawnSync("promtool", ["check", "metrics"], { input: body, encoding: "utf8", timeout: 60_000 });
+  if (res.error) return null;
+  return `${res.stdout}${res.stderr}`.trim() + (res.status === 0 ? "" : ` (exit ${res.status})`);
+}

@@ -8,6 +8,7 @@ import { Queue } from "bullmq";
 import type { QueueSnapshot } from "../../src/jobs/queues/types.ts";
 import { get, startTestAgent } from "../agent/core/helpers.ts";
 import { requireTool, tempDir, waitFor } from "../helpers/tools.ts";
+import { promtoolProblems } from "./helpers.ts";
 
 const PY = "/usr/bin/python3"; // Debian's python3 has python3-rq; the pyenv one on PATH does not
 
@@ -242,6 +243,9 @@ test("RQ and BullMQ queues written by the real libraries: the collectors report 
   assert.match(metrics, /edgewatch_queue_jobs\{[^}]*queue="thumbs"[^}]*state="failed"[^}]*\} 1\n/);
   assert.match(metrics, /edgewatch_queue_workers\{[^}]*queue="idle"[^}]*\} 1\n/);
   assert.match(metrics, /edgewatch_queue_stuck_jobs\{[^}]*queue="encode"[^}]*\} 1\n/);
+  if (requireTool(t, "promtool", "prometheus")) {
+    assert.equal(promtoolProblems(metrics), "", "promtool check metrics accepts the job/queue/transfer families");
+  }
 
   // read-only: the collectors changed nothing RQ or BullMQ would act on
   const cli = (...a: string[]) => execFileSync("redis-cli", ["-p", String(port), ...a], { encoding: "utf8" }).trim();

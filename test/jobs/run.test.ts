@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { DeviceEvent } from "../../src/protocol/events.ts";
 import { get, startTestAgent } from "../agent/core/helpers.ts";
-import { tempDir, waitFor } from "../helpers/tools.ts";
-import { ew, ewAsync, readJsonLines } from "./helpers.ts";
+import { requireTool, tempDir, waitFor } from "../helpers/tools.ts";
+import { ew, ewAsync, promtoolProblems, readJsonLines } from "./helpers.ts";
 
 type Alert = { rule: string; id: string; summary: string; state: string };
 const firing = async (url: string): Promise<Alert[]> =>
@@ -104,6 +104,9 @@ test("a failing job is retried, every attempt is in the ledger, then it is dead-
   assert.match(metrics, /edgewatch_job_runs_total\{[^}]*job="backup"[^}]*result="failure"[^}]*\} 3\n/);
   assert.match(metrics, /edgewatch_job_dead_letters_total\{[^}]*job="backup"[^}]*\} 1\n/);
   assert.match(metrics, /edgewatch_job_duration_seconds\{[^}]*job="backup"[^}]*\} [\d.e-]+\n/);
+  if (requireTool(t, "promtool", "prometheus")) {
+    assert.equal(promtoolProblems(metrics), "", "promtool check metrics accepts the job/queue/transfer families");
+  }
 
   // the next run succeeds: the dead-letter alert resolves, the success is recorded
   assert.equal(ew(["run", "--name", "backup", ...dirs, "--", "true"]).code, 0);
