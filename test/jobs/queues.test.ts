@@ -225,7 +225,7 @@ test("RQ and BullMQ queues written by the real libraries: the collectors report 
     "queue alerts",
     async () => {
       const f = (await get(`${agent.url}/api/alerts`)).json<{ firing: Alert[] }>().firing;
-      const need = ["queue_depth", "queue_stuck_jobs", "queue_worker_down", "queue_failed_jobs"];
+      const need = ["queue_depth", "queue_stuck_jobs", "queue_worker_down", "queue_no_workers", "queue_failed_jobs"];
       return need.every((r) => f.some((a) => a.rule === r)) ? f : null;
     },
     60_000,
@@ -237,6 +237,11 @@ test("RQ and BullMQ queues written by the real libraries: the collectors report 
   assert.match(summaries, /bullmq queue thumbs: 1 stuck job .*stalled/);
   assert.match(summaries, /rq queue encode: worker \S+ down \(no heartbeat for \d+ s/);
   assert.match(summaries, /rq queue upload: 1 failed job/);
+  assert.match(
+    summaries,
+    /bullmq queue thumbs: 12 jobs waiting and no live worker/,
+    "BullMQ's dead worker shows as no worker",
+  );
 
   const metrics = (await get(`${agent.url}/metrics`)).body;
   assert.match(metrics, /edgewatch_queue_jobs\{[^}]*queue="video"[^}]*state="queued"[^}]*\} 12\n/);

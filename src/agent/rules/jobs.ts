@@ -323,6 +323,50 @@ export const queueWorkerDownRule = queueRule(
   }),
 );
 
+/**
+ * Jobs are waiting and no worker serves the queue (BullMQ workers have no heartbeat: a dead one just
+ * disappears). Fires after jobs.queues.worker_down_after (unless alerts.rules.queue_no_workers.for is set).
+ */
+export const queueNoWorkersRule = defineRule({
+  name: "queue_no_workers",
+  description: "Jobs are waiting and no live worker serves the queue, for longer than jobs.queues.worker_down_after",
+  config: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe("Evaluate this rule"),
+      severity: severity().default("critical").describe("Severity of the alert"),
+      for: duration().optional().describe("How long before the alert fires (default: jobs.queues.worker_down_after)"),
+      clear_for: duration()
+        .prefault("0s")
+        .describe("A firing alert resolves only after the condition stayed clear this long"),
+    })
+    .prefault({}),
+  create(cfg, config) {
+    if (!cfg.enabled) return null;
+    return {
+      name: "queue_no_workers",
+      forMs: cfg.for ?? config.jobs.queues.worker_down_after,
+      clearForMs: cfg.clear_for,
+      evaluate(input) {
+        const conditions: Condition[] = [];
+        for (const sys of queueData(input.state)) {
+          for (const q of sys.queues) {
+            const on = q.workers === 0 && q.depth > 0;
+            conditions.push({
+              key: `${sys.system}:${q.name}`,
+              severity: on ? cfg.severity : null,
+              value: q.depth,
+              summary: on
+                ? `${sys.system} queue ${q.name}: ${q.depth} jobs waiting and no live worker`
+                : `${sys.system} queue ${q.name}: served again`,
+            });
+          }
+        }
+        return { conditions };
+      },
+    };
+  },
+});
+
 /** Failed jobs held in a queue's failed registry/set over jobs.queues.failed_warning. */
 export const queueFailedRule = queueRule(
   "queue_failed_jobs",
@@ -373,6 +417,7 @@ export const jobRules = [
   queueDepthRule,
   queueStuckRule,
   queueWorkerDownRule,
+  queueNoWorkersRule,
   queueFailedRule,
   queueBackendDownRule,
 ];
