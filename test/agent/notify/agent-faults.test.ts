@@ -6,8 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { emitEvent } from "../../../src/protocol/events.ts";
-import { tempDir, waitFor } from "../../helpers/tools.ts";
+import { tempDir, waitFor as waitForBase } from "../../helpers/tools.ts";
 import { webhookServer } from "./contracts.ts";
+
+/** Generous deadlines: the machine may be heavily loaded; nothing here asserts on elapsed time. */
+const waitFor = <T>(what: string, check: () => T | Promise<T>, ms = 0) =>
+  waitForBase(what, check, Math.max(ms, 120_000));
 
 const BIN = join(process.cwd(), "bin", "edgewatch");
 
@@ -20,6 +24,7 @@ status_dir: ${join(dir, "status")}
 state_dir: ${stateDir}
 http: { bind: 127.0.0.1, port: 0 }
 notify:
+  timeout: 60s
   channels:
     - { type: webhook, url: "${hookUrl}/hook" }
   outbox: { backoff_initial: 100ms, backoff_max: 500ms, summary_after: 1000 }

@@ -10,8 +10,12 @@ import { webhook } from "../../../src/agent/notify/channels/webhook.ts";
 import { Outbox } from "../../../src/agent/notify/outbox.ts";
 import type { Channel, Notification } from "../../../src/agent/notify/types.ts";
 import { ManualClock } from "../../../src/agent/rules/clock.ts";
-import { tempDir, waitFor } from "../../helpers/tools.ts";
+import { tempDir, waitFor as waitForBase } from "../../helpers/tools.ts";
 import { discordServer, ntfyServer, slackServer, telegramServer, webhookServer } from "./contracts.ts";
+
+/** Generous deadlines: the machine may be heavily loaded; nothing here asserts on elapsed time. */
+const waitFor = <T>(what: string, check: () => T | Promise<T>, ms = 0) =>
+  waitForBase(what, check, Math.max(ms, 120_000));
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const signal = new AbortController().signal;
@@ -39,7 +43,7 @@ test("telegram: sendMessage with chat_id and text; long text split into ≤4096-
   const srv = await telegramServer(t);
   const ch = telegram.create(
     telegram.schema.parse({ type: "telegram", bot_token: "123456:TEST-token_x", chat_id: -100123, api_url: srv.url }),
-    5000,
+    60_000,
   );
   assert.deepEqual(await ch.send(note(), signal), { ok: true });
   assert.equal(srv.accepted.length, 1);
@@ -71,7 +75,7 @@ test("telegram: sendMessage with chat_id and text; long text split into ≤4096-
 
   const wrong = telegram.create(
     telegram.schema.parse({ type: "telegram", bot_token: "999:WRONG", chat_id: 1, api_url: srv.url }),
-    5000,
+    60_000,
   );
   const r401 = await wrong.send(note(), signal);
   assert.ok(!r401.ok && r401.permanent && /401/.test(r401.reason), JSON.stringify(r401));
@@ -82,7 +86,7 @@ test("discord: webhook content ≤2000 (split), 204 accepted, 429 JSON retry_aft
   const srv = await discordServer(t);
   const ch = discord.create(
     discord.schema.parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/123/tok-en` }),
-    5000,
+    60_000,
   );
   assert.deepEqual(await ch.send(note(), signal), { ok: true });
   assert.equal(srv.accepted[0]?.json.content.startsWith("[pi0cam @ rooftop]"), true);
@@ -94,7 +98,7 @@ test("discord: webhook content ≤2000 (split), 204 accepted, 429 JSON retry_aft
   assert.ok(!r.ok && !r.permanent && r.retryAfterMs === 1250, JSON.stringify(r));
   const gone = discord.create(
     discord.schema.parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/x/y` }),
-    5000,
+    60_000,
   );
   const r404 = await gone.send(note(), signal);
   assert.ok(!r404.ok && r404.permanent && /Unknown Webhook/.test(r404.reason), JSON.stringify(r404));
@@ -104,21 +108,21 @@ test("slack: incoming webhook {text} answered 200 ok; 429 Retry-After header; 40
   const srv = await slackServer(t);
   const ch = slack.create(
     slack.schema.parse({ type: "slack", webhook_url: `${srv.url}/services/T000/B000/XXXX` }),
-    5000,
+    60_000,
   );
   assert.deepEqual(await ch.send(note(), signal), { ok: true });
   assert.match(srv.accepted[0]?.json.text, /capture failed/);
   srv.faults.push({ status: 429, retryAfter: 30 });
   const r = await ch.send(note(), signal);
   assert.ok(!r.ok && !r.permanent && r.retryAfterMs === 30_000, JSON.stringify(r));
-  const bad = slack.create(slack.schema.parse({ type: "slack", webhook_url: `${srv.url}/services/nope` }), 5000);
+  const bad = slack.create(slack.schema.parse({ type: "slack", webhook_url: `${srv.url}/services/nope` }), 60_000);
   const r404 = await bad.send(note(), signal);
   assert.ok(!r404.ok && r404.permanent && /no_service/.test(r404.reason));
 });
 
 test("ntfy: POST /topic with Title/Priority/Tags headers, body ≤4096 bytes (visibly truncated), non-ASCII title encoded", async (t) => {
   const srv = await ntfyServer(t);
-  const ch = ntfy.create(ntfy.schema.parse({ type: "ntfy", url: srv.url, topic: "pi-cams", token: "tk_abc" }), 5000);
+  const ch = ntfy.create(ntfy.schema.parse({ type: "ntfy", url: srv.url, topic: "pi-cams", token: "tk_abc" }), 60_000);
   assert.equal((await ch.send(note({ level: "critical", title: "Température 82 °C" }), signal)).ok, true);
   const r0 = srv.accepted[0];
   assert.equal(r0?.path, "/pi-cams");
@@ -140,7 +144,7 @@ test("webhook: seed 000's {message, level, device_id} plus site, timestamp and t
   const srv = await webhookServer(t);
   const ch = webhook.create(
     webhook.schema.parse({ type: "webhook", url: `${srv.url}/hook`, headers: { Authorization: "Bearer hook-secret" } }),
-    5000,
+    60_000,
   );
   assert.deepEqual(await ch.send(note(), signal), { ok: true, detail: "HTTP 200" });
   const b = srv.accepted[0]?.json;
@@ -188,7 +192,7 @@ test("email: SMTP delivery to a local smtp-server; a 550 recipient refusal is pe
   const port = (server.server.address() as { port: number }).port;
   const ch = email.create(
     email.schema.parse({ type: "email", host: "127.0.0.1", port, from: "cam@example.org", to: ["owner@example.org"] }),
-    5000,
+    60_000,
   );
   const r = await ch.send(note(), signal);
   assert.equal(r.ok, true, JSON.stringify(r));
@@ -198,7 +202,7 @@ test("email: SMTP delivery to a local smtp-server; a 550 recipient refusal is pe
   assert.match(mails[0]?.data as string, /Subject: \[edgewatch\] pi0cam: WARNING: timelapse: capture failed/);
   const bad = email.create(
     email.schema.parse({ type: "email", host: "127.0.0.1", port, from: "cam@example.org", to: ["nobody@example.org"] }),
-    5000,
+    60_000,
   );
   const r550 = await bad.send(note(), signal);
   assert.ok(!r550.ok && r550.permanent && /550/.test(r550.reason), JSON.stringify(r550));
@@ -212,9 +216,9 @@ test("outbox honours a 429's retry_after: no retry before it, delivery after it;
   const channels: Channel[] = [
     telegram.create(
       telegram.schema.parse({ type: "telegram", bot_token: "123456:TEST-token_x", chat_id: 1, api_url: tg.url }),
-      5000,
+      60_000,
     ),
-    webhook.create(webhook.schema.parse({ type: "webhook", url: `${hook.url}/hook` }), 5000),
+    webhook.create(webhook.schema.parse({ type: "webhook", url: `${hook.url}/hook` }), 60_000),
   ];
   const ob = new Outbox({ dir, channels, log: quiet, clock, durable: false, random: () => 0 });
   t.after(() => ob.stop());

@@ -13,7 +13,7 @@ function ew(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: "utf8",
     env: { ...process.env, EDGEWATCH_CONFIG: "" },
-    timeout: 60_000,
+    timeout: 180_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -116,6 +116,7 @@ test("edgewatch notify test: sends through each channel, prints each result, exi
     f,
     `device: { id: cam1, site: roof }
 notify:
+  timeout: 60s
   channels:
     - { type: webhook, url: "${hook.url}/hook" }
     - { type: slack, name: team, webhook_url: "${sl.url}/services/T1/B1/abc" }

@@ -5,15 +5,24 @@ import { ManualClock } from "../../../src/agent/rules/clock.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
 import { validateConfig } from "../../../src/config/load.ts";
 import { StatusReader } from "../../../src/protocol/reader.ts";
-import { tempDir, waitFor } from "../../helpers/tools.ts";
+import { tempDir, waitFor as waitForBase } from "../../helpers/tools.ts";
 import { webhookServer } from "./contracts.ts";
+
+/** Generous deadlines: the machine may be heavily loaded; nothing here asserts on elapsed time. */
+const waitFor = <T>(what: string, check: () => T | Promise<T>, ms = 0) =>
+  waitForBase(what, check, Math.max(ms, 120_000));
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function startModule(t: import("node:test").TestContext, notify: Record<string, unknown>, clock: ManualClock) {
   const dir = tempDir(t);
   const config = validateConfig(
-    { device: { id: "Pi0Cam", site: "cabin" }, status_dir: `${dir}/status`, state_dir: `${dir}/state`, notify },
+    {
+      device: { id: "Pi0Cam", site: "cabin" },
+      status_dir: `${dir}/status`,
+      state_dir: `${dir}/state`,
+      notify: { timeout: "60s", ...notify },
+    },
     "test",
     {},
   );

@@ -8,8 +8,12 @@ import { webhook } from "../../../src/agent/notify/channels/webhook.ts";
 import { Outbox, OutboxWriteError } from "../../../src/agent/notify/outbox.ts";
 import type { Notification } from "../../../src/agent/notify/types.ts";
 import type { Level } from "../../../src/protocol/names.ts";
-import { tempDir, waitFor } from "../../helpers/tools.ts";
+import { tempDir, waitFor as waitForBase } from "../../helpers/tools.ts";
 import { webhookServer } from "./contracts.ts";
+
+/** Generous deadlines: the machine may be heavily loaded; nothing here asserts on elapsed time. */
+const waitFor = <T>(what: string, check: () => T | Promise<T>, ms = 0) =>
+  waitForBase(what, check, Math.max(ms, 120_000));
 
 function recorder() {
   const lines: string[] = [];
@@ -38,7 +42,7 @@ function outbox(
   log = recorder().log,
   over: Partial<ConstructorParameters<typeof Outbox>[0]> = {},
 ) {
-  const ch = webhook.create(webhook.schema.parse({ type: "webhook", url: `${url}/hook` }), 3000);
+  const ch = webhook.create(webhook.schema.parse({ type: "webhook", url: `${url}/hook` }), 60_000);
   return new Outbox({ dir, channels: [ch], log, backoffInitialMs: 50, backoffMaxMs: 200, summaryAfter: 100, ...over });
 }
 
