@@ -1,6 +1,7 @@
 import { closeSync, promises as fsp, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
+import { mkdirp } from "../protocol/atomic.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
 
@@ -74,7 +75,7 @@ export class JsonLinesFile {
   async appendMany(records: (JsonObject | LedgerRecord)[]): Promise<void> {
     const line = records.map((r) => `${JSON.stringify(r)}\n`).join("");
     try {
-      await fsp.mkdir(join(this.path, ".."), { recursive: true });
+      await mkdirp(join(this.path, ".."));
       await this.rotateIfNeeded();
       const fh = await fsp.open(this.path, "a+");
       try {

@@ -1,5 +1,6 @@
 import { promises as fsp, readFileSync, watch } from "node:fs";
 import { dirname } from "node:path";
+import { mkdirp } from "../protocol/atomic.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 
 /** What a lock file holds: the owner's pid and its start time (to survive pid reuse). */
@@ -52,7 +53,7 @@ export interface Lock {
  * another process) is stale and is taken over. Throws LockBusyError while the owner lives.
  */
 export async function acquireLock(path: string): Promise<Lock> {
-  await fsp.mkdir(dirname(path), { recursive: true });
+  await mkdirp(dirname(path));
   const me: LockOwner = { pid: process.pid, start: procStart(process.pid), since: new Date().toISOString() };
   for (let i = 0; i < 5; i++) {
     // write the owner to a temp file, then link() it into place: the lock appears whole or not at all

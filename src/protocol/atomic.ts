@@ -31,3 +31,25 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, d
     await dh.sync().finally(() => dh.close());
   }
 }
+
+/**
+ * mkdir -p that always terminates. Node's own `mkdir(..., { recursive: true })` loops forever on
+ * paths such as /proc/self/x (a parent that exists yet refuses children with ENOENT).
+ */
+export async function mkdirp(path: string, depth = 0): Promise<void> {
+  try {
+    await fsp.mkdir(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      if (!(await fsp.stat(path)).isDirectory()) throw err;
+      return;
+    }
+    const parent = dirname(path);
+    if (code !== "ENOENT" || depth >= 64 || parent === path) throw err;
+    await mkdirp(parent, depth + 1);
+    await fsp.mkdir(path).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== "EEXIST") throw again;
+    });
+  }
+}

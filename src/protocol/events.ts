@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
+import { mkdirp } from "./atomic.ts";
 import { describeValue, EdgewatchError } from "./errors.ts";
 import { parseTime } from "./fragment.ts";
 import { isPlainObject, type JsonObject } from "./json.ts";
@@ -111,8 +112,8 @@ export async function emitEvent(source: string, input: EventInput, opts?: DirOpt
   const l = layout(statusDir(opts));
   const name = eventFileName();
   try {
-    await fsp.mkdir(l.eventsTmp, { recursive: true });
-    await fsp.mkdir(l.eventsNew, { recursive: true });
+    await mkdirp(l.eventsTmp);
+    await mkdirp(l.eventsNew);
     await fsp.writeFile(join(l.eventsTmp, name), text);
     await fsp.rename(join(l.eventsTmp, name), join(l.eventsNew, name));
   } catch (err) {

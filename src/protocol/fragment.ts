@@ -1,5 +1,5 @@
 import { promises as fsp } from "node:fs";
-import { writeFileAtomic } from "./atomic.ts";
+import { mkdirp, writeFileAtomic } from "./atomic.ts";
 import { describeValue, EdgewatchError } from "./errors.ts";
 import { deepMerge, isPlainObject, type JsonObject } from "./json.ts";
 import { checkSource, isStatus, MAX_FRAGMENT_BYTES, STATUSES } from "./names.ts";
@@ -63,7 +63,7 @@ async function readOwnFragment(path: string): Promise<JsonObject> {
 
 async function ensureDir(path: string): Promise<void> {
   try {
-    await fsp.mkdir(path, { recursive: true });
+    await mkdirp(path);
   } catch (err) {
     throw new EdgewatchError("EW_STATUS_DIR", `cannot create status directory ${path}: ${(err as Error).message}`, {
       cause: err,

@@ -1,6 +1,6 @@
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { writeFileAtomic } from "./atomic.ts";
+import { mkdirp, writeFileAtomic } from "./atomic.ts";
 import { type DeviceEvent, parseEvent } from "./events.ts";
 import { parseFragment } from "./fragment.ts";
 import { isPlainObject, type JsonObject } from "./json.ts";
@@ -55,7 +55,7 @@ export class StatusReader {
 
   async start(): Promise<void> {
     for (const d of [this.l.fragments, this.l.eventsTmp, this.l.eventsNew, this.l.eventsBad]) {
-      await fsp.mkdir(d, { recursive: true });
+      await mkdirp(d);
     }
     this.watchDir(this.l.fragments, (name) => this.queueFragment(name));
     this.watchDir(this.l.eventsNew, () => this.drainEvents());

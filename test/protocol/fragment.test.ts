@@ -146,3 +146,12 @@ test("readDeviceStatus merges every source; newest updated_at wins for scalars",
   assert.equal(doc.updated_at, "2026-01-01T10:05:00.000Z");
   assert.deepEqual(Object.keys(doc.sources as object).sort(), ["manager", "scheduler", "timelapse"]);
 });
+
+test("a status dir under /proc fails with an error instead of hanging (Node's recursive mkdir loops there)", async (t) => {
+  await assert.rejects(
+    updateStatus("cam", { a: 1 }, { dir: "/proc/self/nope" }),
+    /cannot create status directory \/proc\/self\/nope/,
+  );
+  await assert.rejects(emitEvent("cam", { level: "info", message: "x" }, { dir: "/proc/self/nope" }), /cannot write event to \/proc\/self\/nope/);
+  t.diagnostic("both calls returned");
+});

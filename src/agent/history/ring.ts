@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../../protocol/atomic.ts";
+import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 
 export interface HistorySample {
   /** epoch ms */
@@ -183,7 +183,7 @@ export class HistoryStore {
     this.flushing = (async () => {
       const text = serialize(this.ring.all());
       try {
-        await fsp.mkdir(dirname(this.opts.file), { recursive: true });
+        await mkdirp(dirname(this.opts.file));
         await writeFileAtomic(this.opts.file, text, true);
         this.bytesWritten += Buffer.byteLength(text);
         this.flushes++;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../protocol/atomic.ts";
+import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import { EdgewatchError } from "../../protocol/errors.ts";
 import { isPlainObject } from "../../protocol/json.ts";
 import { levelRank } from "../../protocol/names.ts";
@@ -108,8 +108,8 @@ export class Outbox {
 
   /** Load what a previous run left (a crash or SIGKILL included) and start draining it. */
   async start(): Promise<void> {
-    await fsp.mkdir(this.pendingDir, { recursive: true });
-    await fsp.mkdir(this.deadDir, { recursive: true });
+    await mkdirp(this.pendingDir);
+    await mkdirp(this.deadDir);
     await this.loadSent();
     const names = (await fsp.readdir(this.pendingDir)).sort();
     for (const name of names) {

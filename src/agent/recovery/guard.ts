@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../../protocol/atomic.ts";
+import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -22,7 +22,7 @@ export class RebootGuard {
 
   async load(): Promise<void> {
     try {
-      await fsp.mkdir(dirname(this.path), { recursive: true });
+      await mkdirp(dirname(this.path));
     } catch (err) {
       this.corrupt = `cannot create ${dirname(this.path)} (${(err as Error).message}); automatic reboots are off until it exists`;
       return;

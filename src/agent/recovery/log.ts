@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
+import { mkdirp } from "../../protocol/atomic.ts";
 
 const ROTATE_BYTES = 1024 * 1024;
 const TAIL_READ_BYTES = 64 * 1024;
@@ -21,7 +22,7 @@ export class JsonLinesLog<T extends object> {
   ) {}
 
   async open(): Promise<void> {
-    await fsp.mkdir(dirname(this.path), { recursive: true });
+    await mkdirp(dirname(this.path));
     let fh: fsp.FileHandle | undefined;
     try {
       fh = await fsp.open(this.path, "r");

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { WatchConfig } from "../../config/sections/recovery.ts";
+import { mkdirp } from "../../protocol/atomic.ts";
 
 /**
  * What a watch listens to. Heartbeat probes are event-driven (inotify on the folder): they call
@@ -39,7 +40,7 @@ class FragmentProbe implements Probe {
     this.file = join(dir, `${target}.json`);
   }
   async start(beat: (t: number) => void, _down: unknown, warn: (msg: string) => void): Promise<void> {
-    await fsp.mkdir(this.dir, { recursive: true });
+    await mkdirp(this.dir);
     const read = () =>
       fsp.stat(this.file).then(
         (st) => beat(st.mtimeMs),
@@ -70,7 +71,7 @@ class HeartbeatFileProbe implements Probe {
   constructor(readonly target: string) {}
   async start(beat: (t: number) => void, _down: unknown, warn: (msg: string) => void): Promise<void> {
     const dir = dirname(this.target);
-    await fsp.mkdir(dir, { recursive: true });
+    await mkdirp(dir);
     const read = async () => {
       let text: string;
       try {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../../protocol/atomic.ts";
+import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { Level } from "../../protocol/names.ts";
@@ -684,7 +684,7 @@ export class RuleEngine {
     if (!this.dirty || !this.o.stateFile) return;
     this.dirty = false;
     try {
-      await fsp.mkdir(dirname(this.o.stateFile), { recursive: true });
+      await mkdirp(dirname(this.o.stateFile));
       await writeFileAtomic(this.o.stateFile, JSON.stringify(this.serialize()));
       this.persistWarned = false;
     } catch (err) {
