@@ -54,6 +54,6 @@ measured in the same run on the same machine: absolute numbers on these shared 2
 `;
 writeFileSync(
   join(root, "docs", "BENCHMARKS.md"),
-  head + sections.map((f) => readFileSync(join(outDir, f), "utf8").trim()).join("\n\n") + "\n",
+  `${head + sections.map((f) => readFileSync(join(outDir, f), "utf8").trim()).join("\n\n")}\n`,
 );
 process.exit(failed ? 1 : 0);

@@ -152,6 +152,9 @@ test("a status dir under /proc fails with an error instead of hanging (Node's re
     updateStatus("cam", { a: 1 }, { dir: "/proc/self/nope" }),
     /cannot create status directory \/proc\/self\/nope/,
   );
-  await assert.rejects(emitEvent("cam", { level: "info", message: "x" }, { dir: "/proc/self/nope" }), /cannot write event to \/proc\/self\/nope/);
+  await assert.rejects(
+    emitEvent("cam", { level: "info", message: "x" }, { dir: "/proc/self/nope" }),
+    /cannot write event to \/proc\/self\/nope/,
+  );
   t.diagnostic("both calls returned");
 });
