@@ -78,7 +78,7 @@ test("writers SIGKILLed at random moments never leave a fragment that fails to p
     { source: "crash-py", kills: 80, cmd: "python3", args: [PY_WRITER, "blob", dir, "crash-py"] },
     {
       source: "crash-cpp",
-      kills: 80,
+      kills: 85,
       cmd: bin,
       args: ["blob", "crash-cpp"],
       env: { ...process.env, EDGEWATCH_DIR: dir },
