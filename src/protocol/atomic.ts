@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { promises as fsp } from "node:fs";
+import { closeSync, promises as fsp, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -51,5 +51,33 @@ export async function mkdirp(path: string, depth = 0): Promise<void> {
     await fsp.mkdir(path).catch((again: NodeJS.ErrnoException) => {
       if (again.code !== "EEXIST") throw again;
     });
+  }
+}
+
+/**
+ * writeFileAtomic for small files, done synchronously: a status fragment is a few hundred bytes on
+ * a tmpfs, where the promise round-trips cost far more than the write itself, and a synchronous
+ * read-modify-write cannot interleave with another one in the same process.
+ */
+export function writeFileAtomicSync(path: string, data: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`);
+  const fd = openSync(tmp, "w", 0o644);
+  try {
+    writeSync(fd, data);
+  } catch (err) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {}
+    throw err;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+    throw err;
   }
 }

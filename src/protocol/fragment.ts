@@ -1,5 +1,5 @@
-import { promises as fsp } from "node:fs";
-import { mkdirp, writeFileAtomic } from "./atomic.ts";
+import { promises as fsp, readFileSync } from "node:fs";
+import { mkdirp, writeFileAtomicSync } from "./atomic.ts";
 import { describeValue, EdgewatchError } from "./errors.ts";
 import { deepMerge, isPlainObject, type JsonObject } from "./json.ts";
 import { checkSource, isStatus, MAX_FRAGMENT_BYTES, STATUSES } from "./names.ts";
@@ -50,10 +50,9 @@ export function parseFragment(buf: Buffer, mtimeMs: number): ParsedFragment {
   return { data, updatedAtMs: parseTime(data.updated_at) ?? mtimeMs };
 }
 
-async function readOwnFragment(path: string): Promise<JsonObject> {
+function readOwnFragment(path: string): JsonObject {
   try {
-    const buf = await fsp.readFile(path);
-    return parseFragment(buf, 0).data;
+    return parseFragment(readFileSync(path), 0).data;
   } catch (err) {
     // Missing, or bad (a previous crash cannot leave a torn file, but a human can): start afresh.
     if ((err as NodeJS.ErrnoException).code === "ENOENT" || err instanceof EdgewatchError) return {};
@@ -61,7 +60,11 @@ async function readOwnFragment(path: string): Promise<JsonObject> {
   }
 }
 
+/** Folders this process already made sure of: the common case costs no system call. */
+const readyDirs = new Set<string>();
+
 async function ensureDir(path: string): Promise<void> {
+  if (readyDirs.has(path)) return;
   try {
     await mkdirp(path);
   } catch (err) {
@@ -69,6 +72,7 @@ async function ensureDir(path: string): Promise<void> {
       cause: err,
     });
   }
+  readyDirs.add(path);
 }
 
 export async function writeFragment(source: string, data: JsonObject, opts?: DirOptions): Promise<void> {
@@ -82,7 +86,14 @@ export async function writeFragment(source: string, data: JsonObject, opts?: Dir
   const l = layout(statusDir(opts));
   await ensureDir(l.fragments);
   try {
-    await writeFileAtomic(l.fragment(source), text);
+    try {
+      writeFileAtomicSync(l.fragment(source), text);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      readyDirs.delete(l.fragments); // the folder was removed under us: make it again, once
+      await ensureDir(l.fragments);
+      writeFileAtomicSync(l.fragment(source), text);
+    }
   } catch (err) {
     throw new EdgewatchError("EW_STATUS_WRITE", `cannot write ${l.fragment(source)}: ${(err as Error).message}`, {
       cause: err,
@@ -105,7 +116,7 @@ export async function updateStatus(source: string, partial: JsonObject, opts?: D
   }
   const l = layout(statusDir(opts));
   await ensureDir(l.fragments);
-  const current = await readOwnFragment(l.fragment(source));
+  const current = readOwnFragment(l.fragment(source));
   const next = deepMerge(current, partial);
   next.updated_at = new Date().toISOString();
   await writeFragment(source, next, opts);

@@ -90,7 +90,11 @@ export class StatusReader {
     return new Map([...this.fragments.values()].map((f) => [f.source, f.mtimeMs]));
   }
 
-  /** Resolves once queued fragment re-reads and the event drain are done (for tests and shutdown). */
+  /**
+   * Resolves once queued fragment re-reads and the event drain are done (for shutdown). It only
+   * covers inotify notifications that have already arrived: right after a writer finishes, the
+   * document may still be a change behind, so tests should wait for the value they expect.
+   */
   async settle(): Promise<void> {
     await this.flushFragments();
     while (this.draining) await this.draining;

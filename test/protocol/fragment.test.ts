@@ -158,3 +158,22 @@ test("a status dir under /proc fails with an error instead of hanging (Node's re
   );
   t.diagnostic("both calls returned");
 });
+
+test("concurrent updateStatus calls in one process lose nothing", async (t) => {
+  const dir = tempDir(t);
+  await Promise.all(Array.from({ length: 50 }, (_, i) => updateStatus("cam", { counters: { [`k${i}`]: i } }, { dir })));
+  const doc = await readDeviceStatus({ dir });
+  assert.equal(Object.keys(doc.counters as object).length, 50);
+});
+
+test("an empty EDGEWATCH_DIR counts as unset (never a relative ./status.d)", async () => {
+  const { statusDir } = await import("../../src/protocol/paths.ts");
+  const saved = process.env.EDGEWATCH_DIR;
+  process.env.EDGEWATCH_DIR = "";
+  try {
+    assert.equal(statusDir(), "/run/edgewatch");
+  } finally {
+    if (saved === undefined) delete process.env.EDGEWATCH_DIR;
+    else process.env.EDGEWATCH_DIR = saved;
+  }
+});
