@@ -183,6 +183,13 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
     throw err;
   }
   log.info("agent listening", { url, device: config.device.id, modules: rt.modules.map((m) => m.name) });
+  for (const m of rt.modules) {
+    try {
+      await m.ready?.(url);
+    } catch (err) {
+      log.error(`module ${m.name}: ready hook failed: ${(err as Error).message}`);
+    }
+  }
 
   async function stopAll(): Promise<void> {
     reader.stop();

@@ -31,6 +31,8 @@ export interface Route {
   path: string;
   control?: boolean;
   handle(req: IncomingMessage, res: ServerResponse, url: URL, body?: unknown): void | Promise<void>;
+  /** Called when a control route refused a request (401/403/429) before `handle` ran: for audit logs. */
+  onRejected?(req: IncomingMessage, status: number, message: string): void | Promise<void>;
 }
 
 export interface Sample {
@@ -56,6 +58,8 @@ export interface AgentModule {
   readonly name: string;
   start(ctx: AgentContext): void | Promise<void>;
   stop?(): void | Promise<void>;
+  /** Called once the HTTP server is listening (e.g. to tell systemd READY=1). */
+  ready?(url: string): void | Promise<void>;
   routes?(): Route[];
   metrics?(): MetricFamily[];
   /** For /health/deep: is this subsystem alive? */

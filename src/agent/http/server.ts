@@ -158,6 +158,11 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
         const headers: Record<string, string> = {};
         if (verdict.status === 401) headers["WWW-Authenticate"] = 'Bearer realm="edgewatch"';
         if (verdict.retryAfterSeconds !== undefined) headers["Retry-After"] = String(verdict.retryAfterSeconds);
+        try {
+          await route.onRejected?.(req, verdict.status, verdict.message); // audited before the answer
+        } catch (err) {
+          log.error(`audit of a refused control request failed: ${(err as Error).message}`);
+        }
         sendError(res, verdict.status, verdict.message, headers);
         return;
       }

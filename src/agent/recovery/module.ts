@@ -95,9 +95,12 @@ export class RecoveryModule implements AgentModule, LadderHost {
     this.started = true;
     if (this.cfg.sd_notify) {
       this.sd = new SdNotify(() => this.health().ok);
-      // READY after the other modules (and the HTTP server) had their turn to start.
-      setImmediate(() => this.sd?.start());
     }
+  }
+
+  /** READY=1 only once the HTTP server listens (the agent calls this after listen()). */
+  ready(): void {
+    this.sd?.start();
   }
 
   stop(): void {
@@ -281,22 +284,44 @@ export class RecoveryModule implements AgentModule, LadderHost {
         path: "/api/camera/test",
         control: true,
         handle: (req, res) => this.runControl("camera_test", req, res),
+        onRejected: (req, status, message) => this.auditRejected("camera_test", req, status, message),
       },
       {
         method: "POST",
         path: "/api/camera/recover",
         control: true,
         handle: (req, res) => this.runControl("camera_recover", req, res),
+        onRejected: (req, status, message) => this.auditRejected("camera_recover", req, status, message),
       },
       {
         method: "POST",
         path: "/api/system/restart-services",
         control: true,
         handle: (req, res) => this.runControl("restart_services", req, res),
+        onRejected: (req, status, message) => this.auditRejected("restart_services", req, status, message),
       },
-      { method: "POST", path: "/api/system/reboot", control: true, handle: (req, res) => this.rebootRoute(req, res) },
+      {
+        method: "POST",
+        path: "/api/system/reboot",
+        control: true,
+        handle: (req, res) => this.rebootRoute(req, res),
+        onRejected: (req, status, message) => this.auditRejected("reboot", req, status, message),
+      },
       { method: "GET", path: "/api/recovery", handle: (_req, res, url) => this.recoveryRoute(res, url) },
     ];
+  }
+
+  /** A refused control request (no/wrong token, control disabled, rate limited) is audited too. */
+  private auditRejected(action: string, req: IncomingMessage, status: number, message: string): Promise<void> {
+    const result = status === 429 ? "rate_limited" : status === 403 ? "control_disabled" : "unauthorized";
+    return this.auditLine({
+      time: now(),
+      client: req.socket.remoteAddress ?? "unknown",
+      action,
+      result,
+      status,
+      detail: message,
+    });
   }
 
   private async auditLine(entry: AuditEntry): Promise<void> {

@@ -42,8 +42,11 @@ const cmdline = (pid: number) => {
   }
 };
 
-const audit = (root: string) =>
+const allAudit = (root: string) =>
   readLines(join(root, "state", "recovery", "audit.log")).map((l) => JSON.parse(l) as AuditEntry);
+const REFUSED = new Set(["unauthorized", "rate_limited", "control_disabled"]);
+/** Audit lines of requests that got past the token check. */
+const granted = (root: string) => allAudit(root).filter((l) => !REFUSED.has(l.result));
 
 test("control routes: token checks, 200 + audit line, hanging command killed at its timeout, reboot answers first", {
   timeout: 60_000,
@@ -58,12 +61,19 @@ test("control routes: token checks, 200 + audit line, hanging command killed at 
   const wrong = await post(`${url}/api/camera/test`, "not-the-token-at-all");
   assert.equal(wrong.status, 401);
   assert.match(String(wrong.body.error), /wrong bearer token/);
-  assert.equal(audit(root).length, 0, "rejected calls never reach the action");
+  assert.deepEqual(
+    allAudit(root).map((l) => [l.action, l.result, l.status]),
+    [
+      ["camera_test", "unauthorized", 401],
+      ["camera_test", "unauthorized", 401],
+    ],
+    "refused calls are audited, and never reach the action",
+  );
 
   const ok = await post(`${url}/api/camera/test`, TOKEN);
   assert.equal(ok.status, 200);
   assert.equal(ok.body.result, "ok");
-  let lines = audit(root);
+  let lines = granted(root);
   assert.equal(lines.length, 1);
   assert.equal(lines[0]?.action, "camera_test");
   assert.equal(lines[0]?.result, "ok");
@@ -83,7 +93,7 @@ test("control routes: token checks, 200 + audit line, hanging command killed at 
     const st = processState(hung);
     return st === null || st === "Z" || cmdline(hung) !== "sleep 301.5"; // (or its pid was reused)
   });
-  lines = audit(root);
+  lines = granted(root);
   assert.deepEqual(
     lines.map((l) => [l.action, l.result, l.status]),
     [
@@ -107,7 +117,7 @@ test("control routes: token checks, 200 + audit line, hanging command killed at 
   const again = await post(`${url}/api/system/reboot`, TOKEN);
   assert.equal(again.status, 409, "one reboot at a time");
   assert.deepEqual(
-    audit(root).map((l) => l.result),
+    granted(root).map((l) => l.result),
     ["ok", "timeout", "not_configured", "accepted", "busy"],
   );
 
@@ -133,6 +143,13 @@ test("control routes: token checks, 200 + audit line, hanging command killed at 
   const limited = await post(`${url}/api/camera/test`, TOKEN);
   assert.equal(limited.status, 429);
   assert.ok(Number(limited.headers.get("retry-after")) > 0);
+  assert.deepEqual(
+    allAudit(root)
+      .slice(-6)
+      .map((l) => l.result),
+    [...Array(5).fill("unauthorized"), "rate_limited"],
+    "bad tokens and the rate-limited call are in the audit log",
+  );
 });
 
 test("control is disabled (403) until a token is configured; a camera test without its picture fails", {
@@ -143,6 +160,10 @@ test("control is disabled (403) until a token is configured; a camera test witho
   const r = await post(`${h.agent.url}/api/camera/test`, TOKEN);
   assert.equal(r.status, 403);
   assert.match(String(r.body.error), /control is disabled: set http.token/);
+  assert.deepEqual(
+    allAudit(root).map((l) => [l.result, l.status]),
+    [["control_disabled", 403]],
+  );
   await h.stop();
 
   const root2 = tempDir(t, "ew-ctl-");
@@ -152,7 +173,7 @@ test("control is disabled (403) until a token is configured; a camera test witho
   const noPicture = await post(`${h2.agent.url}/api/camera/test`, TOKEN);
   assert.equal(noPicture.status, 502);
   assert.match(String(noPicture.body.error), /expected the command to write .*test\.jpg; it did not/);
-  assert.equal(audit(root2)[0]?.result, "failed");
+  assert.equal(granted(root2)[0]?.result, "failed");
 });
 
 test("an unusable state dir: control still works, automatic reboots are off (fail safe), the agent stays up", {
