@@ -14,9 +14,9 @@ import { loadAssets, pickVariant } from "../../src/agent/dashboard/assets.ts";
 import { validateConfig } from "../../src/config/load.ts";
 import { emitEvent, updateStatus } from "../../src/index.ts";
 import { startTestAgent } from "../agent/core/helpers.ts";
+import { startRedis } from "../helpers/redis.ts";
 import { tempDir, waitFor } from "../helpers/tools.ts";
 import { launchChromium } from "./helpers/browser.ts";
-import { startRedis } from "./helpers/redis.ts";
 import { buildWeb, openSse, raw, withEnv } from "./helpers/web.ts";
 
 const TOKEN = "dashboard-test-token-0123456789";

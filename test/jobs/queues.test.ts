@@ -1,50 +1,16 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { Queue } from "bullmq";
 import type { QueueSnapshot } from "../../src/jobs/queues/types.ts";
 import { get, startTestAgent } from "../agent/core/helpers.ts";
+import { freePort, startRedis } from "../helpers/redis.ts";
 import { requireTool, tempDir, waitFor } from "../helpers/tools.ts";
 import { promtoolProblems } from "./helpers.ts";
 
 const PY = "/usr/bin/python3"; // Debian's python3 has python3-rq; the pyenv one on PATH does not
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function startRedis(t: TestContext): Promise<number | null> {
-  const bin = requireTool(t, "redis-server");
-  if (!bin) return null;
-  const dir = tempDir(t, "ew-redis-");
-  const port = await freePort();
-  const child = spawn(
-    bin,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    { stdio: "ignore" },
-  );
-  t.after(() => child.kill("SIGKILL"));
-  await waitFor(
-    "redis-server to listen",
-    () =>
-      new Promise<boolean>((resolve) => {
-        const s = connect({ host: "127.0.0.1", port }, () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.on("error", () => resolve(false));
-      }),
-    30_000,
-  );
-  return port;
-}
 
 function bg(t: TestContext, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const child: ChildProcess = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });

@@ -1,48 +1,10 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { connect, createServer } from "node:net";
-import { type TestContext, test } from "node:test";
+import { createServer } from "node:net";
+import { test } from "node:test";
 import { parseRedisUrl, parseReply, probeRedis, redisCollector } from "../../../src/agent/collectors/redis.ts";
 import { validateConfig } from "../../../src/config/load.ts";
-import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
+import { freePort, startRedis } from "../../helpers/redis.ts";
 import { collectOnce, config } from "./helpers.ts";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** A real redis-server on an ephemeral port, killed after the test. */
-async function startRedis(t: TestContext, extra: string[] = []): Promise<number | null> {
-  const bin = requireTool(t, "redis-server");
-  if (!bin) return null;
-  const port = await freePort();
-  const dir = tempDir(t);
-  const child: ChildProcess = spawn(
-    bin,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra],
-    { stdio: "ignore" },
-  );
-  t.after(() => {
-    child.kill("SIGKILL");
-  });
-  await waitFor(
-    "redis-server to listen",
-    () =>
-      new Promise<boolean>((resolve) => {
-        const s = connect({ host: "127.0.0.1", port }, () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.on("error", () => resolve(false));
-      }),
-    20_000,
-  );
-  return port;
-}
 
 test("redis: a real redis-server: up, PING latency, used memory", async (t) => {
   const port = await startRedis(t, ["--maxmemory", "64mb"]);

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
 import type { TestContext } from "node:test";
-import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
+import { requireTool, tempDir, waitFor } from "./tools.ts";
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);
@@ -16,14 +16,14 @@ function freePort(): Promise<number> {
 }
 
 /** A real redis-server on a free loopback port (no persistence), killed after the test; null when skipped. */
-export async function startRedis(t: TestContext): Promise<number | null> {
+export async function startRedis(t: TestContext, extra: string[] = []): Promise<number | null> {
   const bin = requireTool(t, "redis-server");
   if (!bin) return null;
   const port = await freePort();
   const dir = tempDir(t, "ew-redis-");
   const child: ChildProcess = spawn(
     bin,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra],
     { stdio: "ignore" },
   );
   t.after(() => {
@@ -39,7 +39,7 @@ export async function startRedis(t: TestContext): Promise<number | null> {
         });
         s.on("error", () => resolve(false));
       }),
-    20_000,
+    30_000,
   );
   return port;
 }
