@@ -3,6 +3,7 @@
 // Each benchmark prints one markdown section to stdout, which is saved as docs/bench/<name>.md;
 // docs/BENCHMARKS.md is then assembled from every saved section, so re-running one benchmark keeps
 // the others' figures (each section states when and on what it was measured).
+// `node bench/run.mjs --assemble` only rebuilds docs/BENCHMARKS.md from the saved sections.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -17,7 +18,8 @@ const all = readdirSync(benchDir)
   .filter((f) => f.endsWith(".bench.mjs"))
   .map((f) => f.replace(/\.bench\.mjs$/, ""))
   .sort();
-const wanted = process.argv.slice(2);
+const assembleOnly = process.argv.includes("--assemble");
+const wanted = process.argv.slice(2).filter((a) => a !== "--assemble");
 for (const w of wanted) {
   if (!all.includes(w)) {
     console.error(`unknown benchmark "${w}"; expected one of: ${all.join(", ")}`);
@@ -25,7 +27,7 @@ for (const w of wanted) {
   }
 }
 let failed = 0;
-for (const name of wanted.length ? wanted : all) {
+for (const name of assembleOnly ? [] : wanted.length ? wanted : all) {
   console.error(`== bench ${name}`);
   const res = spawnSync(process.execPath, [join(benchDir, `${name}.bench.mjs`)], {
     cwd: root,
