@@ -25,7 +25,18 @@ if (files.length === 0) {
 }
 const res = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=3", "--test-reporter=spec", ...files],
+  // --test-force-exit: a file whose tests finished but left a handle open (a child process, a socket)
+  // must not hold the whole run; --test-timeout turns a hung test into a failure that names it.
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-concurrency=3",
+    "--test-force-exit",
+    "--test-timeout=600000",
+    "--test-reporter=spec",
+    ...files,
+  ],
   { stdio: "inherit" },
 );
 process.exit(res.status ?? 1);

@@ -37,7 +37,8 @@ export function which(tool: string): string | null {
 /** A fresh temporary directory, removed after the test. */
 export function tempDir(t: TestContext, prefix = "ew-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Retries: a child process the test just stopped may still be writing into the folder.
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 

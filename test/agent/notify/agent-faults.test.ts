@@ -89,6 +89,7 @@ test("agent SIGKILLed with notifications pending: all delivered after restart, n
     "each exactly once; restored alerts do not fire again",
   );
   b.child.kill("SIGTERM");
+  await new Promise((r) => b.child.once("exit", r));
 });
 
 test("agent with a full disk under state_dir: clear error, keeps running, events wait in the maildir, all delivered later", async (t) => {
@@ -107,14 +108,21 @@ test("agent with a full disk under state_dir: clear error, keeps running, events
     t.skip(`cannot mount tmpfs: ${(err as Error).message}`);
     return;
   }
-  t.after(() => {
+  let agent: ChildProcess | undefined;
+  t.after(async () => {
+    // Stop the agent before removing its folders: it keeps writing into them until it exits.
+    if (agent && agent.exitCode === null && agent.signalCode === null) {
+      agent.kill("SIGKILL");
+      await new Promise((r) => agent?.once("exit", r));
+    }
     execFileSync("umount", ["-l", stateDir]);
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   });
   const hook = await webhookServer(t);
   await hook.down();
   const cfg = config(root, stateDir, hook.url);
   const a = await startAgent(t, cfg);
+  agent = a.child;
   const status = join(root, "status");
   const N = 20;
   const pad = "x".repeat(8000);
