@@ -2,14 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import {
-  agentUnit,
-  hubUnit,
-  sudoersFile,
-  sudoersLines,
-  UNIT_DEFAULTS,
-  type UnitOptions,
-} from "../agent/recovery/install.ts";
+import { agentUnit, sudoersFile, sudoersLines, UNIT_DEFAULTS, type UnitOptions } from "../agent/recovery/install.ts";
 import { ConfigError, loadConfig, validateConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
@@ -27,7 +20,7 @@ function which(program: string): string | null {
 export default defineCommand({
   name: "install",
   summary: "write (or print) the systemd units and the sudoers lines for this device",
-  usage: `Usage: edgewatch install [--print] [--user USER] [--config FILE] [--unit-dir DIR] [--sudoers-dir DIR] [--hub]
+  usage: `Usage: edgewatch install [--print] [--user USER] [--config FILE] [--unit-dir DIR] [--sudoers-dir DIR]
 
 Writes edgewatch-agent.service (Type=notify, Restart=always, WatchdogSec, Nice, CPUQuota,
 MemoryMax) and /etc/sudoers.d/edgewatch with one line for each configured recovery command that
@@ -40,7 +33,6 @@ Options:
   -c, --config FILE   agent config (default ${DEFAULT_CONFIG}; its recovery commands make the sudoers lines)
   --unit-dir DIR      where units go (default /etc/systemd/system)
   --sudoers-dir DIR   where the sudoers file goes (default /etc/sudoers.d)
-  --hub               also write edgewatch-hub.service
   --nice N            Nice= (default ${UNIT_DEFAULTS.nice})
   --cpu-quota Q       CPUQuota= (default ${UNIT_DEFAULTS.cpuQuota})
   --memory-max M      MemoryMax= (default ${UNIT_DEFAULTS.memoryMax})
@@ -54,7 +46,6 @@ Options:
         config: { type: "string", short: "c" },
         "unit-dir": { type: "string" },
         "sudoers-dir": { type: "string" },
-        hub: { type: "boolean" },
         nice: { type: "string" },
         "cpu-quota": { type: "string" },
         "memory-max": { type: "string" },
@@ -100,8 +91,6 @@ Options:
     const files: [string, string, number][] = [
       [join(values["unit-dir"] ?? "/etc/systemd/system", "edgewatch-agent.service"), agentUnit(opts), 0o644],
     ];
-    if (values.hub)
-      files.push([join(values["unit-dir"] ?? "/etc/systemd/system", "edgewatch-hub.service"), hubUnit(opts), 0o644]);
     files.push([join(values["sudoers-dir"] ?? "/etc/sudoers.d", "edgewatch"), sudoersFile(user, lines), 0o440]);
 
     if (values.print) {

@@ -58,29 +58,6 @@ WantedBy=multi-user.target
 `;
 }
 
-/** The hub's unit (no sd_notify: Type=simple). */
-export function hubUnit(o: UnitOptions): string {
-  return `# edgewatch hub: written by \`edgewatch install --hub\`
-[Unit]
-Description=edgewatch hub (fleet registry, history, alerts)
-Documentation=man:systemd.service(5)
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-Type=simple
-User=${o.user}
-ExecStart=${[...o.exec, "hub", "--config", o.configPath].map(quoteArg).join(" ")}
-Restart=always
-RestartSec=5
-StateDirectory=edgewatch-hub
-Environment=NODE_ENV=production
-
-[Install]
-WantedBy=multi-user.target
-`;
-}
-
 /** Every action the config can run, with where it comes from (for sudoers lines). */
 export function configuredActions(config: Config): { where: string; spec: ActionSpec }[] {
   const r = config.recovery;

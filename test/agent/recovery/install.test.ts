@@ -3,7 +3,7 @@ import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { agentUnit, hubUnit, sudoersFile } from "../../../src/agent/recovery/install.ts";
+import { agentUnit, sudoersFile } from "../../../src/agent/recovery/install.ts";
 import { parseConfigText } from "../../../src/config/load.ts";
 import { requireTool, tempDir } from "../../helpers/tools.ts";
 
@@ -36,9 +36,9 @@ test("edgewatch install writes units that systemd-analyze verify accepts with no
   const dir = tempDir(t, "ew-install-");
   const cfg = join(dir, "config.yaml");
   writeFileSync(cfg, CONFIG);
-  const r = cli(["install", "--user", "pi", "--config", cfg, "--unit-dir", dir, "--sudoers-dir", dir, "--hub"]);
+  const r = cli(["install", "--user", "pi", "--config", cfg, "--unit-dir", dir, "--sudoers-dir", dir]);
   assert.equal(r.code, 0, r.stderr);
-  for (const unit of ["edgewatch-agent.service", "edgewatch-hub.service"]) {
+  for (const unit of ["edgewatch-agent.service"]) {
     const v: SpawnSyncReturns<string> = spawnSync(analyze, ["verify", join(dir, unit)], { encoding: "utf8" });
     assert.equal(`${v.stdout}${v.stderr}`, "", `systemd-analyze verify ${unit} printed something`);
     assert.equal(v.status, 0);
@@ -108,7 +108,6 @@ test("the units shipped in integrations/systemd are what `edgewatch install` gen
   };
   const dir = join(ROOT, "integrations", "systemd");
   assert.equal(readFileSync(join(dir, "edgewatch-agent.service"), "utf8"), agentUnit(opts));
-  assert.equal(readFileSync(join(dir, "edgewatch-hub.service"), "utf8"), hubUnit(opts));
   assert.match(
     readFileSync(join(dir, "sudoers.example"), "utf8"),
     /^edgewatch ALL=\(root\) NOPASSWD: \/usr\/bin\/systemctl reboot$/m,
