@@ -8,6 +8,10 @@ const common = {
   target: "node20",
   format: "esm",
   sourcemap: "linked",
+  // Minified, the agent idles at ~8 MiB less RSS on a device (measured: bench/agent.bench.mjs);
+  // names kept so errors and logs still say which class threw. Stack positions map through the .map file.
+  minify: true,
+  keepNames: true,
   logLevel: "warning",
   // Bundled CommonJS dependencies may call require(); give ESM output one.
   banner: {
