@@ -48,6 +48,8 @@ export class DeviceState {
   readonly collectors = new Map<string, CollectorResult>();
   readonly alerts = new Map<string, AlertState>();
   private readonly listeners: { [K in keyof Topics]: Listener<K>[] } = { status: [], sample: [], event: [], alert: [] };
+  /** Events some subscribers took and some refused (the reader will retry them): who already has them. */
+  private readonly partlyDelivered = new Map<string, Set<Listener<"event">>>();
 
   get document(): JsonObject {
     return this.doc;
@@ -72,8 +74,33 @@ export class DeviceState {
     await this.emit("sample", result);
   }
 
+  /**
+   * Hand an event to every subscriber. When one fails, the reader keeps the event file and retries
+   * it later; on that retry only the subscribers that have not yet taken this event get it again.
+   */
   async publishEvent(ev: DeviceEvent): Promise<void> {
-    await this.emit("event", ev);
+    const key = JSON.stringify(ev);
+    const done = this.partlyDelivered.get(key) ?? new Set<Listener<"event">>();
+    const errors: unknown[] = [];
+    for (const fn of [...this.listeners.event]) {
+      if (done.has(fn)) continue;
+      try {
+        await fn(ev);
+        done.add(fn);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length === 0) {
+      this.partlyDelivered.delete(key);
+      return;
+    }
+    this.partlyDelivered.set(key, done);
+    if (this.partlyDelivered.size > 1000) {
+      const oldest = this.partlyDelivered.keys().next().value;
+      if (oldest !== undefined) this.partlyDelivered.delete(oldest);
+    }
+    throw errors[0];
   }
 
   async setAlert(alert: AlertState): Promise<void> {
