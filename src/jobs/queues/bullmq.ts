@@ -1,4 +1,4 @@
-import { asArray, asNumber, asString, type RedisReader, type Reply } from "./resp.ts";
+import { asArray, asNumber, asString, type RedisReader, type Reply } from "../../lib/redis.ts";
 import { MAX_INSPECTED, MAX_LISTED, type QueueReadOptions, type QueueSnapshot, type StuckJob } from "./types.ts";
 
 /** BullMQ's per-queue keys: [our state name, key suffix, Redis type]. */

@@ -1,6 +1,6 @@
 import type { Config } from "../../config/schema.ts";
+import { parseRedisUrl, RedisReader } from "../../lib/redis.ts";
 import type { JsonObject } from "../../protocol/json.ts";
-import { RedisReader } from "./resp.ts";
 import type { QueueReadOptions, QueueSnapshot } from "./types.ts";
 
 /** How long one queue collection may wait for Redis before it says "down". */
@@ -18,7 +18,10 @@ export async function collectQueues(
 ): Promise<JsonObject> {
   const q = config.jobs.queues;
   const url = q.redis_url as string;
-  const target = safeTarget(url);
+  let target = "?";
+  try {
+    target = parseRedisUrl(url).label;
+  } catch {}
   let r: RedisReader | null = null;
   const onAbort = () => r?.close();
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -35,15 +38,5 @@ export async function collectQueues(
   } finally {
     signal?.removeEventListener("abort", onAbort);
     r?.close();
-  }
-}
-
-/** host:port without credentials. */
-function safeTarget(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || 6379}`;
-  } catch {
-    return "?";
   }
 }

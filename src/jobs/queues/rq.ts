@@ -1,4 +1,4 @@
-import { asArray, asNumber, asString, type RedisReader, type Reply } from "./resp.ts";
+import { asArray, asNumber, asString, type RedisReader, type Reply } from "../../lib/redis.ts";
 import {
   MAX_INSPECTED,
   MAX_LISTED,

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { test } from "node:test";
-import { parseRedisUrl, parseReply, probeRedis, redisCollector } from "../../../src/agent/collectors/redis.ts";
+import { probeRedis, redisCollector } from "../../../src/agent/collectors/redis.ts";
 import { validateConfig } from "../../../src/config/load.ts";
+import { parseRedisUrl, parseReply } from "../../../src/lib/redis.ts";
 import { freePort, startRedis } from "../../helpers/redis.ts";
 import { collectOnce, config } from "./helpers.ts";
 

@@ -1,8 +1,75 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { parseRedisUrl, parseReply } from "../../agent/collectors/redis.ts";
 
+/**
+ * The one Redis client edgewatch has (no dependency): RESP2 parsing, redis:// URLs, and a small
+ * read-only connection that pipelines commands. Used by the Redis collector and the RQ/BullMQ readers.
+ */
 export type Reply = string | number | null | Error | Reply[];
+
+/** Parse one RESP2 reply from `buf` at `pos`; null when more bytes are needed. */
+export function parseReply(buf: Buffer, pos = 0): { value: Reply; end: number } | null {
+  const nl = buf.indexOf("\r\n", pos);
+  if (nl < 0) return null;
+  const type = String.fromCharCode(buf[pos] as number);
+  const line = buf.toString("utf8", pos + 1, nl);
+  const next = nl + 2;
+  switch (type) {
+    case "+":
+      return { value: line, end: next };
+    case "-":
+      return { value: new Error(line), end: next };
+    case ":":
+      return { value: Number(line), end: next };
+    case "$": {
+      const len = Number(line);
+      if (len < 0) return { value: null, end: next };
+      if (buf.length < next + len + 2) return null;
+      return { value: buf.toString("utf8", next, next + len), end: next + len + 2 };
+    }
+    case "*": {
+      const n = Number(line);
+      if (n < 0) return { value: null, end: next };
+      const items: Reply[] = [];
+      let p = next;
+      for (let i = 0; i < n; i++) {
+        const r = parseReply(buf, p);
+        if (!r) return null;
+        items.push(r.value);
+        p = r.end;
+      }
+      return { value: items, end: p };
+    }
+    default:
+      throw new Error(`not a Redis reply (starts with ${JSON.stringify(type)})`);
+  }
+}
+
+export interface RedisTarget {
+  host: string;
+  port: number;
+  tls: boolean;
+  username?: string;
+  password?: string;
+  /** host:port, safe to show (no credentials). */
+  label: string;
+}
+
+export function parseRedisUrl(url: string): RedisTarget {
+  const u = new URL(url);
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:")
+    throw new Error(`expected redis:// or rediss://, got ${u.protocol}`);
+  const host = u.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
+  const port = u.port ? Number(u.port) : 6379;
+  return {
+    host,
+    port,
+    tls: u.protocol === "rediss:",
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    label: `${u.hostname}:${port}`,
+  };
+}
 
 /**
  * A small read-only Redis client for the queue readers: one connection per collection, commands
@@ -29,10 +96,8 @@ export class RedisReader {
     sock.on("close", () => fail(new Error("connection closed by Redis")));
   }
 
-  /** Connects (AUTH and SELECT from the URL). Rejects with a message naming host:port and the reason. */
-  static async connect(url: string, timeoutMs: number): Promise<RedisReader> {
-    const t = parseRedisUrl(url);
-    const db = Number(new URL(url).pathname.replace(/^\//, "") || 0);
+  /** Opens the connection only (no login, no idle timeout): rejects naming host:port and the reason. */
+  static async open(t: RedisTarget, timeoutMs: number): Promise<RedisReader> {
     const sock = t.tls
       ? tlsConnect({ host: t.host, port: t.port, servername: t.host })
       : netConnect({ host: t.host, port: t.port });
@@ -49,7 +114,15 @@ export class RedisReader {
     } finally {
       clearTimeout(timer);
     }
-    const r = new RedisReader(sock);
+    return new RedisReader(sock);
+  }
+
+  /** Connects (AUTH and SELECT from the URL). Rejects with a message naming host:port and the reason. */
+  static async connect(url: string, timeoutMs: number): Promise<RedisReader> {
+    const t = parseRedisUrl(url);
+    const db = Number(new URL(url).pathname.replace(/^\//, "") || 0);
+    const r = await RedisReader.open(t, timeoutMs);
+    const sock = r.sock;
     sock.setTimeout(timeoutMs, () =>
       sock.destroy(new Error(`Redis at ${t.label} did not answer within ${timeoutMs} ms`)),
     );
@@ -79,6 +152,13 @@ export class RedisReader {
       this.sock.write(cmds.map(encode).join(""));
       this.drain();
     });
+  }
+
+  /** One command; a Redis error reply rejects with "Redis answered: <error>". */
+  async command(...args: string[]): Promise<Reply> {
+    const [reply] = await this.pipeline([args]);
+    if (reply instanceof Error) throw new Error(`Redis answered: ${reply.message}`);
+    return reply ?? null;
   }
 
   close(): void {
@@ -114,9 +194,3 @@ function encode(args: string[]): string {
 export const asNumber = (r: Reply | undefined): number => (typeof r === "number" ? r : Number(r ?? 0) || 0);
 export const asArray = (r: Reply | undefined): Reply[] => (Array.isArray(r) ? r : []);
 export const asString = (r: Reply | undefined): string | null => (typeof r === "string" ? r : null);
-
-/** Redis replied with an error to a read: a wrong key type, usually. Named in the collector's error. */
-export function firstError(replies: Reply[]): Error | null {
-  for (const r of replies) if (r instanceof Error) return r;
-  return null;
-}
