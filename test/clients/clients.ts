@@ -48,47 +48,32 @@ const noDirEnv = (): NodeJS.ProcessEnv => {
   return env;
 };
 
-export const python: ClientCli = {
-  name: "python",
-  nested: true,
-  set: (dir, source, a, env) => run("python3", [PY_CLIENT, "set", "-s", source, "-d", dir, ...a], env),
-  event: (dir, source, level, message, o = {}) =>
-    run("python3", [
-      PY_CLIENT,
-      "event",
-      "-s",
-      source,
-      "-d",
-      dir,
-      ...(o.code !== undefined ? ["--code", o.code] : []),
-      ...(o.fields ?? []).flatMap((f) => ["-f", f]),
-      "--",
-      level,
-      message,
-    ]),
-  heartbeat: (dir, source) => run("python3", [PY_CLIENT, "heartbeat", "-d", dir, "--", source]),
-};
+/** A client run as `INTERPRETER SCRIPT set|event|heartbeat ...`: the Python and shell clients share this CLI. */
+function scriptClient(name: ClientCli["name"], nested: boolean, interpreter: string, script: string): ClientCli {
+  return {
+    name,
+    nested,
+    set: (dir, source, a, env) => run(interpreter, [script, "set", "-s", source, "-d", dir, ...a], env),
+    event: (dir, source, level, message, o = {}) =>
+      run(interpreter, [
+        script,
+        "event",
+        "-s",
+        source,
+        "-d",
+        dir,
+        ...(o.code !== undefined ? ["--code", o.code] : []),
+        ...(o.fields ?? []).flatMap((f) => ["-f", f]),
+        "--",
+        level,
+        message,
+      ]),
+    heartbeat: (dir, source) => run(interpreter, [script, "heartbeat", "-d", dir, "--", source]),
+  };
+}
 
-export const sh: ClientCli = {
-  name: "sh",
-  nested: false,
-  set: (dir, source, a, env) => run("dash", [SH_CLIENT, "set", "-s", source, "-d", dir, ...a], env),
-  event: (dir, source, level, message, o = {}) =>
-    run("dash", [
-      SH_CLIENT,
-      "event",
-      "-s",
-      source,
-      "-d",
-      dir,
-      ...(o.code !== undefined ? ["--code", o.code] : []),
-      ...(o.fields ?? []).flatMap((f) => ["-f", f]),
-      "--",
-      level,
-      message,
-    ]),
-  heartbeat: (dir, source) => run("dash", [SH_CLIENT, "heartbeat", "-d", dir, "--", source]),
-};
+export const python = scriptClient("python", true, "python3", PY_CLIENT);
+export const sh = scriptClient("sh", false, "dash", SH_CLIENT);
 
 /** The C++ client through clients/cpp/ew-status.cpp, compiled once into `binDir`. */
 export function cppClient(binDir: string): ClientCli {

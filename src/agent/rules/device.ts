@@ -1,16 +1,7 @@
 import { z } from "zod";
 import { duration } from "../../config/kit.ts";
-import { collectorData, pickBoolean, severity } from "./kit.ts";
+import { ruleBase as base, collectorData, pickBoolean, severity } from "./kit.ts";
 import { type Condition, defineRule } from "./types.ts";
-
-const base = (d: { severity: "info" | "warning" | "critical"; for: string; clear_for: string }) => ({
-  enabled: z.boolean().default(true).describe("Evaluate this rule"),
-  severity: severity().default(d.severity).describe("Severity of the alert"),
-  for: duration().prefault(d.for).describe("The condition must hold this long before the alert fires"),
-  clear_for: duration()
-    .prefault(d.clear_for)
-    .describe("A firing alert resolves only after the condition stayed clear this long"),
-});
 
 /** The capture schedule says photos should be coming and none are (schedule collector's `stalled`). */
 export const captureStalledRule = defineRule({

@@ -5,24 +5,14 @@ import { jobsDir, type LedgerSummary, ledgerSummarySync } from "../../jobs/ledge
 import type { QueueSnapshot } from "../../jobs/queues/types.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
 import type { DeviceState } from "../state.ts";
-import { severity } from "./kit.ts";
+import { ruleBase, severity } from "./kit.ts";
 import { type Condition, defineRule, type RuleInput } from "./types.ts";
 
 /**
  * Jobs and queue rules (issue: jobs). Thresholds live in the `jobs:` config section (one place for
  * everything about jobs); `alerts.rules.<name>` only switches a rule and sets its severity and timing.
  */
-const base = (d: { severity: "info" | "warning" | "critical"; for: string; clear_for: string }) =>
-  z
-    .strictObject({
-      enabled: z.boolean().default(true).describe("Evaluate this rule"),
-      severity: severity().default(d.severity).describe("Severity of the alert"),
-      for: duration().prefault(d.for).describe("The condition must hold this long before the alert fires"),
-      clear_for: duration()
-        .prefault(d.clear_for)
-        .describe("A firing alert resolves only after the condition stayed clear this long"),
-    })
-    .prefault({});
+const base = (d: Parameters<typeof ruleBase>[0]) => z.strictObject(ruleBase(d)).prefault({});
 
 export interface JobView {
   name: string;

@@ -6,6 +6,16 @@ import type { Severity } from "./types.ts";
 
 export const severity = () => z.enum(["info", "warning", "critical"]);
 
+/** The keys every single-condition rule has (enabled, severity, for, clear_for), with its defaults. */
+export const ruleBase = (d: { severity: Severity; for: string; clear_for: string }) => ({
+  enabled: z.boolean().default(true).describe("Evaluate this rule"),
+  severity: severity().default(d.severity).describe("Severity of the alert"),
+  for: duration().prefault(d.for).describe("The condition must hold this long before the alert fires"),
+  clear_for: duration()
+    .prefault(d.clear_for)
+    .describe("A firing alert resolves only after the condition stayed clear this long"),
+});
+
 /** Common keys of a two-level threshold rule (warning/critical raise points, clear margin, for). */
 export function thresholdConfig(d: {
   warning?: number;
