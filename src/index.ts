@@ -4,6 +4,9 @@
  * import { updateStatus, emitEvent, heartbeat } from "edgewatch";
  * await updateStatus("timelapse", { status: "capturing", today: { photos_captured: 342 } });
  * await emitEvent("timelapse", { level: "error", message: "capture failed", code: "CAP-001" });
+ *
+ * It holds the status protocol only: a capture program that imports it does not load the agent's
+ * config schema, validators or YAML parser (test/build/bundle.test.ts keeps it that way).
  */
 
 import type { JsonObject } from "./protocol/json.ts";
@@ -11,8 +14,6 @@ import { mergeFragments } from "./protocol/merge.ts";
 import { type DirOptions, statusDir } from "./protocol/paths.ts";
 import { readFragmentsOnce } from "./protocol/reader.ts";
 
-export { ConfigError, loadConfig } from "./config/load.ts";
-export type { Config } from "./config/schema.ts";
 export { EdgewatchError } from "./protocol/errors.ts";
 export { type DeviceEvent, type EventInput, emitEvent } from "./protocol/events.ts";
 export { heartbeat, updateStatus, writeFragment } from "./protocol/fragment.ts";

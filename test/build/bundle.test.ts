@@ -62,3 +62,22 @@ test("the agent's bundle has no native dependency (a Pi must not compile anythin
   const text = result.outputFiles[0]?.text ?? "";
   assert.doesNotMatch(text, /require\([^)]*\.node["']\)/, "no require() of a .node addon");
 });
+
+test("the library entry point stays light: no config schema, validator or YAML parser inside", async () => {
+  const result = await build({
+    entryPoints: ["src/index.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  assert.ok(
+    inputs.some((i) => i.endsWith("src/protocol/fragment.ts")),
+    "the metafile lists the library's sources",
+  );
+  const heavy = inputs.filter((i) => /node_modules\/(zod|yaml|nodemailer|ioredis)\/|src\/(config|agent)\//.test(i));
+  assert.deepEqual(heavy, [], "a program that only writes status must not load these");
+});
