@@ -79,8 +79,9 @@ export class DeviceState {
    * it later; on that retry only the subscribers that have not yet taken this event get it again.
    */
   async publishEvent(ev: DeviceEvent): Promise<void> {
-    const key = JSON.stringify(ev);
-    const done = this.partlyDelivered.get(key) ?? new Set<Listener<"event">>();
+    // Only events some subscriber refused are remembered, so the common case does no extra work.
+    const key = this.partlyDelivered.size > 0 ? JSON.stringify(ev) : null;
+    const done = (key !== null && this.partlyDelivered.get(key)) || new Set<Listener<"event">>();
     const errors: unknown[] = [];
     for (const fn of [...this.listeners.event]) {
       if (done.has(fn)) continue;
@@ -92,10 +93,10 @@ export class DeviceState {
       }
     }
     if (errors.length === 0) {
-      this.partlyDelivered.delete(key);
+      if (key !== null) this.partlyDelivered.delete(key);
       return;
     }
-    this.partlyDelivered.set(key, done);
+    this.partlyDelivered.set(key ?? JSON.stringify(ev), done);
     if (this.partlyDelivered.size > 1000) {
       const oldest = this.partlyDelivered.keys().next().value;
       if (oldest !== undefined) this.partlyDelivered.delete(oldest);

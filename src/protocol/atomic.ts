@@ -2,6 +2,11 @@ import { randomBytes } from "node:crypto";
 import { closeSync, promises as fsp, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
+/** A dot-named temp file beside `path`: same filesystem (so rename is atomic), never read as data. */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`);
+}
+
 /**
  * Replace `path` whole: write a dot-named temp file beside it, then rename() over the target.
  * Readers see the old file or the new one, never half of one. A dot name is never read as data.
@@ -9,7 +14,7 @@ import { basename, dirname, join } from "node:path";
  * pointless on the tmpfs status dir).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, durable = false): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`);
+  const tmp = tempPathFor(path);
   const fh = await fsp.open(tmp, "w", 0o644);
   try {
     await fh.writeFile(data);
@@ -60,7 +65,7 @@ export async function mkdirp(path: string, depth = 0): Promise<void> {
  * read-modify-write cannot interleave with another one in the same process.
  */
 export function writeFileAtomicSync(path: string, data: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`);
+  const tmp = tempPathFor(path);
   const fd = openSync(tmp, "w", 0o644);
   try {
     writeSync(fd, data);
