@@ -40,6 +40,7 @@ export class StatusReader {
   private readonly watchers: FSWatcher[] = [];
   private pending = new Set<string>();
   private flushQueued = false;
+  private flushing: Promise<void> | null = null;
   private draining: Promise<void> | null = null;
   private drainAgain = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -125,7 +126,22 @@ export class StatusReader {
     });
   }
 
-  private async flushFragments(): Promise<void> {
+  /**
+   * Re-reads the queued fragments, one pass at a time. Passes never overlap: two concurrent passes
+   * could read the same file at different moments and finish out of order, leaving the older
+   * content as the "last good" one with no further change to correct it.
+   */
+  private flushFragments(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      while (this.pending.size > 0 && !this.stopped) await this.flushOnce();
+    })().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
     const names = [...this.pending];
     this.pending.clear();
     let changed = false;
