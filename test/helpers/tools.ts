@@ -34,11 +34,26 @@ export function which(tool: string): string | null {
   }
 }
 
-/** A fresh temporary directory, removed after the test. */
+/**
+ * A fresh temporary directory, removed after the test. The test's after-hooks run in the order they
+ * were added, so this removal can run before a later hook stops whatever still writes into the
+ * folder (an outbox, an agent): when the folder is still busy, it is removed when the test file's
+ * process exits instead. Cleanup is not what a test checks, so it never fails one.
+ */
 export function tempDir(t: TestContext, prefix = "ew-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  // Retries: a child process the test just stopped may still be writing into the folder.
-  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
+  const remove = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+  t.after(() => {
+    try {
+      remove();
+    } catch {
+      process.once("exit", () => {
+        try {
+          remove();
+        } catch {}
+      });
+    }
+  });
   return dir;
 }
 
