@@ -166,12 +166,13 @@ test("/api/events streams a snapshot, then status, sample, alert and event chang
   await agent.state.setCollector({ collector: "probe", ok: true, at: Date.now(), durationMs: 1, data: { x: 1 } });
   await waitFor("sample frame", () => s.frames.find((f) => f.event === "sample" && f.data.includes('"probe"')), 30_000);
 
-  // An error event written through the protocol reaches the stream, and the events rule raises an alert.
-  await emitEvent(
-    "timelapse",
-    { level: "error", message: "capture failed", code: "CAP-001" },
-    { dir: agent.statusDir },
-  );
+  // Error events written through the protocol reach the stream; three capture errors in a row raise an alert.
+  for (let i = 0; i < 3; i++)
+    await emitEvent(
+      "timelapse",
+      { level: "error", message: "capture failed", code: "CAP-001" },
+      { dir: agent.statusDir },
+    );
   await waitFor("device-event frame", () => s.frames.find((f) => f.event === "device-event"), 30_000);
   const alert = await waitFor("alert frame", () => s.frames.find((f) => f.event === "alert"), 30_000);
   assert.match(JSON.parse(alert!.data).summary, /capture failed/);
@@ -394,11 +395,12 @@ test("dashboard in Chromium: real data, live updates, alerts, control with token
   });
 
   await t.test("an alert raised by a rule appears", async () => {
-    await emitEvent(
-      "timelapse",
-      { level: "error", message: "capture failed: camera timeout", code: "CAP-001" },
-      { dir: agent.statusDir },
-    );
+    for (let i = 0; i < 3; i++)
+      await emitEvent(
+        "timelapse",
+        { level: "error", message: "capture failed: camera timeout", code: "CAP-001" },
+        { dir: agent.statusDir },
+      );
     await page.waitForFunction(
       () => /capture failed: camera timeout/.test(document.getElementById("alerts")?.textContent ?? ""),
       null,

@@ -52,9 +52,9 @@ export class CaptureLedger {
     this.add({ at, ok: lc.success, via: "status" });
   }
 
-  /** A camera error event (code CAP-*, level error or critical) is a failed capture. */
-  fromEvent(ev: DeviceEvent): void {
-    if (!isCameraFailure(ev)) return;
+  /** A camera error event (code CAP-*, or an error from a capture source) is a failed capture. */
+  fromEvent(ev: DeviceEvent, captureSources: readonly string[] = []): void {
+    if (!isCameraFailure(ev, captureSources)) return;
     const at = parseTime(ev.time) ?? Date.now();
     this.lastError = { time: ev.time, code: ev.code ?? null, message: ev.message, source: ev.source };
     this.add({ at, ok: false, via: "event" });
@@ -101,8 +101,15 @@ export class CaptureLedger {
   }
 }
 
-export function isCameraFailure(ev: DeviceEvent): boolean {
-  return (ev.level === "error" || ev.level === "critical") && typeof ev.code === "string" && /^CAP-/i.test(ev.code);
+/**
+ * A failed capture: an error or critical event with a CAP-* code, or one without a code from a
+ * capture source (`collectors.camera.error_sources`). A capture source's event with another code
+ * (VID-001, BAK-002) is about something else, not the camera.
+ */
+export function isCameraFailure(ev: DeviceEvent, captureSources: readonly string[] = []): boolean {
+  if (ev.level !== "error" && ev.level !== "critical") return false;
+  if (typeof ev.code === "string") return /^CAP-/i.test(ev.code);
+  return captureSources.includes(ev.source);
 }
 
 export const cameraCollector: CollectorFactory = (config) => {
@@ -117,7 +124,7 @@ export const cameraCollector: CollectorFactory = (config) => {
     attach(ctx) {
       ledger.fromDocument(ctx.state.document);
       const offStatus = ctx.state.on("status", (doc) => ledger.fromDocument(doc));
-      const offEvent = ctx.state.on("event", (ev) => ledger.fromEvent(ev));
+      const offEvent = ctx.state.on("event", (ev) => ledger.fromEvent(ev, c.error_sources));
       return () => {
         offStatus();
         offEvent();

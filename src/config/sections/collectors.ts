@@ -96,6 +96,10 @@ const camera = z
       .max(10_000)
       .default(20)
       .describe("Success rate and health score cover the last N captures"),
+    error_sources: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "camera"' }))
+      .default(["camera", "capture"])
+      .describe("Programs whose error events without a code count as failed captures, like events with a CAP-* code"),
   })
   .prefault({})
   .describe("Camera health from the status document's last_capture and CAP-* error events");

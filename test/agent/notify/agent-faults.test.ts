@@ -60,7 +60,7 @@ test("agent SIGKILLed with notifications pending: all delivered after restart, n
   for (let i = 0; i < 5; i++) {
     await emitEvent(
       "timelapse",
-      { level: "error", message: `capture failed ${i}`, code: `CAP-${i}` },
+      { level: "error", message: `video creation failed ${i}`, code: `VID-${i}` },
       { dir: join(dir, "status") },
     );
   }
@@ -85,7 +85,7 @@ test("agent SIGKILLed with notifications pending: all delivered after restart, n
   const codes = hook.accepted.map((r) => r.json.alert.fields.code).sort();
   assert.deepEqual(
     codes,
-    ["CAP-0", "CAP-1", "CAP-2", "CAP-3", "CAP-4"],
+    ["VID-0", "VID-1", "VID-2", "VID-3", "VID-4"],
     "each exactly once; restored alerts do not fire again",
   );
   b.child.kill("SIGTERM");
@@ -131,7 +131,7 @@ test("agent with a full disk under state_dir: clear error, keeps running, events
   for (let i = 0; i < N; i++) {
     await emitEvent(
       "timelapse",
-      { level: "error", message: `capture failed ${i}`, code: `CAP-${i}`, fields: { pad } },
+      { level: "error", message: `video creation failed ${i}`, code: `VID-${i}`, fields: { pad } },
       { dir: status },
     );
   }

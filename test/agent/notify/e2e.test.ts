@@ -24,11 +24,11 @@ test("end to end: a writer's error event → exactly one webhook notification; c
   const w = { dir: a.statusDir };
   await emitEvent(
     "timelapse",
-    { level: "error", message: "capture failed: camera timeout", code: "CAP-001", fields: { attempt: 3 } },
+    { level: "error", message: "video creation failed: ffmpeg exit 1", code: "VID-001", fields: { attempt: 3 } },
     w,
   );
   await waitFor("firing notification", () => hook.accepted.length === 1, 30_000);
-  await emitEvent("timelapse", { level: "error", message: "capture failed: camera timeout", code: "CAP-001" }, w);
+  await emitEvent("timelapse", { level: "error", message: "video creation failed: ffmpeg exit 1", code: "VID-001" }, w);
   await waitFor(
     "second event consumed",
     async () => (await get(`${a.url}/api/alerts`)).json<Json>().history.length >= 1,
@@ -36,7 +36,7 @@ test("end to end: a writer's error event → exactly one webhook notification; c
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(hook.accepted.length, 1, "the same error again does not notify twice");
   const b = hook.accepted[0]?.json;
-  assert.equal(b.message, "WARNING: timelapse: capture failed: camera timeout");
+  assert.equal(b.message, "WARNING: timelapse: video creation failed: ffmpeg exit 1");
   assert.equal(b.level, "ERROR");
   assert.equal(b.device_id, "pi-test");
   assert.equal(b.site, "lab");
@@ -44,21 +44,21 @@ test("end to end: a writer's error event → exactly one webhook notification; c
   assert.equal(b.alert.rule, "events");
   assert.equal(b.alert.notice, "firing");
   assert.equal(b.alert.source, "timelapse");
-  assert.equal(b.alert.fields.code, "CAP-001");
+  assert.equal(b.alert.fields.code, "VID-001");
   assert.deepEqual(b.alert.fields.event_fields, { attempt: 3 });
 
   const view = (await get(`${a.url}/api/alerts`)).json<Json>();
   assert.equal(view.firing.length, 1);
-  assert.equal(view.firing[0].id, "events:timelapse:CAP-001");
+  assert.equal(view.firing[0].id, "events:timelapse:VID-001");
   assert.equal(view.notifications.pending, 0);
 
-  await emitEvent("timelapse", { level: "info", message: "capture working again", code: "CAP-001" }, w);
+  await emitEvent("timelapse", { level: "info", message: "video created", code: "VID-001" }, w);
   await waitFor("resolved notification", () => hook.accepted.length === 2, 30_000);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(hook.accepted.length, 2);
   const r = hook.accepted[1]?.json;
   assert.equal(r.alert.notice, "resolved");
-  assert.equal(r.message, "RESOLVED: timelapse: capture working again");
+  assert.equal(r.message, "RESOLVED: timelapse: video created");
   assert.equal(r.level, "ERROR", "resolved goes to the same place as its firing");
 
   const after = (await get(`${a.url}/api/alerts`)).json<Json>();
@@ -106,14 +106,18 @@ test("POST /api/alerts/silence: token required, bad bodies are 400 saying what w
   assert.deepEqual(sil.sources, ["timelapse"]);
   assert.ok(Date.parse(sil.ends_at) > Date.now() + 59 * 60_000);
 
-  await emitEvent("timelapse", { level: "error", message: "capture failed", code: "CAP-001" }, { dir: a.statusDir });
+  await emitEvent(
+    "timelapse",
+    { level: "error", message: "video creation failed", code: "VID-001" },
+    { dir: a.statusDir },
+  );
   await emitEvent("manager", { level: "error", message: "backup failed", code: "BAK-1" }, { dir: a.statusDir });
   await waitFor("manager's notification", () => hook.accepted.length === 1, 30_000);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(hook.accepted.length, 1);
   assert.equal(hook.accepted[0]?.json.alert.source, "manager");
   const v = (await get(`${a.url}/api/alerts`)).json<Json>();
-  const muted = v.firing.find((x: { id: string }) => x.id === "events:timelapse:CAP-001");
+  const muted = v.firing.find((x: { id: string }) => x.id === "events:timelapse:VID-001");
   assert.equal(muted.silenced, true, "a silenced alert still shows in the API");
   assert.ok(v.silences.some((s: { id: string; active: boolean }) => s.id === sil.id && s.active));
 

@@ -2,51 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createRules } from "../../../src/agent/notify/module.ts";
 import { ManualClock } from "../../../src/agent/rules/clock.ts";
-import { type AlertNotice, inDailyWindow, nextDailyEdge, RuleEngine } from "../../../src/agent/rules/engine.ts";
+import { type AlertNotice, inDailyWindow, nextDailyEdge } from "../../../src/agent/rules/engine.ts";
 import { thresholdSeverity } from "../../../src/agent/rules/kit.ts";
-import { DeviceState } from "../../../src/agent/state.ts";
-import { validateConfig } from "../../../src/config/load.ts";
 import { tempDir } from "../../helpers/tools.ts";
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-function setup(
-  alerts: Record<string, unknown> = {},
-  opts: { stateFile?: string; beats?: Map<string, number>; clock?: ManualClock } = {},
-) {
-  const config = validateConfig({ alerts }, "test");
-  const state = new DeviceState();
-  const clock = opts.clock ?? new ManualClock();
-  const notices: AlertNotice[] = [];
-  const engine = new RuleEngine({
-    rules: createRules(config),
-    state,
-    heartbeats: () => opts.beats ?? new Map(),
-    sink: async (n) => {
-      notices.push(n);
-    },
-    log: quiet,
-    clock,
-    repeatMs: config.alerts.repeat_interval,
-    historySize: config.alerts.history_size,
-    flapping: { enabled: config.alerts.flapping.enabled, windowMs: config.alerts.flapping.window },
-    silences: config.alerts.silences,
-    ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
-  });
-  clock.settle = () => engine.idle();
-  const cpu = (pct: number) =>
-    state.setCollector({
-      collector: "system",
-      ok: true,
-      at: clock.now(),
-      durationMs: 1,
-      data: { cpu_usage_ratio: pct / 100 },
-    });
-  const kinds = () => notices.map((n) => `${n.kind}:${n.alert.id}`);
-  return { config, state, clock, notices, engine, cpu, kinds };
-}
+import { setup } from "./helpers.ts";
 
 test("hysteresis: a level is raised at its threshold and cleared only below threshold − margin", () => {
   const t = { warning: 85, critical: 95, clear_margin: 5 };
@@ -184,7 +144,7 @@ test("error events: one alert per source+code, repeats deduplicated, an info eve
   const s = setup();
   t.after(() => s.engine.stop());
   await s.engine.start();
-  const ev = (level: "error" | "critical" | "info" | "warning", message: string, code?: string) =>
+  const ev = (level: "error" | "critical" | "info" | "debug", message: string, code?: string) =>
     s.state.publishEvent({
       time: new Date(s.clock.now()).toISOString(),
       level,
@@ -192,22 +152,22 @@ test("error events: one alert per source+code, repeats deduplicated, an info eve
       message,
       ...(code ? { code } : {}),
     });
-  await ev("error", "capture failed: camera timeout", "CAP-001");
-  await ev("error", "capture failed: camera timeout", "CAP-001");
-  await ev("error", "capture failed: camera timeout", "CAP-001");
-  assert.deepEqual(s.kinds(), ["firing:events:timelapse:CAP-001"]);
+  await ev("error", "video creation failed: ffmpeg exit 1", "VID-001");
+  await ev("error", "video creation failed: ffmpeg exit 1", "VID-001");
+  await ev("error", "video creation failed: ffmpeg exit 1", "VID-001");
+  assert.deepEqual(s.kinds(), ["firing:events:timelapse:VID-001"]);
   assert.equal(s.notices[0]?.level, "error");
-  assert.equal(s.notices[0]?.alert.fields?.code, "CAP-001");
+  assert.equal(s.notices[0]?.alert.fields?.code, "VID-001");
   await ev("critical", "camera gone", "CAP-002");
   assert.equal(s.notices[1]?.alert.severity, "critical");
-  await ev("info", "capture ok again", "CAP-001");
+  await ev("info", "video created", "VID-001");
   assert.deepEqual(s.kinds(), [
-    "firing:events:timelapse:CAP-001",
+    "firing:events:timelapse:VID-001",
     "firing:events:timelapse:CAP-002",
-    "resolved:events:timelapse:CAP-001",
+    "resolved:events:timelapse:VID-001",
   ]);
   assert.equal(s.notices[2]?.level, "error", "a resolved message goes through the same level filters as its firing");
-  await ev("warning", "slow capture", "CAP-003");
+  await ev("debug", "frame stats", "VID-002");
   assert.equal(s.notices.length, 3, "below min_level: no alert");
 });
 
