@@ -274,7 +274,14 @@ export class Transfer {
         continue;
       }
       o.log(`attempt ${attempt}/${max} failed: ${error}; giving up (no source file was deleted)`);
-      await this.setStatus({ ...this.summaryFields(summary), last_status: "failed", last_failure: summary.ended_at });
+      // The last few failure times: the agent's transfer_failures rule counts those within a window.
+      const recent = Array.isArray(this.cur().recent_failures) ? (this.cur().recent_failures as unknown[]) : [];
+      await this.setStatus({
+        ...this.summaryFields(summary),
+        last_status: "failed",
+        last_failure: summary.ended_at,
+        recent_failures: [...recent.filter((x) => typeof x === "string"), summary.ended_at].slice(-20),
+      });
       await this.event(
         "error",
         "XFER-FAIL",

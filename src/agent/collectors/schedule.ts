@@ -85,20 +85,24 @@ export const scheduleCollector: CollectorFactory = (config) => {
       let inWindow: boolean | null = null;
       let stalled: boolean | null = null;
       let reason: string | null = null;
-      const stallAfter = intervalS && intervalS > 0 ? intervalS * c.stall_factor : null;
+      // No photo for stall_after (5 min) inside the window; a slow timelapse gets stall_factor intervals.
+      const byFactor = intervalS && intervalS > 0 ? intervalS * c.stall_factor : 0;
+      const stallAfter = Math.max(c.stall_after / 1000, byFactor);
       if (start !== null && end !== null) {
         const w = windowState(now, start, end);
         inWindow = w.inside;
-        if (stallAfter !== null) {
-          const done = captured !== null && expected !== null && expected > 0 && captured >= expected;
-          if (!w.inside || done || w.openedAt === null) stalled = false;
-          else {
-            const since = Math.max(lastOk ?? 0, w.openedAt);
-            stalled = now - since > stallAfter * 1000;
-            if (stalled) {
-              const what = lastOk !== null && lastOk >= w.openedAt ? "no photo" : "no photo since the window opened";
-              reason = `${what} for ${Math.round((now - since) / 1000)} s (limit ${stallAfter} s = ${c.stall_factor} × ${intervalS} s) inside ${startText}–${endText}`;
-            }
+        const done = captured !== null && expected !== null && expected > 0 && captured >= expected;
+        if (!w.inside || done || w.openedAt === null) stalled = false;
+        else {
+          const since = Math.max(lastOk ?? 0, w.openedAt);
+          stalled = now - since > stallAfter * 1000;
+          if (stalled) {
+            const what = lastOk !== null && lastOk >= w.openedAt ? "no photo" : "no photo since the window opened";
+            const limit =
+              byFactor > c.stall_after / 1000
+                ? `${stallAfter} s = ${c.stall_factor} × ${intervalS} s`
+                : `${stallAfter} s`;
+            reason = `${what} for ${Math.round((now - since) / 1000)} s (limit ${limit}) inside the capture window ${startText}–${endText}`;
           }
         }
       }

@@ -3,10 +3,14 @@ import { duration } from "../../config/kit.ts";
 import { ruleBase as base, collectorData, pickBoolean, severity } from "./kit.ts";
 import { type Condition, defineRule } from "./types.ts";
 
-/** The capture schedule says photos should be coming and none are (schedule collector's `stalled`). */
+/**
+ * No capture for 5 minutes during the capture window (schedule collector's `stalled`; the limit is
+ * `collectors.schedule.stall_after`, or stall_factor × interval for a slower timelapse).
+ */
 export const captureStalledRule = defineRule({
   name: "capture_stalled",
-  description: "Capture stalled: inside capture hours but no new photo (schedule collector)",
+  description:
+    "No capture for 5 minutes during the capture window (collectors.schedule.stall_after; the schedule collector)",
   config: z.strictObject(base({ severity: "critical", for: "0s", clear_for: "0s" })).prefault({}),
   create(cfg) {
     if (!cfg.enabled) return null;
@@ -24,7 +28,7 @@ export const captureStalledRule = defineRule({
             {
               key: "",
               severity: stalled ? cfg.severity : null,
-              summary: stalled ? `Capture stalled${reason}` : "Capture running again",
+              summary: stalled ? `No capture during the capture window${reason}` : "Capturing again",
               fields: data ?? {},
             },
           ],

@@ -98,3 +98,39 @@ export function collectorData(state: DeviceState, name: string): JsonObject | nu
 export function fmt(n: number, digits = 1): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(digits);
 }
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** A byte count: a number, or text like "5GB" (decimal units, as `df -H`) or "512MiB". */
+export const byteSize = () =>
+  z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
+    if (typeof v === "number") return v;
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*$/i.exec(v);
+    const unit = UNITS[(m?.[2] ?? "").toLowerCase()];
+    if (!m || unit === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected a size like "5GB", "500MB" or "2GiB", got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    return Math.round(Number(m[1]) * unit);
+  });
+
+/** "5.0 GB" style, for summaries. */
+export function fmtBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(0)} MB`;
+  return `${Math.round(n / 1e3)} kB`;
+}

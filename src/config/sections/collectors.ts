@@ -124,12 +124,17 @@ const schedule = z
       .min(0)
       .optional()
       .describe("Photos expected per day; default: the status document's today.expected_photos"),
+    stall_after: duration()
+      .prefault("5m")
+      .describe("Capture is stalled when inside the capture window and no photo for this long"),
     stall_factor: z
       .number()
       .min(1)
       .max(1000)
       .default(3)
-      .describe("Capture is stalled when inside the window and no photo for stall_factor × capture interval"),
+      .describe(
+        "A slow timelapse is stalled only after stall_factor × capture interval, when that is longer than stall_after",
+      ),
   })
   .prefault({})
   .describe("Photos captured vs expected today, and stall detection");

@@ -42,30 +42,34 @@ test("schedule: captured vs expected from seed 000's today block", async () => {
   assert.equal(d.progress_ratio, 0.456);
   assert.equal(d.in_window, true);
   assert.equal(d.capture_interval_seconds, 45);
-  assert.equal(d.stall_after_seconds, 135);
+  assert.equal(d.stall_after_seconds, 300, "no photo for 5 minutes (longer than 3 × 45 s)");
   assert.equal(d.seconds_since_photo, 15);
   assert.equal(d.stalled, false);
   assert.equal(d.reason, null);
 });
 
-test("schedule: stalled inside the window after k × interval without a photo, with a reason", async () => {
+test("schedule: stalled inside the window after 5 minutes (or k × interval when longer) without a photo, with a reason", async () => {
   const lastPhoto = new Date(at(14, 0)).toISOString();
-  const d = await run(doc({ last_capture: { time: lastPhoto, success: true } }), at(14, 2, 16));
+  const d = await run(doc({ last_capture: { time: lastPhoto, success: true } }), at(14, 5, 1));
   assert.equal(d.stalled, true);
-  assert.equal(d.reason, "no photo for 136 s (limit 135 s = 3 × 45 s) inside 07:15:00–17:30:00");
+  assert.equal(d.reason, "no photo for 301 s (limit 300 s) inside the capture window 07:15:00–17:30:00");
   // Exactly at the limit: not yet.
-  assert.equal((await run(doc({ last_capture: { time: lastPhoto, success: true } }), at(14, 2, 15))).stalled, false);
+  assert.equal((await run(doc({ last_capture: { time: lastPhoto, success: true } }), at(14, 5))).stalled, false);
   // A failed capture is not a photo: still stalled.
   const failedLater = await run(
-    doc({ last_capture: { time: new Date(at(14, 2)).toISOString(), success: false } }),
-    at(14, 2, 16),
+    doc({ last_capture: { time: new Date(at(14, 5)).toISOString(), success: false } }),
+    at(14, 5, 1),
   );
   assert.equal(failedLater.stalled, true);
-  // The stall factor is configurable.
+  // stall_after is configurable; a slow timelapse (stall_factor × interval longer) waits that long.
+  const quick = { schedule: { stall_after: "2m" } };
+  const at216 = await run(doc({ last_capture: { time: lastPhoto, success: true } }), at(14, 2, 16), quick);
+  assert.equal(at216.stalled, true);
+  assert.equal(at216.reason, "no photo for 136 s (limit 135 s = 3 × 45 s) inside the capture window 07:15:00–17:30:00");
   assert.equal(
     (
       await run(doc({ last_capture: { time: lastPhoto, success: true } }), at(14, 2, 16), {
-        schedule: { stall_factor: 4 },
+        schedule: { stall_after: "2m", stall_factor: 4 },
       })
     ).stalled,
     false,
@@ -79,11 +83,11 @@ test("schedule: not stalled outside the window, when the day's photos are done, 
   const done = doc(old);
   (done.today as JsonObject).photos_captured = 750;
   assert.equal((await run(done, at(12, 0))).stalled, false);
-  // The window opened 2 minutes ago (< 135 s): no photo yet today is fine.
-  assert.equal((await run(doc(old), at(7, 17))).stalled, false);
-  const late = await run(doc(old), at(7, 17, 16));
+  // The window opened 5 minutes ago (not more): no photo yet today is fine.
+  assert.equal((await run(doc(old), at(7, 20))).stalled, false);
+  const late = await run(doc(old), at(7, 20, 1));
   assert.equal(late.stalled, true);
-  assert.match(String(late.reason), /^no photo since the window opened for 136 s/);
+  assert.match(String(late.reason), /^no photo since the window opened for 301 s/);
 });
 
 test("schedule: yesterday's counters are not today's; config overrides the document", async () => {
@@ -132,7 +136,7 @@ test("schedule: a window across midnight (night camera 22:00–06:00)", () => {
 });
 
 test("schedule: metrics from the data", async () => {
-  const d = await run(doc({ last_capture: { time: new Date(at(14, 0)).toISOString(), success: true } }), at(14, 5));
+  const d = await run(doc({ last_capture: { time: new Date(at(14, 0)).toISOString(), success: true } }), at(14, 6));
   const c = scheduleCollector(config());
   const m = Object.fromEntries((c?.metrics?.(d) ?? []).map((f) => [f.name, f.samples[0]?.value]));
   assert.deepEqual(m, {

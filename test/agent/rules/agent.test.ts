@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { emitEvent } from "../../../src/protocol/events.ts";
 import { updateStatus } from "../../../src/protocol/fragment.ts";
-import { waitFor as waitForBase } from "../../helpers/tools.ts";
+import { freePort } from "../../helpers/redis.ts";
+import { requireTool, tempDir, waitFor as waitForBase } from "../../helpers/tools.ts";
+import { ew } from "../../jobs/helpers.ts";
 import { get, startTestAgent } from "../core/helpers.ts";
 import { webhookServer } from "../notify/contracts.ts";
 
@@ -54,4 +59,89 @@ test("real agent: capture errors notify at the third in a row, an upload warning
   await waitFor("resolved once a photo is taken", () => hook.accepted.length >= 3);
   assert.equal(hook.accepted[2]?.json.alert.notice, "resolved");
   assert.equal(hook.accepted[2]?.json.message, "RESOLVED: timelapse: captures working again");
+});
+
+test("real agent: disk free in bytes, Redis down, upload rate, capture failure rate and transfer failures raise their alerts", async (t) => {
+  const redisBin = requireTool(t, "redis-server");
+  if (!redisBin) return;
+  requireTool(t, "rsync");
+  const port = await freePort();
+  const dir = tempDir(t, "ew-rules-");
+  const a = await startTestAgent(t, {
+    collectors: {
+      system: { interval: "1s", mounts: [dir] },
+      redis: { url: `redis://127.0.0.1:${port}`, interval: "1s", timeout: "500ms" },
+    },
+    alerts: {
+      rules: {
+        disk_free: { warning_below: "1000TB", critical_below: 0, for: "0s" },
+        redis_down: { for: "0s" },
+        upload_success_rate: { for: "0s" },
+        capture_failure_rate: { min_captures: 5 },
+      },
+    },
+  });
+  const w = { dir: a.statusDir };
+  const firing = async () =>
+    new Map<string, Json>(
+      (await get(`${a.url}/api/alerts`)).json<Json>().firing.map((x: Json) => [x.id, x] as [string, Json]),
+    );
+
+  await updateStatus("uploader", { uploads: { completed: 18, failed: 2 } }, w);
+  for (let i = 0; i < 10; i++) {
+    const time = new Date(Date.now() - (10 - i) * 30_000).toISOString();
+    await updateStatus("timelapse", { last_capture: { time, success: i % 5 !== 2 } }, w);
+    await waitFor("the camera collector to see the capture", async () => {
+      const cam = (await get(`${a.url}/api/camera/status`)).json<Json>();
+      return JSON.stringify(cam).includes(time.slice(0, 19));
+    });
+  }
+  // Three transfers that give up, through the real `edgewatch transfer`.
+  const src = join(dir, "pics");
+  mkdirSync(src);
+  writeFileSync(join(src, "a.jpg"), "x".repeat(100));
+  for (let i = 0; i < 3; i++) {
+    const r = ew([
+      "transfer",
+      src,
+      "/proc/self/nope/dest",
+      "--name",
+      "nas",
+      "--retries",
+      "0",
+      "--dir",
+      a.statusDir,
+      "--state-dir",
+      join(dir, "state"),
+    ]);
+    assert.equal(r.code, 1, r.err);
+  }
+
+  const found = await waitFor("the five alerts", async () => {
+    const f = await firing();
+    const want = [
+      `disk_free:${dir}`,
+      "redis_down",
+      "upload_success_rate",
+      "capture_failure_rate",
+      "transfer_failures:nas",
+    ];
+    return want.every((id) => f.has(id)) ? f : null;
+  });
+  const all = found as Map<string, Json>;
+  assert.match(all.get(`disk_free:${dir}`).summary, /GB free \(warning below 1000000\.0 GB\)/);
+  assert.match(all.get("redis_down").summary, /^Redis 127\.0\.0\.1:\d+ is down: /);
+  assert.equal(all.get("redis_down").severity, "critical");
+  assert.equal(all.get("upload_success_rate").summary, "Upload success rate 90% of 20 uploads (below 95%)");
+  assert.equal(all.get("capture_failure_rate").summary, "20% of the last 10 captures failed (limit 10%)");
+  assert.match(all.get("transfer_failures:nas").summary, /^Transfer nas failed 3 times in the last 24 h; last: /);
+
+  // Redis comes up on that port: the alert resolves.
+  const redis = spawn(redisBin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir], {
+    stdio: "ignore",
+  });
+  t.after(() => {
+    redis.kill("SIGKILL");
+  });
+  await waitFor("redis_down resolved", async () => !(await firing()).has("redis_down"));
 });

@@ -231,7 +231,7 @@ test("collector failing, under-voltage, camera failures and capture stalled come
   const byId = new Map(s.notices.map((n) => [n.alert.id, n]));
   assert.equal(byId.get("throttling:under_voltage")?.alert.severity, "critical");
   assert.equal(byId.get("camera_failures")?.alert.severity, "critical");
-  assert.match(byId.get("capture_stalled")?.text ?? "", /Capture stalled: no photo for 10 min/);
+  assert.match(byId.get("capture_stalled")?.text ?? "", /No capture during the capture window: no photo for 10 min/);
   assert.match(byId.get("collector_failing:redis")?.text ?? "", /ECONNREFUSED/);
   assert.equal(byId.has("throttling:throttled"), false);
 });
