@@ -2,6 +2,7 @@ import type { DeviceEvent } from "../../protocol/events.ts";
 import { parseTime } from "../../protocol/fragment.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
 import type { MetricFamily } from "../module.ts";
+import { CameraTester } from "./camera-test.ts";
 import { type CollectorFactory, gauge, num } from "./types.ts";
 
 /** A failure reported both as last_capture.success=false and as a CAP-* event within this window is counted once. */
@@ -116,6 +117,7 @@ export const cameraCollector: CollectorFactory = (config) => {
   const c = config.collectors.camera;
   if (!c.enabled) return null;
   const ledger = new CaptureLedger(c.window);
+  let tester: CameraTester | null = null;
   return {
     name: "camera",
     essential: c.essential,
@@ -125,14 +127,17 @@ export const cameraCollector: CollectorFactory = (config) => {
       ledger.fromDocument(ctx.state.document);
       const offStatus = ctx.state.on("status", (doc) => ledger.fromDocument(doc));
       const offEvent = ctx.state.on("event", (ev) => ledger.fromEvent(ev, c.error_sources));
+      tester = c.test ? new CameraTester(c.test, ctx.state) : null;
+      const offTest = tester?.start();
       return () => {
         offStatus();
         offEvent();
+        offTest?.();
       };
     },
     async collect(ctx) {
       ledger.fromDocument(ctx.state.document);
-      return ledger.summary(ctx.now());
+      return { ...ledger.summary(ctx.now()), test: tester ? tester.summary() : null };
     },
     metrics(d): MetricFamily[] {
       return [
@@ -153,7 +158,20 @@ export const cameraCollector: CollectorFactory = (config) => {
           d.consecutive_failures,
         ),
         ...gauge("edgewatch_camera_success_ratio", "Successful share of the last N captures", d.success_rate),
+        ...testMetrics(d.test),
       ];
     },
   };
 };
+
+function testMetrics(t: unknown): MetricFamily[] {
+  if (!isPlainObject(t)) return [];
+  return [
+    ...gauge("edgewatch_camera_test_success", "1 when the last periodic camera test passed", num(t.last_ok)),
+    ...gauge(
+      "edgewatch_camera_test_consecutive_failures",
+      "Periodic camera tests failed in a row",
+      t.consecutive_failures,
+    ),
+  ];
+}

@@ -53,6 +53,9 @@ export class Watch {
   waitUntil = 0;
   readonly restarts: number[] = [];
   readonly restartAction: RecoveryAction | null;
+  readonly cameraAction: RecoveryAction | null;
+  /** The camera recovery was tried for the current failure (once per failure, before restarts). */
+  private cameraTried = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = 0;
   private busy = false;
@@ -67,6 +70,7 @@ export class Watch {
     private readonly now: () => number = Date.now,
   ) {
     this.restartAction = cfg.restart ? createAction(cfg.restart) : null;
+    this.cameraAction = cfg.camera_recover ? createAction(cfg.camera_recover) : null;
     this.staleMs = cfg.stale_after;
     this.waitMs = cfg.restart_wait ?? cfg.stale_after;
   }
@@ -224,6 +228,7 @@ export class Watch {
         this.failingSince = now;
         await this.host.step({ time: iso(now), watch: this.name, step: "detected", reason }, "error");
       }
+      if (await this.cameraFirst(now, reason)) return;
       const n = this.restartsInWindow();
       if (this.restartAction && n < this.cfg.max_restarts) {
         this.phase = "restarting";
@@ -291,7 +296,42 @@ export class Watch {
     }
   }
 
+  /** First rung when configured: recover the camera, then wait restart_wait for a fresh beat. */
+  private async cameraFirst(now: number, reason: string): Promise<boolean> {
+    if (!this.cameraAction || this.cameraTried) return false;
+    this.cameraTried = true;
+    this.phase = "restarting";
+    await this.host.alert(this.name, "firing", "warning", `${this.name}: ${reason}; recovering the camera first`);
+    await this.host.step(
+      { time: iso(now), watch: this.name, step: "camera_recover", reason, action: this.cameraAction.label },
+      "warning",
+    );
+    const r = await this.cameraAction.run();
+    this.host.countAction(this.name, "camera_recover", r.result);
+    await this.host.step(
+      {
+        time: iso(this.now()),
+        watch: this.name,
+        step: "camera_recover_result",
+        reason: r.ok
+          ? "camera recovery succeeded; waiting for a fresh heartbeat"
+          : `camera recovery ${r.result}: ${r.error}`,
+        result: r.result,
+        exit_code: r.exitCode,
+        duration_ms: r.durationMs,
+        output: r.output.slice(-500),
+      },
+      r.ok ? "info" : "error",
+    );
+    this.phase = "waiting";
+    this.waitUntil = this.now() + this.waitMs;
+    if (this.lastBeat > now && this.probe.heartbeat) await this.recovered();
+    else this.schedule();
+    return true;
+  }
+
   private async recovered(): Promise<void> {
+    this.cameraTried = false;
     const since = this.failingSince;
     this.failingSince = 0;
     this.phase = "healthy";
@@ -314,7 +354,8 @@ export class Watch {
     const now = this.now();
     const n = this.restartsInWindow();
     let next: string;
-    if (this.restartAction && n < this.cfg.max_restarts)
+    if (this.cameraAction && !this.cameraTried) next = "camera recovery, then restart";
+    else if (this.restartAction && n < this.cfg.max_restarts)
       next = `restart (${n}/${this.cfg.max_restarts} used in window)`;
     else if (this.restartAction && this.cfg.escalate === "reboot") next = "reboot (guarded)";
     else next = "alert";
@@ -333,6 +374,7 @@ export class Watch {
       max_restarts: this.cfg.max_restarts,
       window_ms: this.cfg.window,
       restart_action: this.restartAction?.label ?? null,
+      camera_recover_action: this.cameraAction?.label ?? null,
       escalate: this.cfg.escalate,
       next_step: next,
     };

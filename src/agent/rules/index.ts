@@ -1,3 +1,4 @@
+import { cameraTestFailingRule } from "./camera-test.ts";
 import { captureFailureRateRule } from "./capture-rate.ts";
 import { captureStalledRule, collectorFailingRule, heartbeatStaleRule, throttlingRule } from "./device.ts";
 import { diskFreeRule } from "./disk-free.ts";
@@ -21,6 +22,7 @@ export const ruleDefinitions: RuleDefinition[] = [
   temperatureRule,
   cameraFailuresRule,
   captureFailureRateRule,
+  cameraTestFailingRule,
   captureStalledRule,
   heartbeatStaleRule,
   throttlingRule,

@@ -84,6 +84,29 @@ const rpiPower = z
   .prefault({})
   .describe("Raspberry Pi under-voltage and throttling (get_throttled, hwmon rpi_volt); no data on other hardware");
 
+const cameraTest = z
+  .strictObject({
+    argv: z
+      .array(z.string().min(1))
+      .min(1, {
+        error: 'expected a command as an argv array like ["libcamera-still", "-n", "-t", "1", "-o", "/tmp/t.jpg"]',
+      })
+      .describe(
+        'The test command, argv array, no shell; e.g. a 1-frame capture ["libcamera-still", "-n", "-t", "1", "-o", "/run/edgewatch/camera-test.jpg"]',
+      ),
+    expect_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("When set, the test only passes if the command left this file, non-empty and newer than the start"),
+    every: durationAtLeast(1000, "an interval").prefault("5m").describe("How often the camera is tested"),
+    first_after: duration().prefault("30s").describe("The first test runs this long after the agent starts"),
+    timeout: duration().prefault("30s").describe("A test still running after this is killed and counts as failed"),
+  })
+  .describe(
+    "Periodic camera test; never while the device is encoding (creating_video) or the document says camera.busy, and while capturing only right after a photo",
+  );
+
 const camera = z
   .strictObject({
     enabled: enabled("camera"),
@@ -100,6 +123,7 @@ const camera = z
       .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "camera"' }))
       .default(["camera", "capture"])
       .describe("Programs whose error events without a code count as failed captures, like events with a CAP-* code"),
+    test: cameraTest.optional(),
   })
   .prefault({})
   .describe("Camera health from the status document's last_capture and CAP-* error events");
@@ -173,3 +197,4 @@ export const collectorsSection = z
   .describe("Collectors: what the agent samples and how often (issue: agent)");
 
 export type CollectorsConfig = z.output<typeof collectorsSection>;
+export type CameraTestConfig = z.output<typeof cameraTest>;

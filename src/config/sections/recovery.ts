@@ -78,6 +78,11 @@ const watch = z
       .default(5000)
       .describe("Process and unit watches only: how often /proc or systemctl is asked (heartbeats need no polling)"),
     restart: actionSpec.optional().describe("The restart action; without one the watch only alerts"),
+    camera_recover: actionSpec
+      .optional()
+      .describe(
+        "Camera recovery tried once per failure before the first restart (e.g. {type: camera, argv: [...]} re-initialising the camera); then the restarts",
+      ),
     restart_wait: duration()
       .optional()
       .describe("After a restart, how long to wait for a fresh heartbeat before the next step (default: stale_after)"),
