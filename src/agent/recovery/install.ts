@@ -64,12 +64,17 @@ export function configuredActions(config: Config): { where: string; spec: Action
   const out: { where: string; spec: ActionSpec }[] = [{ where: "recovery.reboot", spec: r.reboot }];
   r.watches.forEach((w, i) => {
     if (w.restart) out.push({ where: `recovery.watches[${i}].restart`, spec: w.restart });
+    if (w.camera_recover) out.push({ where: `recovery.watches[${i}].camera_recover`, spec: w.camera_recover });
   });
   if (r.camera_test) out.push({ where: "recovery.camera_test", spec: r.camera_test });
   if (r.camera_recover) out.push({ where: "recovery.camera_recover", spec: r.camera_recover });
   r.restart_services.forEach((s, i) => {
     out.push({ where: `recovery.restart_services[${i}]`, spec: s });
   });
+  for (const k of ["actions", "restore"] as const)
+    r.emergency[k].forEach((s, i) => {
+      out.push({ where: `recovery.emergency.${k}[${i}]`, spec: s });
+    });
   return out;
 }
 

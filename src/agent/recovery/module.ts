@@ -11,6 +11,7 @@ import type { AlertState } from "../state.ts";
 import { type ActionResult, createAction, type RecoveryAction } from "./actions/index.ts";
 import { rebootAction } from "./actions/reboot.ts";
 import { type CleanupReport, type DeletionEntry, DiskSafeguard } from "./disk.ts";
+import { EmergencyMode } from "./emergency.ts";
 import { RebootGuard } from "./guard.ts";
 import { JsonLinesLog } from "./log.ts";
 import { createProbe } from "./probes.ts";
@@ -44,6 +45,8 @@ export class RecoveryModule implements AgentModule, LadderHost {
   audit!: JsonLinesLog<AuditEntry>;
   disk: DiskSafeguard | null = null;
   sd: SdNotify | null = null;
+  emergency: EmergencyMode | null = null;
+  private stopEmergency: (() => void) | null = null;
   private ctx!: AgentContext;
   private cfg!: RecoveryConfig;
   private rebootCmd!: RecoveryAction;
@@ -92,6 +95,10 @@ export class RecoveryModule implements AgentModule, LadderHost {
       );
       await this.disk.start();
     }
+    if (this.cfg.emergency.enabled) {
+      this.emergency = new EmergencyMode(this.cfg.emergency, ctx.state, this);
+      this.stopEmergency = this.emergency.start();
+    }
     this.started = true;
     if (this.cfg.sd_notify) {
       this.sd = new SdNotify(() => this.health().ok);
@@ -108,6 +115,7 @@ export class RecoveryModule implements AgentModule, LadderHost {
     for (const w of this.watches) w.stop();
     this.disk?.stop();
     this.sd?.stop();
+    this.stopEmergency?.();
   }
 
   // ---- LadderHost -------------------------------------------------------------------------
@@ -478,6 +486,7 @@ export class RecoveryModule implements AgentModule, LadderHost {
           reboot: this.rebootCmd.label,
         },
         disk: this.disk?.status() ?? null,
+        emergency: this.emergency?.snapshot() ?? { enabled: false },
         sd_notify: this.sd
           ? { enabled: this.sd.enabled, watchdog_ms: this.sd.watchdogMs, sent: this.sd.sent, error: this.sd.lastError }
           : null,

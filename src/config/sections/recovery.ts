@@ -41,6 +41,26 @@ export const actionSpec = z.discriminatedUnion("type", [
       timeout: duration().default(30_000).describe("Kill the camera command after this"),
     })
     .describe("Camera test or recovery command"),
+  z
+    .strictObject({
+      type: z.literal("stop_unit"),
+      unit: z
+        .string()
+        .regex(/^[A-Za-z0-9@._:-]+\.(service|target|socket|timer|path)$/, {
+          error: 'expected a systemd unit name like "uploader.service"',
+        })
+        .describe("Unit to stop (a non-critical one: an uploader, a preview stream)"),
+      sudo: z.boolean().default(true).describe("Run `sudo systemctl stop UNIT` (the agent runs as a plain user)"),
+      timeout: duration().default(60_000).describe("Kill `systemctl` after this"),
+    })
+    .describe("Stop a systemd unit (emergency relief)"),
+  z
+    .strictObject({
+      type: z.literal("drop_caches"),
+      sudo: z.boolean().default(true).describe("Run `sudo sysctl -w vm.drop_caches=3`"),
+      timeout: duration().default(30_000).describe("Kill `sysctl` after this"),
+    })
+    .describe("Drop the kernel's clean page cache, dentries and inodes (emergency relief)"),
 ]);
 
 const watch = z
@@ -103,6 +123,41 @@ const watch = z
     { error: "expected exactly one of source, heartbeat_file, pidfile, process, unit" },
   )
   .describe("A program to keep alive");
+
+const emergency = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe("Run the relief actions when CPU or memory stays critical"),
+    cpu_percent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(95)
+      .describe("CPU usage (%) that counts as critical (system collector)"),
+    memory_percent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(95)
+      .describe("Memory usage (%) that counts as critical (system collector)"),
+    for: duration().default(300_000).describe("CPU or memory must stay critical this long before relief runs"),
+    actions: z
+      .array(actionSpec)
+      .default([])
+      .describe("Relief actions, run in order, e.g. [{type: stop_unit, unit: uploader.service}, {type: drop_caches}]"),
+    restore: z
+      .array(actionSpec)
+      .default([])
+      .describe("Run in order once CPU and memory are back below their limits (e.g. start the units again)"),
+    cooldown: duration()
+      .default(1_800_000)
+      .describe(
+        "After a relief run, the next one waits at least this long (a device that stays loaded is not hammered)",
+      ),
+  })
+  .prefault({})
+  .describe(
+    "Emergency mode: relief actions when CPU or memory stays critical (off by default; never while encoding video)",
+  );
 
 const disk = z
   .strictObject({
@@ -172,6 +227,7 @@ export const recoverySection = z
       })
       .describe("Programs to keep alive (heartbeat, process or unit)"),
     disk,
+    emergency,
     sd_notify: z
       .boolean()
       .default(true)
@@ -184,3 +240,4 @@ export type ActionSpec = z.output<typeof actionSpec>;
 export type RecoveryConfig = z.output<typeof recoverySection>;
 export type WatchConfig = RecoveryConfig["watches"][number];
 export type DiskConfig = RecoveryConfig["disk"];
+export type EmergencyConfig = RecoveryConfig["emergency"];

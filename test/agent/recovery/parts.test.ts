@@ -189,7 +189,10 @@ test("recovery config: every problem at once, each saying what was expected and 
     );
     assert.match(text, /recovery\.watches\[2\]\.stale_after: expected a duration like "30s".*got "soon"/);
     assert.match(text, /recovery\.watches\[2\]\.restart\.unit: expected a systemd unit name like "recorder\.service"/);
-    assert.match(text, /recovery\.reboot\.type: expected one of "command"\|"systemd"\|"camera", got "shell"/);
+    assert.match(
+      text,
+      /recovery\.reboot\.type: expected one of "command"\|"systemd"\|"camera"\|"stop_unit"\|"drop_caches", got "shell"/,
+    );
     assert.match(text, /recovery\.disk: expected target_percent < critical_percent/);
     assert.match(text, /recovery\.camera_test\.argv: expected a command as an argv array/);
   }

@@ -1,6 +1,8 @@
 import type { ActionSpec } from "../../../config/sections/recovery.ts";
 import { cameraAction } from "./camera.ts";
+import { dropCachesAction } from "./drop-caches.ts";
 import { commandAction } from "./run-command.ts";
+import { stopUnitAction } from "./stop-unit.ts";
 import { systemdAction } from "./systemd.ts";
 import type { RecoveryAction } from "./types.ts";
 
@@ -11,6 +13,8 @@ const kinds: { [K in ActionSpec["type"]]: (spec: Extract<ActionSpec, { type: K }
   command: commandAction,
   systemd: systemdAction,
   camera: cameraAction,
+  stop_unit: stopUnitAction,
+  drop_caches: dropCachesAction,
 };
 
 export function createAction(spec: ActionSpec): RecoveryAction {
