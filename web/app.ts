@@ -71,8 +71,31 @@ function bytes(n: number): string {
   }
   return `${n.toFixed(i ? 1 : 0)} ${u[i]}`;
 }
-const time = (t: number) => new Date(t).toLocaleTimeString();
 const parseTime = (v: unknown) => (typeof v === "string" ? Date.parse(v) : Number.NaN);
+const pad2 = (n: number) => String(n).padStart(2, "0");
+/** The page's one timestamp format: local "2026-02-08 14:23:45" (sortable, the same in every browser locale). */
+function stampText(t: number): string {
+  const d = new Date(t);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+/** A <time> element in that format; text that is not a time stays as it was. */
+function stamp(v: unknown): HTMLElement | string {
+  const t = typeof v === "number" ? v : parseTime(v);
+  if (!Number.isFinite(t)) return v === undefined || v === null ? "?" : String(v);
+  return h("time", { datetime: new Date(t).toISOString() }, stampText(t));
+}
+/** A file name that wraps only between its parts (after _ - . /), never inside one. */
+function fileName(name: string): HTMLElement {
+  const el = h("span", { class: "filename" });
+  for (const part of name.match(/[^_\-./]+[_\-./]*|[_\-./]+/g) ?? [name]) {
+    el.append(h("span", {}, part), document.createElement("wbr"));
+  }
+  return el;
+}
+/** A card without data shrinks to its heading and one line (it must not take a full grid cell). */
+function setEmpty(id: string, empty: boolean): void {
+  $(id).closest("section")?.classList.toggle("empty", empty);
+}
 
 // ---------------------------------------------------------------- state
 const state = {
@@ -86,6 +109,8 @@ const state = {
   jobsAvailable: true,
   recoveryAvailable: false,
   watches: [] as Obj[],
+  /** From the snapshot: is a control token set, and which control actions are configured. */
+  control: null as { token: boolean; actions: Record<string, boolean> } | null,
   mode: "connecting" as "connecting" | "live" | "polling" | "lost",
   serverSkewMs: 0,
 };
@@ -161,7 +186,7 @@ function renderToday(): void {
     ["Interval", interval === undefined ? undefined : `${interval} s`],
     ["Last capture", last.success === false ? "failed" : last.success === true ? "ok" : undefined],
     ["Capture took", numOf(last.duration_ms) === undefined ? undefined : `${last.duration_ms} ms`],
-    ["File", typeof last.filename === "string" ? last.filename : undefined],
+    ["File", typeof last.filename === "string" ? fileName(last.filename) : undefined],
   ]);
   // Reload the thumbnail only when a new photo was taken.
   const key = `${last.time ?? ""}|${last.filename ?? ""}`;
@@ -196,7 +221,7 @@ function renderPipeline(): void {
   const v = isObj(state.doc.last_video) ? state.doc.last_video : {};
   const url = typeof v.youtube_url === "string" && /^https:\/\//.test(v.youtube_url) ? v.youtube_url : undefined;
   kv($("video-kv"), [
-    ["Last video", typeof v.filename === "string" ? v.filename : undefined],
+    ["Last video", typeof v.filename === "string" ? fileName(v.filename) : undefined],
     ["Video date", typeof v.date === "string" ? v.date : undefined],
     ["Length", numOf(v.duration_seconds) === undefined ? undefined : `${v.duration_seconds} s`],
     ["Photos used", numOf(v.photos_used) === undefined ? undefined : String(v.photos_used)],
@@ -259,6 +284,7 @@ function renderCamera(): void {
   const sched = state.collectors.get("schedule")?.data ?? {};
   const stalled =
     typeof sched.stalled === "boolean" ? sched.stalled : typeof cam.stalled === "boolean" ? cam.stalled : undefined;
+  setEmpty("camera-kv", score === undefined && fails === undefined && rate === undefined && ageS === undefined);
   kv($("camera-kv"), [
     [
       "Health",
@@ -279,6 +305,7 @@ function renderCamera(): void {
 
 function renderRedis(): void {
   const r = state.collectors.get("redis");
+  setEmpty("redis-kv", !r);
   if (!r) return;
   const d = r.data;
   const up = r.ok && d.up !== false && d.connected !== false;
@@ -340,6 +367,7 @@ function renderProcesses(): void {
       ),
     );
   }
+  setEmpty("processes", !items.length);
   if (items.length) $("processes").replaceChildren(...items);
 }
 
@@ -364,7 +392,7 @@ function renderSystem(): void {
         ? `edgewatch ${d.agent.version}${d.agent.quiet ? " (sampling paused while encoding)" : ""}`
         : undefined,
     ],
-    ["Last update", typeof d.updated_at === "string" ? new Date(d.updated_at).toLocaleString() : undefined],
+    ["Last update", typeof d.updated_at === "string" ? stamp(d.updated_at) : undefined],
   ]);
 }
 
@@ -374,6 +402,7 @@ function renderAlerts(): void {
     .filter((a) => a.state !== "resolved" || Date.now() - parseTime(a.since) < 3600_000)
     .sort((a, b) => parseTime(b.since) - parseTime(a.since));
   const ul = $("alerts");
+  setEmpty("alerts", !list.length);
   if (!list.length) {
     ul.replaceChildren(h("li", { class: "muted" }, "No alerts"));
     return;
@@ -388,11 +417,7 @@ function renderAlerts(): void {
           h("strong", {}, `${a.severity ?? "alert"} · ${a.state ?? ""}`),
           " ",
           a.summary ?? a.rule ?? a.id,
-          h(
-            "span",
-            { class: "when" },
-            `since ${Number.isNaN(parseTime(a.since)) ? "?" : new Date(parseTime(a.since)).toLocaleString()}`,
-          ),
+          h("span", { class: "when" }, "since ", stamp(a.since)),
         ),
       ),
   );
@@ -402,13 +427,14 @@ const LEVEL_TONE: Record<string, string> = { error: "bad", critical: "bad", warn
 function renderLogs(): void {
   const rows = [...state.liveEvents, ...state.logs].slice(0, 100);
   const ul = $("logs");
+  setEmpty("logs", !rows.length);
   if (!rows.length) {
     ul.replaceChildren(h("li", { class: "muted" }, "No log lines"));
     return;
   }
   ul.replaceChildren(
     ...rows.map((r) =>
-      h("li", { "data-tone": LEVEL_TONE[r.level] }, h("span", { class: "when" }, `${r.time} ${r.level}`), r.text),
+      h("li", { "data-tone": LEVEL_TONE[r.level] }, h("span", { class: "when" }, stamp(r.time), ` ${r.level}`), r.text),
     ),
   );
 }
@@ -441,7 +467,7 @@ function renderJobs(body: unknown = lastJobs): void {
               {},
               h("td", {}, str(j.name)),
               h("td", { "data-tone": badState(st) ? "bad" : undefined }, st),
-              h("td", {}, j.last_success ? new Date(str(j.last_success)).toLocaleString() : "—"),
+              h("td", {}, j.last_success ? stamp(j.last_success) : "—"),
             );
           }),
         ),
@@ -495,13 +521,14 @@ function renderJobs(body: unknown = lastJobs): void {
                 t.last_error ? h("span", { class: "when" }, str(t.last_error)) : "",
               ),
               h("td", {}, `${str(t.verified ?? 0)} / ${str(t.failed ?? 0)}`),
-              h("td", {}, t.last_end ? new Date(str(t.last_end)).toLocaleString() : "—"),
+              h("td", {}, t.last_end ? stamp(t.last_end) : "—"),
             );
           }),
         ),
       ),
     );
   }
+  setEmpty("jobs", !out.length);
   if (!out.length)
     out.push(
       h(
@@ -516,9 +543,9 @@ function renderJobs(body: unknown = lastJobs): void {
 function renderAges(): void {
   const last = isObj(state.doc.last_capture) ? state.doc.last_capture : {};
   const t = parseTime(last.time);
-  $("photo-caption").textContent = Number.isNaN(t)
-    ? "Last photo: —"
-    : `Last photo ${ago(Date.now() - state.serverSkewMs - t)} (${new Date(t).toLocaleTimeString()})`;
+  const cap = $("photo-caption");
+  if (Number.isNaN(t)) cap.textContent = "Last photo: —";
+  else cap.replaceChildren(`Last photo ${ago(Date.now() - state.serverSkewMs - t)} (`, stamp(t), ")");
 }
 
 function renderAll(): void {
@@ -542,6 +569,8 @@ const series = {
   temp: [] as (number | null)[],
 };
 let plot: uPlot | null = null;
+/** Whether the current plot has the temperature series and axis (none without temperature data). */
+let plotTemp = false;
 
 function addPoint(tSec: number, cpu?: number, mem?: number, temp?: number): void {
   if (cpu === undefined && mem === undefined && temp === undefined) return;
@@ -557,9 +586,18 @@ function addPoint(tSec: number, cpu?: number, mem?: number, temp?: number): void
 function drawChart(): void {
   const el = $("chart");
   if (series.t.length < 2) return;
-  $("chart-note").textContent =
-    `${series.t.length} samples since ${new Date((series.t[0] ?? 0) * 1000).toLocaleTimeString()}`;
-  const data: uPlot.AlignedData = [series.t, series.cpu, series.mem, series.temp];
+  $("chart-note").replaceChildren(`${series.t.length} samples since `, stamp((series.t[0] ?? 0) * 1000));
+  const hasTemp = series.temp.some((v) => v !== null);
+  el.dataset.temperature = hasTemp ? "shown" : "hidden";
+  el.setAttribute("aria-label", hasTemp ? "CPU, memory and temperature over time" : "CPU and memory over time");
+  if (plot && plotTemp !== hasTemp) {
+    plot.destroy();
+    plot = null;
+  }
+  plotTemp = hasTemp;
+  const data: uPlot.AlignedData = hasTemp
+    ? [series.t, series.cpu, series.mem, series.temp]
+    : [series.t, series.cpu, series.mem];
   const width = Math.max(280, el.clientWidth);
   if (plot) {
     plot.setData(data);
@@ -577,19 +615,23 @@ function drawChart(): void {
       axes: [
         { stroke: col("--muted") },
         { scale: "pct", stroke: col("--muted"), values: (_u, v) => v.map((x) => `${x}%`) },
-        {
-          scale: "c",
-          side: 1,
-          stroke: col("--muted"),
-          values: (_u, v) => v.map((x) => `${x}°`),
-          grid: { show: false },
-        },
+        ...(hasTemp
+          ? [
+              {
+                scale: "c",
+                side: 1,
+                stroke: col("--muted"),
+                values: (_u: uPlot, v: number[]) => v.map((x) => `${x}°`),
+                grid: { show: false },
+              },
+            ]
+          : []),
       ],
       series: [
         {},
         { label: "CPU %", scale: "pct", stroke: col("--info"), width: 2, spanGaps: true },
         { label: "Memory %", scale: "pct", stroke: col("--ok"), width: 2, spanGaps: true },
-        { label: "Temp °C", scale: "c", stroke: col("--bad"), width: 2, spanGaps: true },
+        ...(hasTemp ? [{ label: "Temp °C", scale: "c", stroke: col("--bad"), width: 2, spanGaps: true }] : []),
       ],
     },
     data,
@@ -675,7 +717,7 @@ function updateConn(): void {
           : "Connecting…";
   if (mode === "lost") {
     const since = state.lastContact
-      ? `${time(state.lastContact)} (${ago(Date.now() - state.lastContact)})`
+      ? `${stampText(state.lastContact)} (${ago(Date.now() - state.lastContact)})`
       : "page load";
     const text = `Connection lost: the device is not answering. Data is stale since ${since}. Retrying…`;
     if (banner.textContent !== text) banner.textContent = text;
@@ -691,6 +733,13 @@ function applySnapshot(s: Obj): void {
   if (isObj(s.features)) {
     state.features = { photos: s.features.photos === true, logs: s.features.logs === true };
     state.recoveryAvailable = s.features.recovery === true;
+    const c = s.features.control;
+    if (isObj(c))
+      state.control = {
+        token: c.token === true,
+        actions: isObj(c.actions) ? (Object.fromEntries(Object.entries(c.actions)) as Record<string, boolean>) : {},
+      };
+    renderControls();
   }
   // The slow sections wait for the first snapshot: it says which of them this agent serves.
   if (!slowStarted) {
@@ -918,9 +967,50 @@ function showResult(text: string, t: string): void {
   el.dataset.tone = t;
 }
 
+const CONTROL_KEYS: Record<string, string> = {
+  "/api/camera/test": "camera_test",
+  "/api/camera/recover": "camera_recover",
+  "/api/system/restart-services": "restart_services",
+  "/api/system/reboot": "reboot",
+};
+
+/** Buttons that cannot work look unavailable (aria-disabled, still focusable) and say why. */
+function renderControls(): void {
+  const c = state.control;
+  const missing: string[] = [];
+  let global: string | null = null;
+  if (!state.recoveryAvailable) global = "recovery is turned off on this device (recovery.enabled: false)";
+  else if (c && !c.token) global = "no control token is set on this device (http.token in its config)";
+  for (const btn of document.querySelectorAll<HTMLButtonElement>("button[data-action]")) {
+    const key = CONTROL_KEYS[btn.dataset.action ?? ""] ?? "";
+    const why = global ?? (c && c.actions[key] === false ? `not configured (recovery.${key})` : null);
+    if (why) {
+      btn.setAttribute("aria-disabled", "true");
+      btn.setAttribute("aria-describedby", "control-note");
+      btn.dataset.why = why;
+      btn.title = `Unavailable: ${why}`;
+      if (!global) missing.push(`${btn.textContent} (recovery.${key})`);
+    } else {
+      btn.removeAttribute("aria-disabled");
+      btn.removeAttribute("aria-describedby");
+      delete btn.dataset.why;
+      btn.removeAttribute("title");
+    }
+  }
+  $("control-note").textContent = global
+    ? `Control is off: ${global}.`
+    : missing.length
+      ? `Not configured on this device: ${missing.join(", ")}.`
+      : "";
+}
+
 async function control(btn: HTMLButtonElement): Promise<void> {
   const path = btn.dataset.action ?? "";
   const label = btn.textContent ?? path;
+  if (btn.getAttribute("aria-disabled") === "true") {
+    showResult(`${label}: unavailable, ${btn.dataset.why ?? "not configured"}`, "info");
+    return;
+  }
   if (btn.dataset.confirm && !(await confirmAction(btn.dataset.confirm))) {
     showResult(`${label}: cancelled`, "info");
     return;

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync } from "node:fs";
+import { isIP } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,17 +28,19 @@ function positive(name: string, v: string | undefined, def: number): number {
 export default defineCommand({
   name: "demo",
   summary: "run a live demo device: the agent plus a simulated timelapse camera",
-  usage: `Usage: edgewatch demo [--config FILE] [--port N] [--dir DIR] [--interval SECONDS] [--duration SECONDS]
+  usage: `Usage: edgewatch demo [--config FILE] [--port N] [--bind ADDR] [--dir DIR] [--interval SECONDS] [--duration SECONDS]
 
 Starts the agent on the sample config (examples/device.yaml) with its status dir, state dir, photos,
 videos and log pointed at a temporary folder, and a simulated timelapse program that writes through
 the status protocol: captures on a schedule, an occasional failed capture, a video at the end of a
-short "day" (quiet mode while it encodes). Open http://localhost:8080/status and /metrics.
+short "day" (quiet mode while it encodes), a real small JPEG per photo. Open http://127.0.0.1:8080/
+(the dashboard), /status and /metrics. It listens on this machine only unless --bind says otherwise.
 Stops on Ctrl-C, or after --duration.
 
 Options:
   -c, --config FILE      agent config (default: examples/device.yaml)
-      --port N           HTTP port (default: the config's http.port, 8080)
+      --port N           HTTP port (default: the config's http.port, 8080; 0 picks a free one)
+      --bind ADDR        listen address (default 127.0.0.1, this machine only; 0.0.0.0 for the network)
   -d, --dir DIR          folder for the demo's files (default: a new temporary directory)
       --interval SECONDS seconds between simulated captures (default 2)
       --duration SECONDS stop after this long (default: run until interrupted)
@@ -49,6 +52,7 @@ Options:
         ...dirOption,
         config: { type: "string", short: "c" },
         port: { type: "string" },
+        bind: { type: "string" },
         interval: { type: "string" },
         duration: { type: "string" },
       },
@@ -62,6 +66,10 @@ Options:
       if (!/^\d{1,5}$/.test(values.port) || port > 65535) {
         throw new UsageError(`--port: expected a port number 0–65535, got ${JSON.stringify(values.port)}`);
       }
+    }
+    const bind = values.bind ?? "127.0.0.1";
+    if (!isIP(bind) && bind !== "localhost") {
+      throw new UsageError(`--bind: expected an IP address like 127.0.0.1 or 0.0.0.0, got ${JSON.stringify(bind)}`);
     }
     const root = values.dir ?? mkdtempSync(join(tmpdir(), "edgewatch-demo-"));
     const dirs = {
@@ -77,6 +85,8 @@ Options:
       ...base,
       status_dir: dirs.status,
       state_dir: dirs.state,
+      // A demo is for looking at, on this machine: the sample config's 0.0.0.0 is for devices.
+      http: { ...base.http, bind },
       files: {
         ...base.files,
         photos: [`${dirs.photos}/*.jpg`],
@@ -94,6 +104,7 @@ Options:
         agent = await startAgent(config, {
           ...(path ? { configPath: path } : {}),
           ...(port !== undefined ? { port } : {}),
+          host: bind,
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {

@@ -1,5 +1,6 @@
 import { emitEvent } from "../protocol/events.ts";
 import { updateStatus } from "../protocol/fragment.ts";
+import { DEMO_JPEG } from "./photo.ts";
 
 export interface SimulatorOptions {
   dir: string;
@@ -56,7 +57,7 @@ export function startSimulator(opts: SimulatorOptions): { stop(): void } {
       if (opts.photoDir) {
         const { writeFile, mkdir } = await import("node:fs/promises");
         await mkdir(opts.photoDir, { recursive: true });
-        await writeFile(`${opts.photoDir}/${filename}`, TINY_JPEG);
+        await writeFile(`${opts.photoDir}/${filename}`, DEMO_JPEG);
       }
       await log("INFO", `captured ${filename}`);
       await updateStatus(
@@ -143,12 +144,6 @@ export function startSimulator(opts: SimulatorOptions): { stop(): void } {
     },
   };
 }
-
-// A valid 1×1 JPEG, so /latest/photo serves something a browser can show.
-const TINY_JPEG = Buffer.from(
-  "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=",
-  "base64",
-);
 
 // The first bytes of an MP4 (an ftyp box): enough for /latest/video to stream with Range support.
 const TINY_MP4 = Buffer.concat([

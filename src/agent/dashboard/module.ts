@@ -107,7 +107,12 @@ export class DashboardModule implements AgentModule {
     alerts: AlertState[];
     started_at: string;
     server_time: string;
-    features: { photos: boolean; logs: boolean; recovery: boolean };
+    features: {
+      photos: boolean;
+      logs: boolean;
+      recovery: boolean;
+      control: { token: boolean; actions: Record<string, boolean> };
+    };
   } {
     const state = this.ctx?.state;
     const files = this.ctx?.config.files;
@@ -122,6 +127,16 @@ export class DashboardModule implements AgentModule {
         photos: (files?.photos.length ?? 0) > 0,
         logs: (files?.logs.length ?? 0) > 0,
         recovery: this.ctx?.config.recovery.enabled ?? false,
+        // Which control buttons can work: a token is set, and each action is configured.
+        control: {
+          token: Boolean(this.ctx?.config.http.token),
+          actions: {
+            camera_test: Boolean(this.ctx?.config.recovery.camera_test),
+            camera_recover: Boolean(this.ctx?.config.recovery.camera_recover),
+            restart_services: (this.ctx?.config.recovery.restart_services.length ?? 0) > 0,
+            reboot: true,
+          },
+        },
       },
     };
   }
