@@ -38,9 +38,9 @@ export const eventsRule = defineRule({
         ),
       quiet_codes: z
         .array(z.string().min(1))
-        .default(["JOB-RETRY", "XFER-RETRY"])
+        .default(["JOB-RETRY", "XFER-RETRY", "REC-RESTART", "REC-CAMERA_RECOVER"])
         .describe(
-          "Event codes that never raise an alert (a retry that may still succeed; its final failure has its own code)",
+          "Event codes that never raise an alert: retries that may still succeed (the final failure has its own code), and recovery steps whose watch raises its own alert",
         ),
       resolve_after: duration()
         .prefault("1h")
