@@ -88,7 +88,10 @@ export const scheduleCollector: CollectorFactory = (config) => {
       // No photo for stall_after (5 min) inside the window; a slow timelapse gets stall_factor intervals.
       const byFactor = intervalS && intervalS > 0 ? intervalS * c.stall_factor : 0;
       const stallAfter = Math.max(c.stall_after / 1000, byFactor);
-      if (start !== null && end !== null) {
+      // Before the agent has read the status dir once (an empty document), a missing photo means
+      // nothing yet: judging then would raise a false "stalled" at every agent start.
+      const unread = Object.keys(doc).length === 0;
+      if (start !== null && end !== null && !unread) {
         const w = windowState(now, start, end);
         inWindow = w.inside;
         const done = captured !== null && expected !== null && expected > 0 && captured >= expected;

@@ -145,3 +145,44 @@ test("real agent: disk free in bytes, Redis down, upload rate, capture failure r
   });
   await waitFor("redis_down resolved", async () => !(await firing()).has("redis_down"));
 });
+
+test("real agent: no capture during the capture window raises capture_stalled, worded as such; a photo clears it", async (t) => {
+  const hhmm = (ms: number) => {
+    const d = new Date(ms);
+    return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  };
+  // A window around now (it may cross midnight: the collector handles that), and a 2 s limit;
+  // the program has just taken a photo when the agent starts.
+  const statusDir = join(tempDir(t, "ew-stall-"), "status");
+  mkdirSync(statusDir);
+  const w = { dir: statusDir };
+  await updateStatus(
+    "timelapse",
+    { status: "capturing", last_capture: { time: new Date().toISOString(), success: true } },
+    w,
+  );
+  const a = await startTestAgent(t, {
+    status_dir: statusDir,
+    collectors: {
+      schedule: {
+        interval: "1s",
+        start: hhmm(Date.now() - 3_600_000),
+        end: hhmm(Date.now() + 3_600_000),
+        capture_interval: "0.5s",
+        stall_after: "2s",
+      },
+    },
+  });
+  const alert = await waitFor("capture_stalled", async () =>
+    (await get(`${a.url}/api/alerts`)).json<Json>().firing.find((x: Json) => x.id === "capture_stalled"),
+  );
+  assert.match(
+    alert.summary,
+    /^No capture during the capture window: no photo for \d+ s \(limit 2 s\) inside the capture window \d\d:\d\d–\d\d:\d\d$/,
+  );
+  await updateStatus("timelapse", { last_capture: { time: new Date().toISOString(), success: true } }, w);
+  await waitFor(
+    "resolved by a photo",
+    async () => !(await get(`${a.url}/api/alerts`)).json<Json>().firing.some((x: Json) => x.id === "capture_stalled"),
+  );
+});
