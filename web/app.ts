@@ -284,7 +284,20 @@ function renderCamera(): void {
   const sched = state.collectors.get("schedule")?.data ?? {};
   const stalled =
     typeof sched.stalled === "boolean" ? sched.stalled : typeof cam.stalled === "boolean" ? cam.stalled : undefined;
-  setEmpty("camera-kv", score === undefined && fails === undefined && rate === undefined && ageS === undefined);
+  const test = isObj(cam.test) ? cam.test : undefined;
+  const testFails = numOf(test?.consecutive_failures) ?? 0;
+  const testText =
+    test === undefined || test.last_ok === null || test.last_ok === undefined
+      ? test?.waiting_for
+        ? `waiting for ${String(test.waiting_for)}`
+        : undefined
+      : test.last_ok === true
+        ? h("span", { "data-tone": "ok" }, "passed ", stamp(test.last_run))
+        : h("span", { "data-tone": "bad" }, `failed ${testFails}× in a row, last `, stamp(test.last_run));
+  setEmpty(
+    "camera-kv",
+    score === undefined && fails === undefined && rate === undefined && ageS === undefined && test === undefined,
+  );
   kv($("camera-kv"), [
     [
       "Health",
@@ -295,7 +308,15 @@ function renderCamera(): void {
     ["Consecutive failures", fails === undefined ? undefined : String(fails)],
     ["Success rate", rate === undefined ? undefined : `${(rate <= 1 ? rate * 100 : rate).toFixed(0)} %`],
     ["Last capture", ageS === undefined ? undefined : ago(ageS * 1000)],
-    ["Last error", typeof cam.last_error === "string" ? cam.last_error : undefined],
+    [
+      "Last error",
+      typeof cam.last_error === "string"
+        ? cam.last_error
+        : isObj(cam.last_error)
+          ? `${cam.last_error.code ? `${String(cam.last_error.code)} ` : ""}${String(cam.last_error.message ?? "")}`
+          : undefined,
+    ],
+    ["Camera test", testText],
     [
       "Capture stalled",
       stalled === undefined ? undefined : h("span", { "data-tone": stalled ? "bad" : "ok" }, stalled ? "yes" : "no"),

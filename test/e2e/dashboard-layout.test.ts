@@ -27,7 +27,11 @@ test("dashboard: unavailable controls say why, no empty temperature axis, one ti
   writeFileSync(logFile, "2026-11-25 10:00:00,000 - timelapse - INFO - capture loop started\n");
   const agent = await startTestAgent(t, {
     files: { logs: [{ path: logFile, name: "timelapse" }] },
-    collectors: { sys_root: noSys, system: { interval: "1s" } },
+    collectors: {
+      sys_root: noSys,
+      system: { interval: "1s" },
+      camera: { interval: "1s", test: { argv: ["true"], first_after: "0s", every: "1h" } },
+    },
   });
   const w = { dir: agent.statusDir };
   await updateStatus(
@@ -58,6 +62,16 @@ test("dashboard: unavailable controls say why, no empty temperature axis, one ti
   await page.keyboard.press("Enter");
   assert.match((await page.textContent("#control-result")) ?? "", /^Test camera: unavailable, no control token/);
   assert.equal(await page.evaluate(`document.getElementById("token-dialog").open`), false, "no token asked");
+
+  // The camera card shows the periodic camera test's last result.
+  await page.waitForFunction(
+    () =>
+      /Camera testpassed \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(
+        document.getElementById("camera-kv")?.textContent ?? "",
+      ),
+    null,
+    { timeout: 30_000 },
+  );
 
   // 2. No temperature data: the chart has no temperature series or axis.
   await page.waitForSelector("#chart canvas", { timeout: 30_000 });
