@@ -104,8 +104,11 @@ test("edgewatch demo: listens on 127.0.0.1 only, and its photo tile shows a real
   );
   assert.equal(await page.evaluate(() => (document.getElementById("photo-none") as HTMLElement).hidden), true);
   // Decoded pixels, not a blank tile: the top (sky) and the bottom (grass) differ in colour.
-  const colours = await page.evaluate(() => {
-    const img = document.getElementById("photo") as HTMLImageElement;
+  const colours = await page.evaluate(async () => {
+    // The tile's src changes with every capture: decode one copy of it, then read its pixels.
+    const img = new Image();
+    img.src = (document.getElementById("photo") as HTMLImageElement).src;
+    await img.decode();
     const c = document.createElement("canvas");
     c.width = img.naturalWidth;
     c.height = img.naturalHeight;

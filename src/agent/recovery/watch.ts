@@ -354,7 +354,8 @@ export class Watch {
     const now = this.now();
     const n = this.restartsInWindow();
     let next: string;
-    if (this.cameraAction && !this.cameraTried) next = "camera recovery, then restart";
+    if (this.cameraAction && !this.cameraTried)
+      next = `camera recovery, then ${this.restartAction ? "restart" : "alert"}`;
     else if (this.restartAction && n < this.cfg.max_restarts)
       next = `restart (${n}/${this.cfg.max_restarts} used in window)`;
     else if (this.restartAction && this.cfg.escalate === "reboot") next = "reboot (guarded)";
