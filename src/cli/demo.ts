@@ -102,7 +102,8 @@ Options:
       let agent: Awaited<ReturnType<typeof startAgent>>;
       try {
         agent = await startAgent(config, {
-          ...(path ? { configPath: path } : {}),
+          // /config shows the values in effect; its path must not claim the sample file alone.
+          configPath: `${path ?? "built-in defaults"} with the demo's status_dir, state_dir, files, http.bind and history.interval`,
           ...(port !== undefined ? { port } : {}),
           host: bind,
         });
