@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
+import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { DeviceEvent } from "../protocol/events.ts";
 import { layout } from "../protocol/paths.ts";
 import { StatusReader } from "../protocol/reader.ts";
@@ -23,6 +24,8 @@ export interface AgentOptions {
   host?: string;
   /** Module factories to start (default: every registered one). */
   factories?: typeof moduleFactories;
+  /** What the process tells systemd (the kernel's sd_notify), for the modules that report it. */
+  sdNotify?: () => SdNotifyStatus | null;
 }
 
 export interface RunningAgent {
@@ -134,7 +137,14 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
   state.on("sample", sampleHistory);
   state.on("status", sampleHistory);
 
-  const ctx: AgentContext = { config, ...(opts.configPath ? { configPath: opts.configPath } : {}), state, reader, log };
+  const ctx: AgentContext = {
+    config,
+    ...(opts.configPath ? { configPath: opts.configPath } : {}),
+    ...(opts.sdNotify ? { sdNotify: opts.sdNotify } : {}),
+    state,
+    reader,
+    log,
+  };
   const candidates: AgentModule[] = [coreModule(rt)];
   for (const factory of opts.factories ?? moduleFactories) {
     try {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/schema.ts";
+import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { StatusReader } from "../protocol/reader.ts";
 import type { DeviceState } from "./state.ts";
 
@@ -15,6 +16,8 @@ export interface AgentContext {
   readonly state: DeviceState;
   readonly reader: StatusReader;
   readonly log: Logger;
+  /** What the process tells systemd; the kernel owns sd_notify, modules only report it. */
+  readonly sdNotify?: () => SdNotifyStatus | null;
 }
 
 export interface Logger {
@@ -58,7 +61,7 @@ export interface AgentModule {
   readonly name: string;
   start(ctx: AgentContext): void | Promise<void>;
   stop?(): void | Promise<void>;
-  /** Called once the HTTP server is listening (e.g. to tell systemd READY=1). */
+  /** Called once the HTTP server is listening. */
   ready?(url: string): void | Promise<void>;
   routes?(): Route[];
   metrics?(): MetricFamily[];

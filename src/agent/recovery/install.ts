@@ -39,6 +39,8 @@ Type=notify
 NotifyAccess=all
 User=${o.user}
 ExecStart=${[...o.exec, "agent", "--config", o.configPath].map(quoteArg).join(" ")}
+# \`systemctl reload\`: SIGHUP re-reads the config; the agent sends RELOADING=1, then READY=1.
+ExecReload=/bin/kill -HUP $MAINPID
 Restart=always
 RestartSec=10
 WatchdogSec=${o.watchdogSec ?? UNIT_DEFAULTS.watchdogSec}

@@ -15,7 +15,6 @@ import { EmergencyMode } from "./emergency.ts";
 import { RebootGuard } from "./guard.ts";
 import { JsonLinesLog } from "./log.ts";
 import { createProbe } from "./probes.ts";
-import { SdNotify } from "./sdnotify.ts";
 import { type LadderHost, type StepEntry, Watch } from "./watch.ts";
 
 export interface AuditEntry {
@@ -34,7 +33,7 @@ type ControlName = "camera_test" | "camera_recover" | "restart_services";
 
 /**
  * Self-healing: the watches and their escalation ladders, the guarded reboot, the disk
- * safeguard, sd_notify for the agent itself, and the control routes with their audit log.
+ * safeguard and the control routes with their audit log.
  */
 export class RecoveryModule implements AgentModule, LadderHost {
   readonly name = "recovery";
@@ -44,7 +43,6 @@ export class RecoveryModule implements AgentModule, LadderHost {
   log!: JsonLinesLog<StepEntry>;
   audit!: JsonLinesLog<AuditEntry>;
   disk: DiskSafeguard | null = null;
-  sd: SdNotify | null = null;
   emergency: EmergencyMode | null = null;
   private stopEmergency: (() => void) | null = null;
   private ctx!: AgentContext;
@@ -100,21 +98,12 @@ export class RecoveryModule implements AgentModule, LadderHost {
       this.stopEmergency = this.emergency.start();
     }
     this.started = true;
-    if (this.cfg.sd_notify) {
-      this.sd = new SdNotify(() => this.health().ok);
-    }
-  }
-
-  /** READY=1 only once the HTTP server listens (the agent calls this after listen()). */
-  ready(): void {
-    this.sd?.start();
   }
 
   stop(): void {
     this.stopped = true;
     for (const w of this.watches) w.stop();
     this.disk?.stop();
-    this.sd?.stop();
     this.stopEmergency?.();
   }
 
@@ -487,9 +476,7 @@ export class RecoveryModule implements AgentModule, LadderHost {
         },
         disk: this.disk?.status() ?? null,
         emergency: this.emergency?.snapshot() ?? { enabled: false },
-        sd_notify: this.sd
-          ? { enabled: this.sd.enabled, watchdog_ms: this.sd.watchdogMs, sent: this.sd.sent, error: this.sd.lastError }
-          : null,
+        sd_notify: this.ctx.sdNotify?.() ?? null,
         log: this.log.tail(lines),
         audit: this.audit.tail(lines),
       }),

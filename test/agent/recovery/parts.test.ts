@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { runCommand } from "../../../src/agent/recovery/actions/run-command.ts";
 import { parseHeartbeatTimestamp } from "../../../src/agent/recovery/probes.ts";
-import { SdNotify } from "../../../src/agent/recovery/sdnotify.ts";
 import { ConfigError, validateConfig } from "../../../src/config/load.ts";
+import { SdNotify } from "../../../src/lib/sdnotify.ts";
 import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
 import { FIXTURES, readSteps, startRecovery } from "./harness.ts";
 
