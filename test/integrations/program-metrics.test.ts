@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { emitEvent } from "../../src/protocol/events.ts";
 import { updateStatus } from "../../src/protocol/fragment.ts";
 import { checkProgramMetrics } from "../../src/protocol/metrics.ts";
 import { get, startTestAgent, until } from "../agent/core/helpers.ts";
@@ -115,4 +116,25 @@ test("metrics.enabled: false answers /metrics with 404 and a reason; the rest of
   assert.equal(r.status, 404);
   assert.match(r.body, /metrics\.enabled: false/);
   assert.equal((await get(`${a.url}/health`)).status, 200);
+});
+
+test("edgewatch_events_total counts the events writers send, by level, every level present from the start", async (t) => {
+  const a = await startTestAgent(t);
+  const before = (await get(`${a.url}/metrics`)).body;
+  for (const level of ["debug", "info", "warning", "error", "critical"]) {
+    assert.match(
+      before,
+      new RegExp(`^edgewatch_events_total\\{device="pi-test",site="lab",level="${level}"\\} 0$`, "m"),
+    );
+  }
+  await emitEvent("timelapse", { level: "critical", message: "camera gone" }, { dir: a.statusDir });
+  await emitEvent("timelapse", { level: "critical", message: "camera still gone" }, { dir: a.statusDir });
+  await emitEvent("timelapse", { level: "error", message: "retry failed" }, { dir: a.statusDir });
+  await until("two critical and one error event counted", async () => {
+    const r = (await get(`${a.url}/metrics`)).body;
+    return (
+      /^edgewatch_events_total\{[^}]*level="critical"\} 2$/m.test(r) &&
+      /^edgewatch_events_total\{[^}]*level="error"\} 1$/m.test(r)
+    );
+  });
 });
