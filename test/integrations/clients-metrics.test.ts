@@ -18,7 +18,7 @@ interface MetricCli {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   const r = spawnSync(cmd, args, { encoding: "utf8", env, timeout: 60_000 });
   if (r.error) throw r.error;
-  return { code: r.status ?? -1, stderr: r.stderr };
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 const scriptCli = (name: string, interpreter: string, script: string): MetricCli => ({
@@ -128,5 +128,70 @@ test("metrics written by the three clients appear on the agent's /metrics with t
     assert.match(body, new RegExp(`^# TYPE jobs_${cli.name}_total counter$`, "m"));
     assert.match(body, new RegExp(`^jobs_${cli.name}_total\\{device="pi-test",site="lab",queue="default"\\} 5$`, "m"));
   }
-  assert.equal(a.logs.filter((l) => l.level === "warn").length, 0, JSON.stringify(a.logs));
+  const readerWarnings = a.logs.filter((l) => l.msg === "status reader");
+  assert.equal(readerWarnings.length, 0, JSON.stringify(readerWarnings));
+});
+
+test("client APIs: Python set_metric and C++ Status::metric write the same metrics; a bad name raises EW_FRAGMENT_INVALID", (t) => {
+  const expected = {
+    recorder_upload_queue_size: 4,
+    uploads: {
+      type: "counter",
+      help: "Uploads by result",
+      samples: [
+        { labels: { result: "failed" }, value: 2 },
+        { labels: { result: "ok" }, value: 43 },
+      ],
+    },
+  };
+  const metricsOf = (dir: string) =>
+    parseFragment(readFileSync(join(dir, "status.d", "recorder.json")), 0).data.metrics as typeof expected;
+
+  const py = tempDir(t, "ew-py-api-");
+  const script = `
+import sys
+sys.path.insert(0, ${JSON.stringify(join(PY_CLIENT, ".."))})
+import edgewatch_status as ew
+d = sys.argv[1]
+ew.set_metric("recorder", "recorder_upload_queue_size", 4, dir=d)
+ew.set_metric("recorder", "uploads", 41, labels={"result": "ok"}, type="counter", help="Uploads by result", dir=d)
+ew.set_metric("recorder", "uploads", 2, labels={"result": "failed"}, dir=d)
+ew.set_metric("recorder", "uploads", 43, labels={"result": "ok"}, dir=d)
+try:
+    ew.set_metric("recorder", "edgewatch_up", 1, dir=d)
+    print("no error")
+except ew.EdgewatchError as e:
+    print("%s: %s" % (e.code, e))
+`;
+  const r = run("python3", ["-c", script, py]);
+  assert.equal(r.code, 0, r.stderr);
+  const pyOut = spawnSync("python3", ["-c", script, tempDir(t, "ew-py-api2-")], { encoding: "utf8" }).stdout;
+  assert.match(
+    pyOut,
+    /^EW_FRAGMENT_INVALID: recorder: reserved key "metrics": name "edgewatch_up": the "edgewatch_" prefix is reserved/m,
+  );
+  const pyMetrics = metricsOf(py);
+  pyMetrics.uploads.samples.sort((a, b) => a.value - b.value);
+  assert.deepEqual(pyMetrics, expected);
+
+  if (!requireTool(t, "g++")) return;
+  const cpp = tempDir(t, "ew-cpp-api-");
+  const bin = join(cpp, "metric_api");
+  const cc = run("g++", [
+    ...CXXFLAGS,
+    `-I${CPP_HEADER_DIR}`,
+    "-o",
+    bin,
+    join(import.meta.dirname, "fixtures", "metric_api.cpp"),
+  ]);
+  assert.equal(cc.code, 0, cc.stderr);
+  const out = spawnSync(bin, [cpp], { encoding: "utf8" });
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(
+    out.stdout,
+    /^EW_FRAGMENT_INVALID: recorder: reserved key "metrics": name "edgewatch_up": the "edgewatch_" prefix is reserved/m,
+  );
+  const cppMetrics = metricsOf(cpp);
+  cppMetrics.uploads.samples.sort((a, b) => a.value - b.value);
+  assert.deepEqual(cppMetrics, expected);
 });
