@@ -187,9 +187,14 @@ while [ $# -gt 0 ]; do
     esac
     shift 2
     ;;
-  --source=* | --dir=* | --code=* | --field=*)
+  --source=* | --dir=* | --code=* | --field=* | --type=* | --help-text=*)
     EW_OPTVAL=${1#*=}
     case $1 in
+    --type=*) EW_MTYPE=$EW_OPTVAL ;;
+    --help-text=*)
+      EW_MHELP=$EW_OPTVAL
+      EW_HAS_MHELP=1
+      ;;
     --source=*) EW_SOURCE=$EW_OPTVAL ;;
     --dir=*) EW_DIR=$EW_OPTVAL ;;
     --code=*)
