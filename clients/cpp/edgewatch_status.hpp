@@ -7,6 +7,8 @@
 //   st.commit();                                          // read own fragment, deep-merge, stamp, rename
 //   st.heartbeat();                                       // touch the fragment's mtime
 //   st.event("error", "capture failed: camera timeout", "CAP-001", edgewatch::Json::object().set("attempt", 3));
+//   st.metric("recorder_upload_queue_size", 4);                                   // own Prometheus metric
+//   st.metric("uploads", 41, edgewatch::Json::object().set("result", "ok"), "counter", "Uploads by result");
 //
 // Rules (the same as the TypeScript library in src/protocol/; see docs/protocol.md):
 //  * each program owns status.d/<source>.json, <source> matching [a-z0-9][a-z0-9_-]{0,63};
@@ -25,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -656,6 +659,120 @@ inline bool valid_time(const std::string& v) {
   return digits(i, 2) && i + 2 == v.size();
 }
 
+namespace detail {
+
+inline bool metric_name_ok(const std::string& n) {
+  if (n.empty()) return false;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    char c = n[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+inline std::string check_metric_name(const std::string& name) {
+  if (!metric_name_ok(name)) return "name " + quote_for_message(name) + ": expected [a-zA-Z_][a-zA-Z0-9_]*";
+  if (name.rfind("__", 0) == 0) return "name " + quote_for_message(name) + ": names starting with \"__\" are reserved";
+  if (name.rfind("edgewatch_", 0) == 0) {
+    return "name " + quote_for_message(name) + ": the \"edgewatch_\" prefix is reserved for the agent's own metrics";
+  }
+  return "";
+}
+
+// Labels in a canonical order, to compare two label sets.
+inline std::string labels_key(const Json& labels) {
+  std::vector<std::string> pairs;
+  for (std::size_t k = 0; k < labels.keys().size(); ++k) pairs.push_back(labels.keys()[k] + '\0' + labels.items()[k].dump());
+  std::sort(pairs.begin(), pairs.end());
+  std::string key;
+  for (const auto& p : pairs) key += p + '\1';
+  return key;
+}
+
+inline std::string check_labels(const Json& labels) {
+  if (!labels.is_object()) return "\"labels\": expected an object of strings, got " + labels.dump();
+  if (labels.size() > 16) return "\"labels\": expected at most 16 labels, got " + std::to_string(labels.size());
+  for (std::size_t i = 0; i < labels.keys().size(); ++i) {
+    const std::string& k = labels.keys()[i];
+    if (!metric_name_ok(k) || k.rfind("__", 0) == 0) {
+      return "label name " + quote_for_message(k) + ": expected [a-zA-Z_][a-zA-Z0-9_]* not starting with \"__\"";
+    }
+    if (k == "device" || k == "site") return "label " + quote_for_message(k) + ": reserved, the agent adds device and site itself";
+    const Json& v = labels.items()[i];
+    if (!v.is_string()) return "label " + quote_for_message(k) + ": expected a string value, got " + v.dump();
+    if (v.as_string().size() > 1024) return "label " + quote_for_message(k) + ": value over 1024 characters";
+  }
+  return "";
+}
+
+inline std::string check_family(const std::string& name, const Json& v) {
+  std::string bad = check_metric_name(name);
+  if (!bad.empty()) return bad;
+  if (v.is_number()) return "";
+  if (!v.is_object()) return name + ": expected a number or {type, help, samples}, got " + v.dump();
+  for (const auto& k : v.keys()) {
+    if (k != "type" && k != "help" && k != "samples") {
+      return name + ": unknown key " + quote_for_message(k) + " (expected type, help, samples)";
+    }
+  }
+  std::string type = "gauge";
+  if (const Json* t = v.find("type")) {
+    if (!t->is_string() || (t->as_string() != "gauge" && t->as_string() != "counter")) {
+      return name + ": \"type\": expected \"gauge\" or \"counter\", got " + t->dump();
+    }
+    type = t->as_string();
+  }
+  if (const Json* h = v.find("help")) {
+    if (!h->is_string() || h->as_string().size() > 1024) {
+      return name + ": \"help\": expected a string of at most 1024 characters, got " + h->dump();
+    }
+  }
+  const Json* samples = v.find("samples");
+  if (!samples || !samples->is_array()) return name + ": \"samples\": expected a list of {labels, value}";
+  if (samples->size() > 500) return name + ": \"samples\": expected at most 500, got " + std::to_string(samples->size());
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < samples->size(); ++i) {
+    const Json& s = samples->items()[i];
+    std::string where = name + ": samples[" + std::to_string(i) + "]";
+    if (!s.is_object()) return where + ": expected {labels, value}, got " + s.dump();
+    for (const auto& k : s.keys()) {
+      if (k != "labels" && k != "value") return where + ": unknown key " + quote_for_message(k);
+    }
+    const Json* value = s.find("value");
+    if (!value || !value->is_number()) return where + ".\"value\": expected a finite number";
+    if (type == "counter" && value->as_double() < 0) return where + ": a counter cannot be negative";
+    Json labels = s.find("labels") ? *s.find("labels") : Json::object();
+    std::string problem = check_labels(labels);
+    if (!problem.empty()) return where + ": " + problem;
+    std::string key = labels_key(labels);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) return where + ": the same labels appear twice";
+    seen.push_back(key);
+  }
+  return "";
+}
+
+}  // namespace detail
+
+// Why a `metrics` value is not acceptable, or "" (the same rules as src/protocol/metrics.ts).
+inline std::string check_metrics(const Json& v) {
+  if (!v.is_object()) return "expected an object of metric name -> number or family, got " + v.dump();
+  if (v.size() > 200) return "expected at most 200 metrics, got " + std::to_string(v.size());
+  std::vector<std::string> stems;
+  for (std::size_t i = 0; i < v.keys().size(); ++i) {
+    const std::string& name = v.keys()[i];
+    std::string problem = detail::check_family(name, v.items()[i]);
+    if (!problem.empty()) return problem;
+    bool total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
+    std::string stem = total ? name.substr(0, name.size() - 6) : name;
+    if (std::find(stems.begin(), stems.end(), stem) != stems.end()) {
+      return name + ": collides with another metric of the same name with or without \"_total\"";
+    }
+    stems.push_back(stem);
+  }
+  return "";
+}
+
 // Why a value is not an acceptable fragment, or "" (the same rules as checkFragmentValue in fragment.ts).
 inline std::string check_fragment_value(const Json& v) {
   if (!v.is_object()) return "expected a JSON object";
@@ -675,6 +792,10 @@ inline std::string check_fragment_value(const Json& v) {
       return std::string("reserved key \"updated_at\": expected an ISO 8601 time, got ") +
              (u->is_string() ? detail::quote_for_message(u->as_string()) : u->dump());
     }
+  }
+  if (const Json* m = v.find("metrics")) {
+    std::string problem = check_metrics(*m);
+    if (!problem.empty()) return "reserved key \"metrics\": " + problem;
   }
   return "";
 }
@@ -811,6 +932,49 @@ inline Json update_status(const std::string& source, const Json& patch, const st
   return next;
 }
 
+// Set one sample of this program's own Prometheus metric `name` (the fragment's "metrics" key). With no
+// labels, type or help it is a bare number (a gauge); otherwise the sample with the same labels is
+// replaced and the metric's other samples are kept. Throws Error (nothing written) on a bad name,
+// label or value: "edgewatch_" names and the labels device/site are reserved.
+inline Json set_metric(const std::string& source, const std::string& name, double value,
+                       const Json& labels = Json(), const std::string& type = "", const std::string& help = "",
+                       const std::string& dir = "") {
+  check_source(source);
+  std::lock_guard<std::mutex> lock(detail::write_mutex());
+  Json frag = read_fragment(source, dir);
+  const Json* had = frag.find("metrics");
+  Json metrics = had && had->is_object() ? *had : Json::object();
+  if (labels.is_null() && type.empty() && help.empty()) {
+    metrics[name] = Json(value);
+  } else {
+    const Json* old = metrics.find(name);
+    Json prev = old && old->is_object() ? *old : Json::object();
+    Json want = labels.is_null() ? Json::object() : labels;
+    Json samples = Json::array();
+    if (const Json* ps = prev.find("samples")) {
+      for (const Json& s : ps->items()) {
+        const Json* l = s.find("labels");
+        if (detail::labels_key(l ? *l : Json::object()) != detail::labels_key(want)) samples.push_back(s);
+      }
+    }
+    samples.push_back(Json::object().set("labels", want).set("value", value));
+    Json fam = Json::object();
+    const Json* pt = prev.find("type");
+    fam.set("type", !type.empty() ? Json(type) : (pt ? *pt : Json("gauge")));
+    if (!help.empty()) {
+      fam.set("help", help);
+    } else if (const Json* ph = prev.find("help")) {
+      fam.set("help", *ph);
+    }
+    fam.set("samples", samples);
+    metrics[name] = fam;
+  }
+  frag["metrics"] = metrics;
+  frag["updated_at"] = now_iso();
+  write_fragment(source, frag, dir);
+  return frag;
+}
+
 // "I am alive": bump the fragment's mtime without changing it (creates it when missing).
 inline void heartbeat(const std::string& source, const std::string& dir = "") {
   check_source(source);
@@ -895,6 +1059,11 @@ class Status {
   // Drop every staged change (e.g. after commit() refused a bad value).
   void discard() { patch_ = Json::object(); }
   void heartbeat() { edgewatch::heartbeat(source_, dir_); }
+  // One sample of this program's own Prometheus metric (see set_metric).
+  Json metric(const std::string& name, double value, const Json& labels = Json(), const std::string& type = "",
+              const std::string& help = "") {
+    return set_metric(source_, name, value, labels, type, help, dir_);
+  }
   Json event(const std::string& level, const std::string& message, const std::string& code = "",
              const Json& fields = Json()) {
     return emit_event(source_, level, message, code, fields, dir_);

@@ -3,6 +3,7 @@
 //   ew-status set SOURCE key.path=value ...     (value: JSON when it parses, else a string)
 //   ew-status event SOURCE LEVEL MESSAGE [CODE [key=value ...]]
 //   ew-status heartbeat SOURCE
+//   ew-status metric SOURCE NAME VALUE [--type=gauge|counter] [--help-text=H] [label=value ...]
 //   ew-status count SOURCE WRITER N [AT]         (N updates setting c_WRITER = i, from epoch ms AT; us/update)
 //   ew-status unique SOURCE WRITER N [AT]        (N updates, each adding key u_WRITER_i, from epoch ms AT;
 //                                                prints us/update: used by bench/protocol.bench.mjs)
@@ -21,7 +22,7 @@ namespace {
 int usage(const std::string& why) {
   std::cerr << "ew-status: " << why
             << "\nUsage: ew-status set SOURCE key.path=value ... | event SOURCE LEVEL MESSAGE [CODE [k=v ...]]"
-               " | heartbeat SOURCE | count|unique SOURCE WRITER N [AT] | blob SOURCE\n";
+               " | heartbeat SOURCE | metric SOURCE NAME VALUE [--type=T] [--help-text=H] [label=value ...] | count|unique SOURCE WRITER N [AT] | blob SOURCE\n";
   return 2;
 }
 
@@ -78,6 +79,36 @@ int main(int argc, char** argv) {
         fields[key] = value;
       }
       edgewatch::emit_event(source, argv[3], argv[4], argc > 5 ? argv[5] : "", fields);
+    } else if (cmd == "metric") {
+      if (argc < 5) return usage("metric: expected SOURCE NAME VALUE");
+      std::string name = argv[3];
+      edgewatch::Json value;
+      try {
+        value = edgewatch::Json::parse(argv[4]);
+      } catch (const edgewatch::Error&) {
+      }
+      if (!value.is_number()) return usage(std::string("metric VALUE: expected a number, got ") + argv[4]);
+      std::string type;
+      std::string help;
+      edgewatch::Json labels;
+      for (int i = 5; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.rfind("--type=", 0) == 0) {
+          type = a.substr(7);
+        } else if (a.rfind("--help-text=", 0) == 0) {
+          help = a.substr(12);
+        } else {
+          std::size_t eq = a.find('=');
+          if (eq == std::string::npos || eq == 0) return usage("expected label=value, got " + a);
+          labels[a.substr(0, eq)] = edgewatch::Json(a.substr(eq + 1));
+        }
+      }
+      edgewatch::Json family = edgewatch::Json::object().set("type", type.empty() ? "gauge" : type);
+      family.set("samples", edgewatch::Json::array().push_back(
+                                edgewatch::Json::object().set("labels", labels.is_null() ? edgewatch::Json::object() : labels).set("value", value)));
+      std::string problem = edgewatch::check_metrics(edgewatch::Json::object().set(name, family));
+      if (!problem.empty()) return usage(problem);
+      edgewatch::set_metric(source, name, value.as_double(), labels, type, help);
     } else if (cmd == "heartbeat") {
       edgewatch::heartbeat(source);
     } else if (cmd == "blob") {

@@ -8,6 +8,8 @@ Copy this one file next to your program (or put it on PYTHONPATH) and::
     ew.update_status("scheduler", status="waiting")          # keyword form, like seed 000's update_status(**fields)
     ew.emit_event("scheduler", "error", "sunrise lookup failed", code="SCH-002", fields={"attempt": 3})
     ew.heartbeat("scheduler")
+    ew.set_metric("recorder", "recorder_upload_queue_size", 4)                       # a gauge
+    ew.set_metric("recorder", "uploads", 41, labels={"result": "ok"}, type="counter", help="Uploads by result")
 
 Rules (the same as the TypeScript library, src/protocol/ — see docs/protocol.md):
 
@@ -19,7 +21,10 @@ Rules (the same as the TypeScript library, src/protocol/ — see docs/protocol.m
   and no other program writes this file, so no lock is needed;
 * ``heartbeat`` touches the fragment's mtime (creating ``{"updated_at": ...}`` when it is missing);
 * ``emit_event`` writes ``events/tmp/<name>`` then renames it into ``events/new/`` (a maildir);
-* a fragment is at most 1 MiB, an event at most 64 KiB.
+* a fragment is at most 1 MiB, an event at most 64 KiB;
+* the reserved key ``metrics`` holds the program's own Prometheus metrics: name → number, or
+  ``{"type": "gauge"|"counter", "help": ..., "samples": [{"labels": {...}, "value": N}]}``; names and
+  labels follow Prometheus' rules, ``edgewatch_`` names and the labels ``device``/``site`` are reserved.
 
 Several threads of one process may call these functions: fragment updates are serialised by a lock.
 Two *processes* must not write the same source.
@@ -29,6 +34,7 @@ Command line (exit 0 ok, 1 failed, 2 bad usage)::
     python3 edgewatch_status.py set [-s SOURCE] [-d DIR] key.path=value ...
     python3 edgewatch_status.py event [-s SOURCE] [-d DIR] [--code C] [-f k=v ...] LEVEL MESSAGE
     python3 edgewatch_status.py heartbeat [-d DIR] SOURCE
+    python3 edgewatch_status.py metric [-s SOURCE] [-d DIR] [--type gauge|counter] [--help-text H] NAME VALUE [label=value ...]
 """
 
 import binascii
@@ -47,6 +53,7 @@ __all__ = [
     "read_fragment",
     "heartbeat",
     "emit_event",
+    "set_metric",
     "status_dir",
     "deep_merge",
     "SOURCE_RE",
@@ -62,6 +69,9 @@ MAX_FRAGMENT_BYTES = 1024 * 1024
 MAX_EVENT_BYTES = 64 * 1024
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+METRIC_NAME_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_LABEL_RE = METRIC_NAME_RE
+_FAMILY_KEYS = ("type", "help", "samples")
 
 _lock = threading.RLock()
 _seq = 0
@@ -117,6 +127,99 @@ def _valid_time(v):
     return True
 
 
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v not in (float("inf"), float("-inf"))
+
+
+def _check_metric_name(name):
+    if not isinstance(name, str) or not METRIC_NAME_RE.fullmatch(name):
+        return "name %s: expected [a-zA-Z_][a-zA-Z0-9_]*" % _describe(name)
+    if name.startswith("__"):
+        return 'name %s: names starting with "__" are reserved' % _describe(name)
+    if name.startswith("edgewatch_"):
+        return 'name %s: the "edgewatch_" prefix is reserved for the agent\'s own metrics' % _describe(name)
+    return None
+
+
+def _check_labels(labels):
+    if not isinstance(labels, dict):
+        return '"labels": expected an object of strings, got %s' % _describe(labels)
+    if len(labels) > 16:
+        return '"labels": expected at most 16 labels, got %d' % len(labels)
+    for k, v in labels.items():
+        if not _LABEL_RE.fullmatch(k) or k.startswith("__"):
+            return 'label name %s: expected [a-zA-Z_][a-zA-Z0-9_]* not starting with "__"' % _describe(k)
+        if k in ("device", "site"):
+            return "label %s: reserved, the agent adds device and site itself" % _describe(k)
+        if not isinstance(v, str):
+            return "label %s: expected a string value, got %s" % (_describe(k), _describe(v))
+        if len(v) > 1024:
+            return "label %s: value over 1024 characters" % _describe(k)
+    return None
+
+
+def _check_family(name, v):
+    bad = _check_metric_name(name)
+    if bad:
+        return bad
+    if _number(v):
+        return None
+    if not isinstance(v, dict):
+        return "%s: expected a number or {type, help, samples}, got %s" % (name, _describe(v))
+    for k in v:
+        if k not in _FAMILY_KEYS:
+            return "%s: unknown key %s (expected type, help, samples)" % (name, _describe(k))
+    mtype = v.get("type", "gauge")
+    if mtype not in ("gauge", "counter"):
+        return '%s: "type": expected "gauge" or "counter", got %s' % (name, _describe(mtype))
+    if "help" in v and (not isinstance(v["help"], str) or len(v["help"]) > 1024):
+        return '%s: "help": expected a string of at most 1024 characters, got %s' % (name, _describe(v["help"]))
+    samples = v.get("samples")
+    if not isinstance(samples, list):
+        return '%s: "samples": expected a list of {labels, value}, got %s' % (name, _describe(samples))
+    if len(samples) > 500:
+        return '%s: "samples": expected at most 500, got %d' % (name, len(samples))
+    seen = set()
+    for i, smp in enumerate(samples):
+        where = "%s: samples[%d]" % (name, i)
+        if not isinstance(smp, dict):
+            return "%s: expected {labels, value}, got %s" % (where, _describe(smp))
+        for k in smp:
+            if k not in ("labels", "value"):
+                return "%s: unknown key %s" % (where, _describe(k))
+        if not _number(smp.get("value")):
+            return '%s."value": expected a finite number, got %s' % (where, _describe(smp.get("value")))
+        if mtype == "counter" and smp["value"] < 0:
+            return "%s: a counter cannot be negative, got %s" % (where, smp["value"])
+        labels = smp.get("labels", {})
+        problem = _check_labels(labels)
+        if problem:
+            return "%s: %s" % (where, problem)
+        key = tuple(sorted(labels.items()))
+        if key in seen:
+            return "%s: the same labels appear twice" % where
+        seen.add(key)
+    return None
+
+
+def _check_metrics(value):
+    """Why a ``metrics`` value is not acceptable, or None (same rules as src/protocol/metrics.ts)."""
+    if not isinstance(value, dict):
+        return "expected an object of metric name → number or family, got %s" % _describe(value)
+    if len(value) > 200:
+        return "expected at most 200 metrics, got %d" % len(value)
+    stems = set()
+    for name, fam in value.items():
+        problem = _check_family(name, fam)
+        if problem:
+            return problem
+        stem = name[:-6] if name.endswith("_total") else name
+        if stem in stems:
+            return '%s: collides with another metric of the same name with or without "_total"' % name
+        stems.add(stem)
+    return None
+
+
 def _check_fragment_value(value):
     """Why a fragment is not acceptable, or None (same rules as checkFragmentValue in fragment.ts)."""
     if not isinstance(value, dict):
@@ -125,6 +228,10 @@ def _check_fragment_value(value):
         return 'reserved key "status": expected one of %s, got %s' % ("|".join(STATUSES), _describe(value["status"]))
     if "updated_at" in value and not _valid_time(value["updated_at"]):
         return 'reserved key "updated_at": expected an ISO 8601 time, got %s' % _describe(value["updated_at"])
+    if "metrics" in value:
+        problem = _check_metrics(value["metrics"])
+        if problem:
+            return 'reserved key "metrics": %s' % problem
     return None
 
 
@@ -258,6 +365,34 @@ def update_status(source, partial=None, dir=None, **fields):
     return nxt
 
 
+def set_metric(source, name, value, labels=None, type=None, help=None, dir=None):
+    """Set one sample of one of this program's own Prometheus metrics (the fragment's ``metrics`` key).
+
+    Without labels, type or help the metric is a bare number (a gauge). Otherwise the sample with the
+    same labels is replaced and the others of that metric are kept. Raises EdgewatchError on a bad
+    name, label or value (``edgewatch_`` names and the labels device/site are reserved); nothing is
+    written then. Returns the new fragment.
+    """
+    _check_source(source)
+    with _lock:
+        frag = read_fragment(source, dir)
+        metrics = dict(frag.get("metrics")) if isinstance(frag.get("metrics"), dict) else {}
+        if labels is None and type is None and help is None:
+            metrics[name] = value
+        else:
+            prev = metrics.get(name) if isinstance(metrics.get(name), dict) else {}
+            labels = dict(labels or {})
+            samples = [s for s in prev.get("samples", []) if isinstance(s, dict) and s.get("labels", {}) != labels]
+            fam = {"type": type or prev.get("type", "gauge"), "samples": samples + [{"labels": labels, "value": value}]}
+            if help is not None or "help" in prev:
+                fam["help"] = help if help is not None else prev["help"]
+            metrics[name] = fam
+        frag["metrics"] = metrics
+        frag["updated_at"] = _now_iso()
+        write_fragment(source, frag, dir)
+    return frag
+
+
 def heartbeat(source, dir=None):
     """Say "I am alive": bump the fragment's mtime (create it when missing). No field changes."""
     _check_source(source)
@@ -336,17 +471,22 @@ _USAGE = """Usage:
   edgewatch_status.py set [-s SOURCE] [-d DIR] key.path=value ...
   edgewatch_status.py event [-s SOURCE] [-d DIR] [--code C] [-f k=v ...] LEVEL MESSAGE
   edgewatch_status.py heartbeat [-d DIR] SOURCE
+  edgewatch_status.py metric [-s SOURCE] [-d DIR] [--type gauge|counter] [--help-text H] NAME VALUE [label=value ...]
 
 set        deep-merges the values into SOURCE's fragment (default source: "cli").
            A value is parsed as JSON when it parses (42, true, {"a":1}, "\\"quoted\\""), else kept as a string.
 event      records an event; LEVEL is one of debug, info, warning, error, critical.
 heartbeat  bumps SOURCE's fragment mtime (creates the fragment when missing).
+metric     sets one sample of SOURCE's own Prometheus metric NAME (the fragment's "metrics" key);
+           the sample with the same labels is replaced, the others are kept.
 
 Options:
   -s, --source S   the writing program's name ([a-z0-9][a-z0-9_-]{0,63})
   -d, --dir DIR    status directory (default: $EDGEWATCH_DIR, else /run/edgewatch)
       --code C     event code, e.g. CAP-001
   -f, --field k=v  event field (repeatable); v is JSON when it parses
+      --type T     metric type: gauge (default) or counter
+      --help-text H  the metric's HELP text
   -h, --help       this help
 Exit status: 0 ok, 1 failed (e.g. cannot write), 2 bad usage."""
 
@@ -383,8 +523,9 @@ def _set_path(target, path, value):
 
 def _parse_args(argv, with_values):
     """Tiny strict option parser: returns (options, positionals)."""
-    opts = {"source": "cli", "dir": None, "code": None, "field": []}
+    opts = {"source": "cli", "dir": None, "code": None, "field": [], "type": None, "help": None}
     names = {"-s": "source", "--source": "source", "-d": "dir", "--dir": "dir", "--code": "code", "-f": "field", "--field": "field"}
+    names.update({"--type": "type", "--help-text": "help"})
     pos = []
     i = 0
     while i < len(argv):
@@ -447,13 +588,37 @@ def main(argv=None):
                 fields = fields if fields is not None else {}
                 fields[k] = v
             emit_event(opts["source"], level, message, code=opts["code"], fields=fields, dir=opts["dir"])
+        elif verb == "metric":
+            opts, pos = _parse_args(rest, ("source", "dir", "type", "help"))
+            if len(pos) < 2:
+                raise _Usage("metric: expected NAME VALUE [label=value ...]")
+            name, text = pos[0], pos[1]
+            try:
+                value = json.loads(text, parse_constant=_reject_constant)
+            except ValueError:
+                value = None
+            if not _number(value):
+                raise _Usage("metric VALUE: expected a number, got %s" % json.dumps(text, ensure_ascii=False))
+            labels = {}
+            for a in pos[2:]:
+                eq = a.find("=")
+                if eq <= 0:
+                    raise _Usage("expected label=value, got %s" % json.dumps(a, ensure_ascii=False))
+                labels[a[:eq]] = a[eq + 1 :]
+            problem = _check_family(name, {"type": opts["type"] or "gauge", "samples": [{"labels": labels, "value": value}]})
+            if problem:
+                raise _Usage(problem)
+            plain = not labels and opts["type"] is None and opts["help"] is None
+            set_metric(
+                opts["source"], name, value, labels=None if plain else labels, type=opts["type"], help=opts["help"], dir=opts["dir"]
+            )
         elif verb == "heartbeat":
             opts, pos = _parse_args(rest, ("dir",))
             if len(pos) != 1:
                 raise _Usage("heartbeat: expected one SOURCE, got %d" % len(pos))
             heartbeat(pos[0], dir=opts["dir"])
         else:
-            raise _Usage('expected "set", "event" or "heartbeat", got %s' % json.dumps(verb, ensure_ascii=False))
+            raise _Usage('expected "set", "event", "heartbeat" or "metric", got %s' % json.dumps(verb, ensure_ascii=False))
     except _Usage as err:
         sys.stderr.write("edgewatch_status: %s\n\n%s\n" % (err, _USAGE))
         return 2

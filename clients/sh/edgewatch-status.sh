@@ -5,6 +5,7 @@
 #   edgewatch-status.sh set [-s SOURCE] [-d DIR] key=value [key:=JSON] ...
 #   edgewatch-status.sh event [-s SOURCE] [-d DIR] [--code C] [-f k=v ...] LEVEL MESSAGE
 #   edgewatch-status.sh heartbeat [-d DIR] SOURCE
+#   edgewatch-status.sh metric [-s SOURCE] [-d DIR] [--type gauge|counter] [--help-text H] NAME VALUE [label=value ...]
 #
 # LIMITS (a shell cannot parse JSON; these are deliberate, see clients/README.md):
 #  * `set` merges TOP-LEVEL keys only. Nested key paths (today.photos=3) are refused: set a whole
@@ -15,6 +16,10 @@
 #    string (escaped: \" \\ \n \t \r \b \f \u00XX; other bytes, e.g. UTF-8, pass through). key:=JSON
 #    inserts JSON text verbatim (one line, not validated: invalid JSON makes the agent keep the last
 #    good fragment and warn).
+#  * `metric` keeps the source's samples in status.d/.SOURCE.metrics.tsv (a dot file: never read as a
+#    fragment) and rewrites the fragment's "metrics" key from it, so each call changes one sample and
+#    keeps the others. Label values are strings; a metric written by another client for the same source
+#    is replaced.
 #  * Timestamps have millisecond precision when `date` supports %N (GNU, busybox), else .000.
 # Exit status: 0 ok, 1 failed (cannot write, fragment too big), 2 bad usage (bad source, level, key=value).
 set -u
@@ -24,18 +29,23 @@ EW_USAGE="Usage:
   $EW_PROG set [-s SOURCE] [-d DIR] key=value [key:=JSON] ...
   $EW_PROG event [-s SOURCE] [-d DIR] [--code C] [-f k=v ...] LEVEL MESSAGE
   $EW_PROG heartbeat [-d DIR] SOURCE
+  $EW_PROG metric [-s SOURCE] [-d DIR] [--type gauge|counter] [--help-text H] NAME VALUE [label=value ...]
 
 set        merges top-level keys into SOURCE's fragment status.d/SOURCE.json (default source: cli).
            key=value: a number, true, false or null is JSON; anything else a string.
            key:=JSON: raw one-line JSON (e.g. today:='{\"photos\":3}'). Nested paths are not supported.
 event      records an event; LEVEL is one of debug, info, warning, error, critical.
 heartbeat  bumps SOURCE's fragment mtime (creates the fragment when missing).
+metric     sets one sample of SOURCE's own Prometheus metric NAME (the fragment's \"metrics\" key);
+           the sample with the same labels is replaced, the others are kept.
 
 Options:
   -s, --source S   the writing program's name ([a-z0-9][a-z0-9_-]{0,63})
   -d, --dir DIR    status directory (default: \$EDGEWATCH_DIR, else /run/edgewatch)
       --code C     event code, e.g. CAP-001
   -f, --field k=v  event field (repeatable; same value rules as set)
+      --type T     metric type: gauge (default) or counter
+      --help-text H  the metric's HELP text
   -h, --help       this help
 Exit status: 0 ok, 1 failed, 2 bad usage."
 
@@ -136,6 +146,9 @@ EW_SOURCE=cli
 EW_DIR=${EDGEWATCH_DIR:-/run/edgewatch}
 EW_CODE=
 EW_HAS_CODE=0
+EW_MTYPE=
+EW_MHELP=
+EW_HAS_MHELP=0
 
 [ $# -gt 0 ] || ew_usage_error "expected a command: set, event or heartbeat"
 for a in "$@"; do
@@ -153,9 +166,14 @@ EW_NPOS=0
 EW_NFIELD=0
 while [ $# -gt 0 ]; do
   case $1 in
-  -s | --source | -d | --dir | --code | -f | --field)
+  -s | --source | -d | --dir | --code | -f | --field | --type | --help-text)
     [ $# -ge 2 ] || ew_usage_error "option $1: expected a value, got nothing"
     case $1 in
+    --type) EW_MTYPE=$2 ;;
+    --help-text)
+      EW_MHELP=$2
+      EW_HAS_MHELP=1
+      ;;
     -s | --source) EW_SOURCE=$2 ;;
     -d | --dir) EW_DIR=$2 ;;
     --code)
@@ -169,9 +187,14 @@ while [ $# -gt 0 ]; do
     esac
     shift 2
     ;;
-  --source=* | --dir=* | --code=* | --field=*)
+  --source=* | --dir=* | --code=* | --field=* | --type=* | --help-text=*)
     EW_OPTVAL=${1#*=}
     case $1 in
+    --type=*) EW_MTYPE=$EW_OPTVAL ;;
+    --help-text=*)
+      EW_MHELP=$EW_OPTVAL
+      EW_HAS_MHELP=1
+      ;;
     --source=*) EW_SOURCE=$EW_OPTVAL ;;
     --dir=*) EW_DIR=$EW_OPTVAL ;;
     --code=*)
@@ -383,10 +406,100 @@ ew_cmd_event() {
   }
 }
 
+# A Prometheus metric or label name: [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__".
+ew_prom_name() {
+  case $1 in
+  '' | [!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_]* | *[!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_]*) return 1 ;;
+  __*) return 1 ;;
+  esac
+  return 0
+}
+
+ew_cmd_metric() {
+  [ "$EW_NPOS" -ge 2 ] || ew_usage_error "metric: expected NAME VALUE [label=value ...]"
+  ew_check_source "$EW_SOURCE"
+  ew_name=$EW_POS_1
+  ew_prom_name "$ew_name" || ew_usage_error "name $(ew_json_string "$ew_name"): expected [a-zA-Z_][a-zA-Z0-9_]* not starting with \"__\""
+  case $ew_name in edgewatch_*)
+    ew_usage_error "name $(ew_json_string "$ew_name"): the \"edgewatch_\" prefix is reserved for the agent's own metrics"
+    ;;
+  esac
+  case $EW_MTYPE in
+  '' | gauge | counter) ;;
+  *) ew_usage_error "\"type\": expected \"gauge\" or \"counter\", got $(ew_json_string "$EW_MTYPE")" ;;
+  esac
+  ew_value_number "$EW_POS_2"
+  case $EW_VALUE in \"*) ew_usage_error "metric VALUE: expected a number, got $EW_VALUE" ;; esac
+  ew_mvalue=$EW_VALUE
+  case $EW_MTYPE:$ew_mvalue in counter:-*) ew_usage_error "$ew_name: a counter cannot be negative, got $ew_mvalue" ;; esac
+  # Labels, sorted by name, as one JSON object: the sample's identity.
+  ew_pairs=
+  ew_i=2
+  while [ "$ew_i" -lt "$EW_NPOS" ]; do
+    ew_i=$((ew_i + 1))
+    eval "ew_arg=\$EW_POS_$ew_i"
+    case $ew_arg in
+    *=*) ;;
+    *) ew_usage_error "expected label=value, got $(ew_json_string "$ew_arg")" ;;
+    esac
+    ew_key=${ew_arg%%=*}
+    ew_prom_name "$ew_key" || ew_usage_error "label name $(ew_json_string "$ew_key"): expected [a-zA-Z_][a-zA-Z0-9_]* not starting with \"__\""
+    case $ew_key in device | site) ew_usage_error "label \"$ew_key\": reserved, the agent adds device and site itself" ;; esac
+    ew_pairs="$ew_pairs$ew_key	$(ew_json_string "${ew_arg#*=}")
+"
+  done
+  ew_labels=$(printf '%s' "$ew_pairs" | sort -t '	' -k1,1 | awk -F '	' '
+    { if ($1 == last) dup = 1; last = $1; out = out (NR > 1 ? "," : "") "\"" $1 "\":" $2 }
+    END { if (dup) exit 3; printf "{%s}", out }') || ew_usage_error "$ew_name: the same label appears twice"
+  ew_help=
+  [ "$EW_HAS_MHELP" = 0 ] || ew_help=$(ew_json_string "$EW_MHELP")
+  ew_mkdir "$EW_FRAGDIR"
+  ew_state=$EW_FRAGDIR/.$EW_SOURCE.metrics.tsv
+  ew_next=$EW_FRAGDIR/.$EW_SOURCE.metrics.$$.tmp
+  [ -f "$ew_state" ] && ew_old=$ew_state || ew_old=/dev/null
+  # One line per sample: name, type, help (JSON string or empty), labels (JSON), value.
+  # Values travel through the environment: awk -v would undo the JSON escapes (\" and \\).
+  EW_AWK_N=$ew_name EW_AWK_T=$EW_MTYPE EW_AWK_H=$ew_help EW_AWK_HH=$EW_HAS_MHELP EW_AWK_L=$ew_labels EW_AWK_V=$ew_mvalue \
+    awk -F '	' -v OFS='	' '
+    BEGIN { n = ENVIRON["EW_AWK_N"]; t = ENVIRON["EW_AWK_T"]; h = ENVIRON["EW_AWK_H"]; hh = ENVIRON["EW_AWK_HH"]
+            l = ENVIRON["EW_AWK_L"]; v = ENVIRON["EW_AWK_V"] }
+    NF == 5 { if ($1 == n) { if (t == "") t = $2; if (hh == 0 && h == "") h = $3; if ($4 == l) next }
+              line[++k] = $0 }
+    END {
+      if (t == "") t = "gauge"
+      for (i = 1; i <= k; i++) { split(line[i], f, "\t"); if (f[1] == n) { f[2] = t; f[3] = h; line[i] = f[1] OFS f[2] OFS f[3] OFS f[4] OFS f[5] } ; print line[i] }
+      print n, t, h, l, v
+    }' "$ew_old" >"$ew_next" 2>/dev/null || {
+    rm -f "$ew_next"
+    ew_fail "cannot write $ew_state [EW_STATUS_WRITE]"
+  }
+  ew_json=$(awk -F '	' '
+    NF == 5 {
+      if (!($1 in fam)) { order[++n] = $1; fam[$1] = ""; type[$1] = $2; help[$1] = $3 }
+      fam[$1] = fam[$1] (fam[$1] == "" ? "" : ",") "{\"labels\":" $4 ",\"value\":" $5 "}"
+    }
+    END {
+      out = ""
+      for (i = 1; i <= n; i++) {
+        m = order[i]
+        out = out (i > 1 ? "," : "") "\"" m "\":{\"type\":\"" type[m] "\"" (help[m] == "" ? "" : ",\"help\":" help[m]) ",\"samples\":[" fam[m] "]}"
+      }
+      printf "{%s}", out
+    }' "$ew_next")
+  mv -f "$ew_next" "$ew_state" 2>/dev/null || {
+    rm -f "$ew_next"
+    ew_fail "cannot write $ew_state [EW_STATUS_WRITE]"
+  }
+  EW_NPOS=1
+  EW_POS_1="metrics:=$ew_json"
+  ew_cmd_set
+}
+
 case $EW_CMD in
 set) ew_cmd_set ;;
+metric) ew_cmd_metric ;;
 event) ew_cmd_event ;;
 heartbeat) ew_cmd_heartbeat ;;
-*) ew_usage_error "expected \"set\", \"event\" or \"heartbeat\", got $(ew_json_string "$EW_CMD")" ;;
+*) ew_usage_error "expected \"set\", \"event\", \"heartbeat\" or \"metric\", got $(ew_json_string "$EW_CMD")" ;;
 esac
 exit 0

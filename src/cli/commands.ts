@@ -5,10 +5,23 @@ import demo from "./demo.ts";
 import event from "./event.ts";
 import heartbeat from "./heartbeat.ts";
 import install from "./install.ts";
+import integrations from "./integrations.ts";
 import notify from "./notify.ts";
 import run from "./run.ts";
 import status from "./status.ts";
 import transfer from "./transfer.ts";
 
 /** Every CLI command, one file each in src/cli/; test/cli/commands.test.ts checks none is missing. */
-export const commands: Command[] = [agent, status, event, heartbeat, config, demo, run, transfer, notify, install];
+export const commands: Command[] = [
+  agent,
+  status,
+  event,
+  heartbeat,
+  config,
+  demo,
+  run,
+  transfer,
+  notify,
+  install,
+  integrations,
+];

@@ -6,6 +6,7 @@ import { filesSection } from "./sections/files.ts";
 import { historySection } from "./sections/history.ts";
 import { httpSection } from "./sections/http.ts";
 import { jobsSection } from "./sections/jobs.ts";
+import { metricsSection } from "./sections/metrics.ts";
 import { notifySection } from "./sections/notify.ts";
 import { recoverySection } from "./sections/recovery.ts";
 
@@ -49,6 +50,7 @@ export const configSchema = z
     notify: notifySection,
     recovery: recoverySection,
     jobs: jobsSection,
+    metrics: metricsSection,
   })
   .describe("edgewatch configuration");
 

@@ -2,6 +2,7 @@ import { promises as fsp, readFileSync } from "node:fs";
 import { mkdirp, writeFileAtomicSync } from "./atomic.ts";
 import { describeValue, EdgewatchError } from "./errors.ts";
 import { deepMerge, isPlainObject, type JsonObject } from "./json.ts";
+import { checkProgramMetrics } from "./metrics.ts";
 import { checkSource, isStatus, MAX_FRAGMENT_BYTES, STATUSES } from "./names.ts";
 import { type DirOptions, layout, statusDir } from "./paths.ts";
 
@@ -20,6 +21,8 @@ export function checkFragmentValue(value: unknown): string | null {
   if ("updated_at" in value && parseTime(value.updated_at) === null) {
     return `reserved key "updated_at": expected an ISO 8601 time, got ${describeValue(value.updated_at)}`;
   }
+  const metrics = "metrics" in value ? checkProgramMetrics(value.metrics) : null;
+  if (metrics) return `reserved key "metrics": ${metrics}`;
   return null;
 }
 

@@ -91,6 +91,11 @@ export class StatusReader {
     return new Map([...this.fragments.values()].map((f) => [f.source, f.mtimeMs]));
   }
 
+  /** Each source's last good fragment (per-source reads, such as a program's own metrics). */
+  fragmentList(): SourceFragment[] {
+    return [...this.fragments.values()];
+  }
+
   /**
    * Resolves once queued fragment re-reads and the event drain are done (for shutdown). It only
    * covers inotify notifications that have already arrived: right after a writer finishes, the

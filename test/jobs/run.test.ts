@@ -167,7 +167,19 @@ test("a second run of the same job is refused while one runs (or waits with --qu
   const dir = tempDir(t);
   const dirs = ["--dir", join(dir, "status"), "--state-dir", join(dir, "state")];
   const lock = join(dir, "state", "jobs", "locks", "encode.pid");
-  const first = ewAsync(["run", "--name", "encode", ...dirs, "--", "sleep", "4"]);
+  // the first run holds the lock until the test releases it (no fixed sleep: a slow CLI start under load
+  // must not let it finish before the second run is tried)
+  const release = join(dir, "release");
+  const first = ewAsync([
+    "run",
+    "--name",
+    "encode",
+    ...dirs,
+    "--",
+    "sh",
+    "-c",
+    `until [ -e '${release}' ]; do sleep 0.05; done`,
+  ]);
   t.after(() => first.child.kill("SIGKILL"));
   await waitFor("the first run holds the lock", () => existsSync(lock), 30_000);
   const second = ew(["run", "--name", "encode", ...dirs, "--", "echo", "second"]);
@@ -177,6 +189,7 @@ test("a second run of the same job is refused while one runs (or waits with --qu
 
   const queued = ewAsync(["run", "--name", "encode", "--queue", ...dirs, "--", "echo", "queued"]);
   t.after(() => queued.child.kill("SIGKILL"));
+  writeFileSync(release, "");
   const [a, b] = await Promise.all([first.done, queued.done]);
   assert.equal(a.code, 0);
   assert.equal(b.code, 0, b.err);

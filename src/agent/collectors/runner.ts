@@ -330,7 +330,8 @@ export class CollectorRunner implements AgentModule {
       paused.samples.push({ labels, value: slot.paused ? 1 : 0 });
       if (!slot.last) continue;
       success.samples.push({ labels, value: slot.last.ok ? 1 : 0 });
-      duration.samples.push({ labels, value: slot.last.durationMs / 1000 });
+      // durationMs has microsecond precision: dividing it again by 1000 would print 0.00013700000000000002.
+      duration.samples.push({ labels, value: Math.round(slot.last.durationMs * 1000) / 1e6 });
       lastRun.samples.push({ labels, value: slot.last.at / 1000 });
       for (const f of slot.families) add(f);
     }

@@ -23,12 +23,16 @@ export function negotiateFormat(accept: string | undefined): MetricsFormat {
   return "prometheus";
 }
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabel(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }
 
 /** 0.0.4 escapes backslash and newline in HELP; OpenMetrics also the double quote. */
 function escapeHelp(v: string, format: MetricsFormat): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   const s = v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
   return format === "openmetrics" ? s.replace(/"/g, '\\"') : s;
 }

@@ -1,0 +1,60 @@
+import type { AgentRuntime } from "../core/runtime.ts";
+import type { MetricFamily } from "../module.ts";
+import { COMPAT } from "./compat/index.ts";
+import { coreFamilies, documentFamilies } from "./core.ts";
+import { programMetricFamilies } from "./program.ts";
+
+export type FamilySources = Pick<
+  AgentRuntime,
+  "config" | "state" | "reader" | "modules" | "log" | "version" | "errors" | "warningsTotal"
+>;
+
+/** A counter and a gauge of the same name collide in the exposition; compare by the name without `_total`. */
+const stem = (f: MetricFamily) => (f.type === "counter" && f.name.endsWith("_total") ? f.name.slice(0, -6) : f.name);
+
+/**
+ * Every metric family the agent exposes, in /metrics order: its own (core, modules, document), the
+ * compatibility sets `metrics.compat` enables, and the programs' own metrics. A program's metric
+ * with a compatibility name replaces the computed one. /metrics and the exports read this one list.
+ */
+export function collectFamilies(rt: FamilySources, now = Date.now()): MetricFamily[] {
+  const { config, state } = rt;
+  const fromModules: MetricFamily[] = [];
+  for (const m of rt.modules) {
+    if (!m.metrics) continue;
+    try {
+      fromModules.push(...m.metrics());
+    } catch (err) {
+      rt.log.warn("module metrics failed", { module: m.name, error: (err as Error).message });
+    }
+  }
+  const moduleNames = new Set(fromModules.map((f) => f.name));
+  const fragments = rt.reader.fragmentList();
+  const program = programMetricFamilies(fragments);
+  const programStems = new Set(program.map(stem));
+  const compat: MetricFamily[] = [];
+  for (const set of COMPAT) {
+    if (!config.metrics.compat.includes(set.name)) continue;
+    try {
+      compat.push(...set.families({ config, state, fragments, errorsCurrent: rt.errors.length, now }));
+    } catch (err) {
+      rt.log.warn("compat metrics failed", { set: set.name, error: (err as Error).message });
+    }
+  }
+  return [
+    ...coreFamilies({
+      document: state.document,
+      heartbeats: rt.reader.heartbeats(),
+      errorsCurrent: rt.errors.length,
+      quiet: state.quiet,
+      readerWarnings: rt.warningsTotal,
+      version: rt.version,
+      nodeVersion: process.version,
+      now,
+    }),
+    ...fromModules,
+    ...documentFamilies(state.document).filter((f) => !moduleNames.has(f.name)),
+    ...compat.filter((f) => !programStems.has(stem(f))),
+    ...program,
+  ];
+}
