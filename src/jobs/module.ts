@@ -2,8 +2,9 @@ import type { ServerResponse } from "node:http";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route, Sample } from "../agent/module.ts";
 import { jobViews, ledgerSuccesses, queueData } from "../agent/rules/jobs.ts";
 import type { Config } from "../config/schema.ts";
+import { readTail } from "../lib/jsonl.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
-import { jobsDir, jobsLayout, readTail } from "./ledger.ts";
+import { jobsDir, jobsLayout } from "./ledger.ts";
 import { TransferLedger, verifiedLedgerPath } from "./transfer-ledger.ts";
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
