@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
+import { createHttpServer } from "../http/server.ts";
 import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { DeviceEvent } from "../protocol/events.ts";
 import { layout } from "../protocol/paths.ts";
@@ -9,7 +10,6 @@ import { buildDocument } from "./core/document.ts";
 import { coreModule } from "./core/routes.ts";
 import { type AgentRuntime, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
 import { flattenNumbers, HistoryStore } from "./history/ring.ts";
-import { createHttpServer } from "./http/server.ts";
 import type { AgentContext, AgentModule, Logger } from "./module.ts";
 import { moduleFactories } from "./modules.ts";
 import { DeviceState } from "./state.ts";

@@ -48,7 +48,8 @@ export class AgentKernel {
   async start(): Promise<RunningAgent> {
     this.agent = await this.launch(this.config);
     this.phase = "running";
-    await this.sd?.start("edgewatch agent running");
+    this.sd?.start("edgewatch agent running");
+    await this.sd?.settled();
     return this.agent;
   }
 
@@ -67,7 +68,8 @@ export class AgentKernel {
   async stop(): Promise<void> {
     await this.reloads;
     this.phase = "stopping";
-    await this.sd?.stop();
+    this.sd?.stop();
+    await this.sd?.settled();
     await this.agent?.stop();
     this.agent = null;
   }

@@ -1,6 +1,6 @@
-import { createChannels } from "../agent/notify/notifier.ts";
-import type { Notification } from "../agent/notify/types.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
+import { createChannels } from "../notify/notifier.ts";
+import type { Notification } from "../notify/types.ts";
 import { configOption, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 
 export default defineCommand({

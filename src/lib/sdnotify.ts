@@ -38,16 +38,20 @@ export class SdNotify {
     return this.socket !== undefined;
   }
 
-  /** READY=1 with our pid, then the watchdog pings. */
-  start(status = "running"): Promise<void> {
-    if (!this.socket) return this.queue;
-    const sent = this.send(["--ready", `--pid=${process.pid}`, `STATUS=${status}`]);
+  /** READY=1 with our pid, then the watchdog pings; `settled()` resolves once it is sent. */
+  start(status = "running"): void {
+    if (!this.socket) return;
+    void this.send(["--ready", `--pid=${process.pid}`, `STATUS=${status}`]);
     if (this.watchdogMs && !this.timer) {
       this.timer = setInterval(() => {
         if (this.alive()) void this.send(["WATCHDOG=1"]);
       }, this.watchdogMs / 2);
     }
-    return sent;
+  }
+
+  /** Resolves once every message asked for so far has been sent (or has failed). */
+  settled(): Promise<void> {
+    return this.queue;
   }
 
   /** RELOADING=1 (with the monotonic time systemd ≥ 253 asks for); end the reload with ready(). */
@@ -59,11 +63,11 @@ export class SdNotify {
     return this.send(["--ready", `STATUS=${status}`]);
   }
 
-  /** STOPPING=1: only when the process is really about to exit. */
-  stop(): Promise<void> {
+  /** STOPPING=1: only when the process is really about to exit; `settled()` resolves once it is sent. */
+  stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    return this.send(["STOPPING=1"]);
+    void this.send(["STOPPING=1"]);
   }
 
   status(): SdNotifyStatus {

@@ -1,13 +1,13 @@
 import { promises as fsp } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { basename } from "node:path";
+import { HttpError, Query, sendBody, sendJson } from "../../http/respond.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import { layout } from "../../protocol/paths.ts";
 import { Glob, newestOf } from "../files/glob.ts";
 import { atLeast, LOG_LEVELS, type LogFormat, type LogLevel, tailFile } from "../files/logs.ts";
 import { serveFile } from "../files/serve.ts";
 import type { HistorySample } from "../history/ring.ts";
-import { HttpError, Query, sendBody, sendJson } from "../http/respond.ts";
 import { collectFamilies } from "../metrics/families.ts";
 import { CONTENT_TYPES, negotiateFormat, renderMetrics } from "../metrics/render.ts";
 import type { AgentModule, HealthVerdict, Route } from "../module.ts";

@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { basename, extname } from "node:path";
-import { HttpError } from "../http/respond.ts";
+import { HttpError } from "../../http/respond.ts";
 
 const TYPES: Record<string, string> = {
   ".jpg": "image/jpeg",

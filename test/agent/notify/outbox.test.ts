@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { webhook } from "../../../src/agent/notify/channels/webhook.ts";
-import { Outbox, OutboxWriteError } from "../../../src/agent/notify/outbox.ts";
-import type { Notification } from "../../../src/agent/notify/types.ts";
+import { webhook } from "../../../src/notify/channels/webhook.ts";
+import { Outbox, OutboxWriteError } from "../../../src/notify/outbox.ts";
+import type { Notification } from "../../../src/notify/types.ts";
 import type { Level } from "../../../src/protocol/names.ts";
 import { tempDir, waitFor as waitForBase } from "../../helpers/tools.ts";
 import { webhookServer } from "./contracts.ts";

@@ -1,5 +1,5 @@
-import { getPath, type JsonObject } from "../../protocol/json.ts";
-import type { Clock } from "../rules/clock.ts";
+import type { Clock } from "../lib/clock.ts";
+import { getPath, type JsonObject } from "../protocol/json.ts";
 
 /** Seed 000's daily summary text from the merged status document and the day's error count. */
 export function dailySummaryText(deviceId: string, date: string, doc: JsonObject, errors: string[]): string {

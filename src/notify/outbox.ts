@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
-import { EdgewatchError } from "../../protocol/errors.ts";
-import { isPlainObject } from "../../protocol/json.ts";
-import { levelRank } from "../../protocol/names.ts";
-import type { Logger } from "../module.ts";
-import { type Clock, systemClock } from "../rules/clock.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
+import type { Logger } from "../lib/log.ts";
+import { mkdirp, writeFileAtomic } from "../protocol/atomic.ts";
+import { EdgewatchError } from "../protocol/errors.ts";
+import { isPlainObject } from "../protocol/json.ts";
+import { levelRank } from "../protocol/names.ts";
 import type { Channel, Notification, SendResult } from "./types.ts";
 
 export interface OutboxOptions {

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { Config } from "../../config/schema.ts";
-import type { Logger, Route } from "../module.ts";
+import type { z } from "zod";
+import type { httpSection } from "../config/sections/http.ts";
+import type { Logger } from "../lib/log.ts";
 import { ControlGuard } from "./auth.ts";
 import { HttpError, sendError } from "./respond.ts";
+import type { Route } from "./route.ts";
 
-type HttpConfig = Config["http"];
+type HttpConfig = z.output<typeof httpSection>;
 
 export interface HttpServerOptions {
   http: HttpConfig;

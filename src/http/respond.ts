@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { describeValue } from "../../protocol/errors.ts";
+import { describeValue } from "../protocol/errors.ts";
 
 /** A request the agent refuses: status + a message saying what was expected and what was got. */
 export class HttpError extends Error {
