@@ -63,9 +63,13 @@ const watch = z
     process: z
       .string()
       .min(1)
-      .max(15)
+      .refine((v) => !v.includes("/"), {
+        error: "expected a program name without a directory, e.g. ffmpeg or cam1_stream.py",
+      })
       .optional()
-      .describe("Process watch: alive while a process with exactly this name (/proc/PID/comm) runs"),
+      .describe(
+        "Process watch: alive while a process runs whose name (/proc/PID/comm) or the base name of one of its arguments is exactly this, e.g. ffmpeg, or cam1_stream.py for `python3 /opt/cam/cam1_stream.py`",
+      ),
     unit: z
       .string()
       .min(1)
