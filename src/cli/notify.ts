@@ -1,7 +1,16 @@
 import { createChannels } from "../agent/notify/notifier.ts";
 import type { Notification } from "../agent/notify/types.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
-import { configOption, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
+import {
+  configOption,
+  configPath,
+  DEFAULT_CONFIG_PATH,
+  defineCommand,
+  EXIT_FAIL,
+  EXIT_OK,
+  parse,
+  UsageError,
+} from "./command.ts";
 
 export default defineCommand({
   name: "notify",
@@ -14,7 +23,7 @@ config is invalid.
 
 Options:
       --channel NAME  only this channel (its name:, or its type when unnamed)
-  -c, --config FILE   config file (default: $EDGEWATCH_CONFIG)
+  -c, --config FILE   config file (default: $EDGEWATCH_CONFIG, else ${DEFAULT_CONFIG_PATH} when it exists)
   -h, --help          this help`,
   async run(args) {
     const { values, positionals } = parse(args, { channel: { type: "string" }, ...configOption });
@@ -25,7 +34,7 @@ Options:
     }
     let config: ReturnType<typeof loadConfig>["config"];
     try {
-      config = loadConfig(values.config).config;
+      config = loadConfig(configPath(values)).config;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       process.stdout.write(`${err.problems.join("\n")}\n`);
