@@ -105,8 +105,9 @@ Examples:
       try {
         await updateStatus(source, patch, { dir });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === "EACCES" || code === "EPERM") {
+        // the protocol's own error names the failed call; EACCES/EPERM may also arrive raw
+        const code = /\b(EACCES|EPERM)\b/.exec(`${(err as NodeJS.ErrnoException).code} ${(err as Error).message}`)?.[1];
+        if (code) {
           throw new EdgewatchError(
             "EW_STATUS_DIR_ACCESS",
             `no permission to write into ${dir}/status.d (${code}): run as a member of the agent's group (the unit's Group=), or point --dir or EDGEWATCH_DIR at a status directory you can write`,
