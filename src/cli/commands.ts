@@ -2,6 +2,7 @@ import agent from "./agent.ts";
 import type { Command } from "./command.ts";
 import config from "./config.ts";
 import demo from "./demo.ts";
+import drill from "./drill.ts";
 import event from "./event.ts";
 import heartbeat from "./heartbeat.ts";
 import install from "./install.ts";
@@ -11,4 +12,16 @@ import status from "./status.ts";
 import transfer from "./transfer.ts";
 
 /** Every CLI command, one file each in src/cli/; test/cli/commands.test.ts checks none is missing. */
-export const commands: Command[] = [agent, status, event, heartbeat, config, demo, run, transfer, notify, install];
+export const commands: Command[] = [
+  agent,
+  status,
+  event,
+  heartbeat,
+  config,
+  demo,
+  drill,
+  run,
+  transfer,
+  notify,
+  install,
+];

@@ -24,7 +24,12 @@ Environment:
 function usageLine(cmd: Command, args: string[]): string {
   const forms = cmd.usage
     .split("\n")
-    .map((l) => l.replace(/^Usage:\s*/, "").trim().replace(/\s{2,}.*$/, ""))
+    .map((l) =>
+      l
+        .replace(/^Usage:\s*/, "")
+        .trim()
+        .replace(/\s{2,}.*$/, ""),
+    )
     .filter((l) => l.startsWith(`edgewatch ${cmd.name}`));
   const verb = args.find((a) => !a.startsWith("-"));
   const form = forms.find((f) => verb !== undefined && f.startsWith(`edgewatch ${cmd.name} ${verb}`)) ?? forms[0];
