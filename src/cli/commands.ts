@@ -8,6 +8,7 @@ import heartbeat from "./heartbeat.ts";
 import install from "./install.ts";
 import notify from "./notify.ts";
 import run from "./run.ts";
+import runbook from "./runbook.ts";
 import status from "./status.ts";
 import transfer from "./transfer.ts";
 
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   demo,
   drill,
   run,
+  runbook,
   transfer,
   notify,
   install,

@@ -68,6 +68,8 @@ User=${o.user}
 Group=${o.group ?? o.user}
 # node itself runs the agent (no wrapper process), with its heap bounded to stay inside MemoryMax.
 ExecStart=${[o.exec[0] as string, ...AGENT_NODE_FLAGS, ...o.exec.slice(1), "agent", "--config", o.configPath].map(quoteArg).join(" ")}
+# systemctl reload: SIGHUP re-reads the config (an invalid one is refused, the running one kept).
+ExecReload=/bin/kill -HUP $MAINPID
 Restart=always
 RestartSec=10
 WatchdogSec=${o.watchdogSec ?? UNIT_DEFAULTS.watchdogSec}

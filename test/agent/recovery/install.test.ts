@@ -68,6 +68,7 @@ test("edgewatch install writes units that systemd-analyze verify accepts with no
     "Group=video",
     "RuntimeDirectory=edgewatch edgewatch/status.d edgewatch/events edgewatch/events/tmp edgewatch/events/new",
     "RuntimeDirectoryMode=0775",
+    "ExecReload=/bin/kill -HUP $MAINPID",
   ]) {
     assert.ok(agent.split("\n").includes(line), `agent unit has ${line}`);
   }
