@@ -31,7 +31,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || "(top level)";
 }
 
-function formatIssue(issue: z.core.$ZodIssue): string {
+function formatIssue(zodIssue: z.core.$ZodIssue): string {
+  const issue = zodIssue;
   const got = "input" in issue ? describeValue(issue.input) : "nothing";
   switch (issue.code) {
     case "invalid_type":

@@ -63,7 +63,7 @@ export function parseHeartbeatTimestamp(v: unknown): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
-/** Heartbeat = the `timestamp` field of a JSON file replaced whole by the program (seed 001). */
+/** Heartbeat = the `timestamp` field of a JSON file replaced whole by the program (a Python service's heartbeat). */
 class HeartbeatFileProbe implements Probe {
   readonly kind = "heartbeat_file";
   readonly heartbeat = true;
