@@ -2,10 +2,11 @@
 // without an agent and with a real one answering on its HTTP port.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { parse } from "yaml";
 import { startAgent } from "../../src/agent/agent.ts";
 import { validateConfig } from "../../src/config/load.ts";
 import { emitEvent } from "../../src/protocol/events.ts";
@@ -144,10 +145,7 @@ test("edgewatch status --json with a real agent running: its watch phases, alert
 }, async (t) => {
   const port = await closedPort();
   const d = await device(t, port);
-  const config = validateConfig(
-    (await import("yaml")).parse((await import("node:fs")).readFileSync(d.cfg, "utf8")),
-    d.cfg,
-  );
+  const config = validateConfig(parse(readFileSync(d.cfg, "utf8")), d.cfg);
   const agent = await startAgent(config, {
     port,
     host: "127.0.0.1",
@@ -185,4 +183,17 @@ test("edgewatch status --json with a real agent running: its watch phases, alert
   assert.deepEqual(s.reboot_guard, { reboots_last_24h: 0, limit: 2, allowed: true, problem: null });
   assert.equal(s.disks.length, 1);
   assert.equal(typeof s.disks[0].free_bytes, "number");
+});
+
+test("on a terminal the summary is coloured: problems red, healthy green", async (t) => {
+  const d = await device(t, await closedPort());
+  const { gatherSummary } = await import("../../src/cli/status-summary/gather.ts");
+  const { renderSummary } = await import("../../src/cli/status-summary/render.ts");
+  const config = validateConfig(parse(readFileSync(d.cfg, "utf8")), d.cfg);
+  const s = await gatherSummary(config, d.statusDir);
+  const text = renderSummary(s, true);
+  const esc = "\x1b[";
+  assert.ok(text.includes(`${esc}31mFAIL${esc}0m capture`), text);
+  assert.ok(text.startsWith(`${esc}1mPi0Cam (cabin): capturing${esc}0m\n`), text);
+  assert.equal(renderSummary(s, false).includes("\x1b["), false);
 });
