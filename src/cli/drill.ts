@@ -166,7 +166,8 @@ A guided, safe fire drill, for before going live and after changing the config:
   3. each watch's restart action, and the reboot action, is dry-run: the program exists and sudo
      would run it without a password (sudo -n -l), but nothing is restarted or rebooted;
   4. the watches' current health and the reboot guard's state are shown.
-Prints a report; exit 0 when every check passed, 1 otherwise.
+Prints a report; exit 0 when every check passed, 1 otherwise. Run it as the agent's user (the
+unit's User=): the sudo check answers for the user that runs the drill.
 
 Options:
   -c, --config FILE    config file (default: $EDGEWATCH_CONFIG, else /etc/edgewatch/config.yaml when it exists)
