@@ -60,17 +60,18 @@ async function device(t: TestContext, port: number) {
   writeFileSync(join(sys, "type"), "cpu-thermal\n");
   const statusDir = join(root, "run");
   const stateDir = join(root, "state");
-  const twoMinAgo = new Date(Date.now() - 120_000);
+  // two hours: the text says "2 h ago" for the next half hour, however slow this machine is
+  const twoHoursAgo = new Date(Date.now() - 7_200_000);
   await updateStatus(
     "timelapse",
     {
       status: "capturing",
       today: { photos_captured: 342, expected_photos: 750 },
-      last_capture: { time: twoMinAgo.toISOString(), filename: "20260208_Pi0Cam_0342.jpg" },
+      last_capture: { time: twoHoursAgo.toISOString(), filename: "20260208_Pi0Cam_0342.jpg" },
     },
     { dir: statusDir },
   );
-  utimesSync(join(statusDir, "status.d", "timelapse.json"), twoMinAgo, twoMinAgo);
+  utimesSync(join(statusDir, "status.d", "timelapse.json"), twoHoursAgo, twoHoursAgo);
   const cfg = join(root, "config.yaml");
   writeFileSync(
     cfg,
@@ -122,11 +123,11 @@ test("edgewatch status, piped, agent stopped: the golden one-screen summary from
   assert.equal(
     text,
     `Pi0Cam (cabin): capturing
-Today     342 of 750 photos (46%), last capture 2 min ago (20260208_Pi0Cam_0342.jpg)
+Today     342 of 750 photos (46%), last capture 2 h ago (20260208_Pi0Cam_0342.jpg)
 Agent     not answering at http://127.0.0.1:{PORT}: shown from files; alerts as last saved
-Watches   FAIL capture      heartbeat 2 min ago (stale after 30 s)
+Watches   FAIL capture      heartbeat 2 h ago (stale after 30 s)
           FAIL uploader     process 999999999 is not running
-Sources   timelapse 2 min ago
+Sources   timelapse 2 h ago
 Disk      {ROOT} {PCT}% used, {GB} GB free
 Temp      45.2 °C
 Alerts    1 firing (as last saved)
