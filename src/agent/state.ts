@@ -13,7 +13,7 @@ export interface CollectorResult {
   error?: string;
 }
 
-/** An alert as rules publish it (issue: alerts). */
+/** An alert as rules publish it. */
 export interface AlertState {
   id: string;
   rule: string;
@@ -115,7 +115,7 @@ export class DeviceState {
     return typeof s === "string" ? s : "unknown";
   }
 
-  /** Quiet mode: the device is encoding video; non-essential sampling pauses (seed 000). */
+  /** Quiet mode: the device is encoding video; non-essential sampling pauses. */
   get quiet(): boolean {
     return this.status === "creating_video";
   }

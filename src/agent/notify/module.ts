@@ -110,7 +110,7 @@ export class AlertsModule implements AgentModule {
   async sendDailySummary(ctx: AgentContext): Promise<void> {
     const now = this.clock.now();
     const date = localDate(now);
-    const text = dailySummaryText(this.config.device.id, date, ctx.state.document, this.errorsToday);
+    const text = dailySummaryText(this.config.device.id, date, ctx.state, this.errorsToday);
     this.errorsToday = [];
     await this.notifier
       .send(
