@@ -155,7 +155,7 @@ test("edgewatch status --json with a real agent running: its watch phases, alert
   t.after(() => agent.stop());
   await emitEvent(
     "timelapse",
-    { level: "error", message: "capture failed: camera timeout", code: "CAP-001" },
+    { level: "error", message: "video encoding failed: ffmpeg exited 1", code: "VID-001" },
     {
       dir: d.statusDir,
     },
@@ -172,10 +172,10 @@ test("edgewatch status --json with a real agent running: its watch phases, alert
   assert.equal(s.status, "capturing");
   assert.deepEqual(s.today, { photos_captured: 342, expected_photos: 750 });
   assert.equal(s.alerts.from, "agent");
-  assert.ok(s.alerts.firing.some((a: { summary: string }) => /camera timeout/.test(a.summary)));
+  assert.ok(s.alerts.firing.some((a: { summary: string }) => /ffmpeg exited 1/.test(a.summary)));
   assert.deepEqual(
     s.errors.map((e: { source: string; message: string }) => `${e.source}: ${e.message}`),
-    ["timelapse: capture failed: camera timeout"],
+    ["timelapse: video encoding failed: ffmpeg exited 1"],
   );
   const uploader = s.watches.find((w: { name: string }) => w.name === "uploader");
   assert.equal(uploader.healthy, false);
