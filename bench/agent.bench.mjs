@@ -137,14 +137,10 @@ function ctxSwitches(pid) {
   return sum;
 }
 
-function wrk(port, path) {
-  const out = execFileSync(
-    "wrk",
-    ["-t2", "-c16", `-d${WRK_SECONDS}s`, "--latency", `http://127.0.0.1:${port}${path}`],
-    {
-      encoding: "utf8",
-    },
-  );
+function wrk(port, path, seconds = WRK_SECONDS) {
+  const out = execFileSync("wrk", ["-t2", "-c16", `-d${seconds}s`, "--latency", `http://127.0.0.1:${port}${path}`], {
+    encoding: "utf8",
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p99raw = /^\s+99%\s+([\d.]+)(us|ms|s)/m.exec(out);
   const p99 = p99raw ? Number(p99raw[1]) * { us: 0.001, ms: 1, s: 1000 }[p99raw[2]] : Number.NaN;
@@ -164,13 +160,45 @@ writeFileSync(
   cfg,
   `device: {id: Pi0Cam, site: bench}\nstatus_dir: ${statusDir}\nstate_dir: ${join(tmp, "state")}\nhttp: {port: ${pAgent}, bind: 127.0.0.1}\n`,
 );
+// The agent runs from the bundle exactly as the generated unit starts it: node, the unit's V8 heap
+// flags, the CLI. The flags are read from `edgewatch install --print`, so this measures what ships.
+const unitText = execFileSync(
+  process.execPath,
+  [join(root, "bin", "edgewatch"), "install", "--print", "--user", "pi", "--config", cfg],
+  {
+    encoding: "utf8",
+  },
+);
+const execStart = /^ExecStart=(.*)$/m.exec(unitText)?.[1]?.split(" ") ?? [];
+const unitFlags = execStart.filter((a) => a.startsWith("--max-"));
+const memoryMax = /^MemoryMax=(\d+)M$/m.exec(unitText)?.[1];
+if (!unitFlags.length || !memoryMax)
+  throw new Error(`no heap flags or MemoryMax=<n>M in the generated unit:\n${unitText}`);
+const bundle = join(root, "dist", "edgewatch.mjs");
 log("starting agent and peers");
 const agent = await start(
   "edgewatch agent",
   process.execPath,
-  [join(root, "bin", "edgewatch"), "agent", "--config", cfg],
+  [...unitFlags, bundle, "agent", "--config", cfg],
   pAgent,
 );
+// Peer for the memory bound: the same bundle and config without the heap flags (its own port and dirs).
+const pNoFlags = await freePort();
+const cfgNoFlags = join(tmp, "agent-noflags.yaml");
+writeFileSync(
+  cfgNoFlags,
+  `device: {id: Pi0Cam, site: bench}\nstatus_dir: ${statusDir}\nstate_dir: ${join(tmp, "state-noflags")}\nhttp: {port: ${pNoFlags}, bind: 127.0.0.1}\n`,
+);
+const noFlags = await start(
+  "edgewatch agent, no heap flags",
+  process.execPath,
+  [bundle, "agent", "--config", cfgNoFlags],
+  pNoFlags,
+);
+// Peak RSS: the kernel's high-water mark (VmHWM), read before each agent stops; wrk runs synchronously
+// here, so a sampler in this process could not see the load's peak.
+const hwm = (pid) => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+const peak = {};
 const py = await start(
   "seed 000 Python server",
   "/usr/bin/python3",
@@ -190,7 +218,7 @@ const ne = await start(
   pNe,
   "/metrics",
 );
-const all = [agent, py, bare, ne];
+const all = [agent, noFlags, py, bare, ne];
 
 // ---- idle ----
 log(`settling 10 s, then measuring idle for ${IDLE_SECONDS} s`);
@@ -214,9 +242,11 @@ for (const [p, path] of [
   [agent, "/status"],
   [bare, "/status"],
   [py, "/status"],
+  [noFlags, "/status"],
   [agent, "/metrics"],
   [ne, "/metrics"],
   [py, "/metrics"],
+  [noFlags, "/metrics"],
 ]) {
   log(`wrk ${p.name} ${path}`);
   const before = cpuTicks(p.pid);
@@ -226,15 +256,23 @@ for (const [p, path] of [
   await sleep(1000);
 }
 const afterLoadMem = memory(agent.pid);
-// repeated load: does the agent keep growing, or plateau?
+const afterLoadNoFlags = memory(noFlags.pid);
+// repeated load: does the agent keep growing, or plateau? Both agents get the same rounds, alternately.
 const rounds = [];
+const roundsNoFlags = [];
 for (let i = 0; i < 3; i++) {
-  log(`repeat load round ${i + 1}: /status then /metrics`);
-  wrk(agent.port, "/status", 5);
-  wrk(agent.port, "/metrics", 5);
-  rounds.push(memory(agent.pid).rss);
+  log(`repeat load round ${i + 1}: /status then /metrics, each agent`);
+  for (const [p, out] of [
+    [agent, rounds],
+    [noFlags, roundsNoFlags],
+  ]) {
+    wrk(p.port, "/status", 5);
+    wrk(p.port, "/metrics", 5);
+    out.push(memory(p.pid).rss);
+  }
 }
-for (const p of [py, bare, ne]) p.child.kill("SIGTERM");
+peak[noFlags.pid] = hwm(noFlags.pid);
+for (const p of [py, bare, ne, noFlags]) p.child.kill("SIGTERM");
 
 // ---- CPU-bound job (the encoding case): fixed work, pinned to one core with the agent ----
 // The agent runs as the device has it while encoding: status creating_video (quiet mode), scraped every second (harsher than a 15 s Prometheus scrape).
@@ -273,6 +311,7 @@ for (let i = 0; i < 5; i++) {
   without.push(runJob());
   agentProc.child.kill("SIGCONT");
 }
+peak[agent.pid] = hwm(agent.pid);
 agent.child.kill("SIGTERM");
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const slowdown = (median(with_) / median(without) - 1) * 100;
@@ -292,12 +331,15 @@ const row = (n) => {
 const byPath = (path) => load.filter((l) => l.path === path);
 const lrow = (l, peer) =>
   `| ${l.name} | ${fmt(l.rps, 0)} | ${fmt(l.p99, 2)} | ${l.errors} | ${fmt(l.cpuMsPerReq, 3)} | ${peer ? fmt(l.rps / peer.rps, 2) : "1.00"} |`;
-const st = byPath("/status");
-const mt = byPath("/metrics");
+const st = byPath("/status").filter((l) => l.name !== noFlags.name);
+const mt = byPath("/metrics").filter((l) => l.name !== noFlags.name);
+const nf = (path) => byPath(path).find((l) => l.name === noFlags.name);
+const mib = (n) => `${fmt(n)} MiB`;
 console.log(`## Agent: idle footprint, /status and /metrics, CPU-bound job
 
-Four processes started side by side and measured in the same run: the agent (\`node bin/edgewatch agent\`,
-every registered module, default collectors), seed 000's Python stdlib server on ThreadingHTTPServer
+Five processes started side by side and measured in the same run: the agent from the bundle exactly
+as the generated unit starts it (\`node ${unitFlags.join(" ")} dist/edgewatch.mjs agent\`, every registered module,
+default collectors), the same agent without the heap flags, seed 000's Python stdlib server on ThreadingHTTPServer
 (bench/peers/status_server.py, its /status and /metrics exactly as the seed writes them), a bare Node
 HTTP server reading the same status file per request (bench/peers/bare_node.mjs), and Debian's
 prometheus-node-exporter. Memory from /proc/PID/smaps_rollup (private = Private_Clean + Private_Dirty)
@@ -310,7 +352,20 @@ ${all.map((p) => row(p.name)).join("\n")}
 - Agent RSS − bare Node RSS: **${fmt(agentMem.rss - bareMem.rss)} MiB** (budget ≤ 8 MiB).
 - Agent private ÷ Python server private: **${fmt(agentMem.priv / pyMem.priv, 2)}×** (budget ≤ 1.5×).
 - Agent RSS: idle ${fmt(agentMem.rss)} MiB; after the load runs below ${fmt(afterLoadMem.rss)} MiB; after each of
-  3 more rounds of /status + /metrics load: ${rounds.map((r) => fmt(r)).join(", ")} MiB.
+  3 more rounds of /status + /metrics load (5 s each): ${rounds.map((r) => fmt(r)).join(", ")} MiB.
+
+**Memory bound under sustained load** (the unit's \`MemoryMax=${memoryMax}M\`; peak RSS is the kernel's
+high-water mark, VmHWM, over the agent's whole life: start-up, idle, the load rows, the rounds, and for the agent
+with flags also the CPU-bound job below; both agents got the same HTTP load):
+
+| agent | peak RSS | ÷ MemoryMax | after load rows | after each round | /status req/s | /metrics req/s |
+| --- | --- | --- | --- | --- | --- | --- |
+| with the unit's flags (\`${unitFlags.join(" ")}\`) | ${mib(peak[agent.pid])} | ${fmt((peak[agent.pid] / Number(memoryMax)) * 100, 0)} % | ${mib(afterLoadMem.rss)} | ${rounds.map((r) => fmt(r)).join(", ")} | ${fmt(st[0].rps, 0)} | ${fmt(mt[0].rps, 0)} |
+| no heap flags | ${mib(peak[noFlags.pid])} | ${fmt((peak[noFlags.pid] / Number(memoryMax)) * 100, 0)} % | ${mib(afterLoadNoFlags.rss)} | ${roundsNoFlags.map((r) => fmt(r)).join(", ")} | ${fmt(nf("/status").rps, 0)} | ${fmt(nf("/metrics").rps, 0)} |
+
+- Peak RSS with the unit's flags: **${mib(peak[agent.pid])}**, ${fmt(Number(memoryMax) - peak[agent.pid])} MiB inside MemoryMax=${memoryMax}M;
+  without them ${mib(peak[noFlags.pid])} (${peak[noFlags.pid] > Number(memoryMax) ? "over the limit: systemd would kill it" : "inside the limit in this run"}).
+  The throughput cost of the 1 MB semi-space shows in the req/s columns (a device serves a few requests a minute).
 
 wrk, 2 threads, 16 connections, ${WRK_SECONDS} s per row, one row at a time; CPU ms per request from the
 server's utime+stime over the run (10 ms tick resolution). "vs peer" is req/s divided by the first peer row.

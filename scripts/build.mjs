@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Bundles the CLI (which is also the one-file agent a device runs with plain `node`) and the library.
+import { chmodSync, readFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const common = {
@@ -19,8 +20,20 @@ const common = {
   },
 };
 
+// dist/edgewatch.mjs is also a launcher on its own (`./edgewatch.mjs agent` on a device): it gets
+// bin/edgewatch's shebang, so node runs it with the agent's heap bounds, as one process
+// (test/agent/recovery/install.test.ts checks both against AGENT_NODE_FLAGS).
+const shebang = readFileSync(new URL("../bin/edgewatch", import.meta.url), "utf8").split("\n")[0];
+
 await Promise.all([
-  build({ ...common, entryPoints: { edgewatch: "src/cli/main.ts" }, outdir: "dist", outExtension: { ".js": ".mjs" } }),
+  build({
+    ...common,
+    entryPoints: { edgewatch: "src/cli/main.ts" },
+    outdir: "dist",
+    outExtension: { ".js": ".mjs" },
+    banner: { js: `${shebang}\n${common.banner.js}` },
+  }),
   build({ ...common, entryPoints: { index: "src/index.ts" }, outdir: "dist" }),
 ]);
+chmodSync("dist/edgewatch.mjs", 0o755);
 await import("./build-web.mjs");

@@ -257,7 +257,7 @@ function gauge(label: string, value: number | undefined, unit: string, t: string
 }
 
 function renderResources(): void {
-  // Thresholds from seed 003: CPU 85/95 %, memory 90/95 %, disk 90/95 %, temperature 70/80 °C.
+  // Warning/critical thresholds: CPU 85/95 %, memory 90/95 %, disk 90/95 %, temperature 70/80 °C.
   const cpu = metric.cpu();
   const mem = metric.memory();
   const disk = metric.disk();

@@ -127,7 +127,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
 
   await history.load();
   const sampleHistory = () => {
-    if (state.quiet) return; // seed 000: nothing extra while the device encodes
+    if (state.quiet) return; // nothing extra while the device encodes
     const v: Record<string, number> = {};
     for (const [name, r] of state.collectors) if (r.ok) flattenNumbers(name, r.data, v);
     const today = state.document.today as Record<string, unknown> | undefined;

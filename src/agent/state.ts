@@ -107,7 +107,7 @@ export class DeviceState {
     return typeof s === "string" ? s : "unknown";
   }
 
-  /** Quiet mode: the device is encoding video; non-essential sampling pauses (seed 000). */
+  /** Quiet mode: the device is encoding video; non-essential sampling pauses. */
   get quiet(): boolean {
     return this.status === "creating_video";
   }

@@ -1,7 +1,16 @@
 import type { RunningAgent } from "../agent/agent.ts";
 import { AgentKernel } from "../agent/kernel.ts";
 import { loadConfig } from "../config/load.ts";
-import { configOption, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
+import {
+  configOption,
+  configPath,
+  DEFAULT_CONFIG_PATH,
+  defineCommand,
+  EXIT_FAIL,
+  EXIT_OK,
+  parse,
+  UsageError,
+} from "./command.ts";
 
 export default defineCommand({
   name: "agent",
@@ -14,13 +23,14 @@ the config file: a valid one restarts the agent's modules with it, an invalid on
 the running config is kept.
 
 Options:
-  -c, --config FILE  config file (default: $EDGEWATCH_CONFIG, else built-in defaults)
+  -c, --config FILE  config file (default: $EDGEWATCH_CONFIG, else ${DEFAULT_CONFIG_PATH} when it
+                     exists, else built-in defaults)
       --port N       override http.port (0 picks a free port)
       --bind ADDR    override http.bind
   -h, --help         this help
 
 Example:
-  edgewatch agent --config /etc/edgewatch/agent.yaml`,
+  edgewatch agent --config ${DEFAULT_CONFIG_PATH}`,
   async run(args) {
     const { values } = parse(args, { ...configOption, port: { type: "string" }, bind: { type: "string" } }, false);
     let port: number | undefined;
@@ -30,7 +40,7 @@ Example:
         throw new UsageError(`--port: expected a port number 0–65535, got ${JSON.stringify(values.port)}`);
       }
     }
-    const { config, path } = loadConfig(values.config);
+    const { config, path } = loadConfig(configPath(values));
     let fatal = false;
     let wake = () => {};
     const kernel = new AgentKernel(config, {

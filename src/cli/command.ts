@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -45,13 +46,24 @@ export function parse<O extends Options>(args: string[], options: O, allowPositi
 export const configOption = { config: { type: "string", short: "c" } } as const;
 export const dirOption = { dir: { type: "string", short: "d" } } as const;
 
+/** The one default config file of every command, `install` and the docs. */
+export const DEFAULT_CONFIG_PATH = "/etc/edgewatch/config.yaml";
+
+/** The config file to read: --config, else $EDGEWATCH_CONFIG, else DEFAULT_CONFIG_PATH when it exists. */
+export function configPath(values: { config?: string | undefined }): string | undefined {
+  return (
+    values.config ??
+    (process.env.EDGEWATCH_CONFIG || (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined))
+  );
+}
+
 /** Status dir for CLI commands: --dir, else $EDGEWATCH_DIR, else the config's status_dir. */
 export function resolveDir(values: { dir?: string | undefined; config?: string | undefined }): string {
   if (values.dir) return values.dir;
   if (process.env.EDGEWATCH_DIR) return process.env.EDGEWATCH_DIR;
-  return loadConfig(values.config).config.status_dir;
+  return loadConfig(configPath(values)).config.status_dir;
 }
 
 export function resolveConfig(values: { config?: string | undefined }): Config {
-  return loadConfig(values.config).config;
+  return loadConfig(configPath(values)).config;
 }

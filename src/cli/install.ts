@@ -5,15 +5,26 @@ import { join } from "node:path";
 import { agentUnit, sudoersFile, sudoersLines, UNIT_DEFAULTS, type UnitOptions } from "../agent/recovery/install.ts";
 import { ConfigError, loadConfig, validateConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
+import { DEFAULT_CONFIG_PATH, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 
-const DEFAULT_CONFIG = "/etc/edgewatch/config.yaml";
+const DEFAULT_CONFIG = DEFAULT_CONFIG_PATH;
 
 function which(program: string): string | null {
   try {
     return execFileSync("sh", ["-c", 'command -v "$1"', "sh", program], { encoding: "utf8" }).trim() || null;
   } catch {
     return null;
+  }
+}
+
+/** The user's primary group name (`id -gn USER`), or the user's name when the user is not known here. */
+function primaryGroup(user: string): string {
+  try {
+    return (
+      execFileSync("id", ["-gn", "--", user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || user
+    );
+  } catch {
+    return user;
   }
 }
 
@@ -30,6 +41,7 @@ starts with "sudo" (exactly those commands and arguments). Then run:
 Options:
   --print             print everything to stdout instead of writing files
   --user USER         user the agent runs as (default: $SUDO_USER, else the current user)
+  --group GROUP       group whose members may write status (default: USER's primary group)
   -c, --config FILE   agent config (default ${DEFAULT_CONFIG}; its recovery commands make the sudoers lines)
   --unit-dir DIR      where units go (default /etc/systemd/system)
   --sudoers-dir DIR   where the sudoers file goes (default /etc/sudoers.d)
@@ -43,6 +55,7 @@ Options:
       {
         print: { type: "boolean" },
         user: { type: "string" },
+        group: { type: "string" },
         config: { type: "string", short: "c" },
         "unit-dir": { type: "string" },
         "sudoers-dir": { type: "string" },
@@ -55,6 +68,10 @@ Options:
     const user = values.user ?? process.env.SUDO_USER ?? userInfo().username;
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) {
       throw new UsageError(`--user: expected a user name like "pi", got ${JSON.stringify(user)}`);
+    }
+    const group = values.group ?? primaryGroup(user);
+    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(group)) {
+      throw new UsageError(`--group: expected a group name like "video", got ${JSON.stringify(group)}`);
     }
     const nice = values.nice === undefined ? UNIT_DEFAULTS.nice : Number(values.nice);
     if (!Number.isInteger(nice) || nice < -20 || nice > 19) {
@@ -87,7 +104,7 @@ Options:
     // The CLI that is running now, by absolute paths (systemd needs them).
     const script = process.argv[1] ? realpathSync(process.argv[1]) : null;
     if (!script) throw new Error("cannot tell where the edgewatch CLI is");
-    const opts: UnitOptions = { exec: [process.execPath, script], user, configPath, nice, cpuQuota, memoryMax };
+    const opts: UnitOptions = { exec: [process.execPath, script], user, group, configPath, nice, cpuQuota, memoryMax };
     const files: [string, string, number][] = [
       [join(values["unit-dir"] ?? "/etc/systemd/system", "edgewatch-agent.service"), agentUnit(opts), 0o644],
     ];

@@ -1,6 +1,6 @@
 import { ConfigError } from "../config/load.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
-import { EXIT_FAIL, EXIT_USAGE, UsageError } from "./command.ts";
+import { type Command, EXIT_FAIL, EXIT_USAGE, UsageError } from "./command.ts";
 import { commands } from "./commands.ts";
 
 const VERSION = "0.1.0";
@@ -18,6 +18,22 @@ Environment:
   EDGEWATCH_CONFIG  config file when --config is not given
   EDGEWATCH_DIR     status directory (overrides the config's status_dir)
 `;
+}
+
+/** The one usage line that fits what was typed (`status set …` → the set line), and where the rest is. */
+function usageLine(cmd: Command, args: string[]): string {
+  const forms = cmd.usage
+    .split("\n")
+    .map((l) =>
+      l
+        .replace(/^Usage:\s*/, "")
+        .trim()
+        .replace(/\s{2,}.*$/, ""),
+    )
+    .filter((l) => l.startsWith(`edgewatch ${cmd.name}`));
+  const verb = args.find((a) => !a.startsWith("-"));
+  const form = forms.find((f) => verb !== undefined && f.startsWith(`edgewatch ${cmd.name} ${verb}`)) ?? forms[0];
+  return `usage: ${form ?? `edgewatch ${cmd.name} …`}   (edgewatch ${cmd.name} --help for all of it)`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -46,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     return await cmd.run(args);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`edgewatch ${cmd.name}: ${err.message}\n\n${cmd.usage}\n`);
+      process.stderr.write(`edgewatch ${cmd.name}: ${err.message}\n${usageLine(cmd, args)}\n`);
       return EXIT_USAGE;
     }
     if (err instanceof ConfigError) {

@@ -1,7 +1,29 @@
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { createChannels } from "../notify/notifier.ts";
 import type { Notification } from "../notify/types.ts";
-import { configOption, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
+import {
+  configOption,
+  configPath,
+  DEFAULT_CONFIG_PATH,
+  defineCommand,
+  EXIT_FAIL,
+  EXIT_OK,
+  parse,
+  UsageError,
+} from "./command.ts";
+
+/** What a failed test send means for the person running it (the agent's outbox retries all but permanent ones). */
+export function hint(reason: string, permanent: boolean): string {
+  if (/ECONNREFUSED/.test(reason))
+    return "connection refused: nothing listens at that address; check the URL and that the service runs";
+  if (/ENOTFOUND|EAI_AGAIN/.test(reason)) return "host name not found: check the URL and the device's DNS";
+  if (/bad port/.test(reason)) return "the URL's port is one that HTTP clients refuse to use: check the URL";
+  if (/ETIMEDOUT|TIMEOUT|timed out|EHOSTUNREACH|ENETUNREACH/i.test(reason))
+    return "no answer: the network or the service is down or unreachable from this device; the agent retries these";
+  return permanent
+    ? "permanent: fix the config"
+    : "the service answered with a temporary error; the agent retries these";
+}
 
 export default defineCommand({
   name: "notify",
@@ -14,7 +36,7 @@ config is invalid.
 
 Options:
       --channel NAME  only this channel (its name:, or its type when unnamed)
-  -c, --config FILE   config file (default: $EDGEWATCH_CONFIG)
+  -c, --config FILE   config file (default: $EDGEWATCH_CONFIG, else ${DEFAULT_CONFIG_PATH} when it exists)
   -h, --help          this help`,
   async run(args) {
     const { values, positionals } = parse(args, { channel: { type: "string" }, ...configOption });
@@ -25,7 +47,7 @@ Options:
     }
     let config: ReturnType<typeof loadConfig>["config"];
     try {
-      config = loadConfig(values.config).config;
+      config = loadConfig(configPath(values)).config;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       process.stdout.write(`${err.problems.join("\n")}\n`);
@@ -67,9 +89,7 @@ Options:
       if (r.ok) process.stdout.write(`ok     ${c.name} (${c.type})${r.detail ? `: ${r.detail}` : ""}\n`);
       else {
         failed++;
-        process.stdout.write(
-          `FAILED ${c.name} (${c.type}): ${r.reason}${r.permanent ? " (permanent: fix the config)" : " (temporary: retry later)"}\n`,
-        );
+        process.stdout.write(`FAILED ${c.name} (${c.type}): ${r.reason} (${hint(r.reason, r.permanent)})\n`);
       }
     }
     return failed ? EXIT_FAIL : EXIT_OK;

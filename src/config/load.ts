@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { describeValue, EdgewatchError } from "../protocol/errors.ts";
 import { isPlainObject } from "../protocol/json.ts";
 import { type Config, configSchema } from "./schema.ts";
+import { nearKey } from "./suggest.ts";
 
 /** A config that cannot be used; `problems` lists every one, each naming file, key path, expected and got. */
 export class ConfigError extends EdgewatchError {
@@ -30,7 +31,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || "(top level)";
 }
 
-function formatIssue(issue: z.core.$ZodIssue): string {
+function formatIssue(zodIssue: z.core.$ZodIssue): string {
+  const issue = zodIssue;
   const got = "input" in issue ? describeValue(issue.input) : "nothing";
   switch (issue.code) {
     case "invalid_type":
@@ -102,7 +104,12 @@ export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessE
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {
-        for (const k of issue.keys) problems.push(`${label}: ${formatPath([...issue.path, k])}: ${formatIssue(issue)}`);
+        for (const k of issue.keys) {
+          const near = nearKey(configSchema, issue.path, k);
+          problems.push(
+            `${label}: ${formatPath([...issue.path, k])}: ${near ? `unknown key; did you mean "${near}"?` : formatIssue(issue)}`,
+          );
+        }
         continue;
       }
       const path = formatPath(issue.path);

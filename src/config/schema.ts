@@ -41,7 +41,7 @@ export const configSchema = z
       .string()
       .min(1)
       .optional()
-      .describe("Seed 000's single status file (e.g. /tmp/timelapse_status.json), read as source `legacy`"),
+      .describe("A program's single status file (e.g. /tmp/timelapse_status.json), read as source `legacy`"),
     http: httpSection,
     collectors: collectorsSection,
     files: filesSection,

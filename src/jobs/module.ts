@@ -2,23 +2,18 @@ import type { ServerResponse } from "node:http";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route, Sample } from "../agent/module.ts";
 import { jobViews, ledgerSuccesses, queueData } from "../agent/rules/jobs.ts";
 import type { Config } from "../config/schema.ts";
+import { sendError, sendJson } from "../http/respond.ts";
 import { readTail } from "../lib/jsonl.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
 import { jobsDir, jobsLayout } from "./ledger.ts";
 import { TransferLedger, verifiedLedgerPath } from "./transfer-ledger.ts";
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
-  res.end(text);
-}
 
 /** `?limit=N` (1..max); null plus a 400 already sent when it is malformed. */
 function limitParam(url: URL, res: ServerResponse, def: number, max: number): number | null {
   const raw = url.searchParams.get("limit");
   if (raw === null) return def;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
-    sendJson(res, 400, { error: `limit: expected a whole number from 1 to ${max}, got ${JSON.stringify(raw)}` });
+    sendError(res, 400, `limit: expected a whole number from 1 to ${max}, got ${JSON.stringify(raw)}`);
     return null;
   }
   return Number(raw);

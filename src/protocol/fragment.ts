@@ -26,7 +26,7 @@ export function checkFragmentValue(value: unknown): string | null {
   return null;
 }
 
-/** ISO 8601 → epoch ms; a time without zone is local time (as seed 000 writes it). */
+/** ISO 8601 → epoch ms; a time without zone is local time (as Python's `isoformat()` writes it). */
 export function parseTime(v: unknown): number | null {
   if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v)) {
     return null;

@@ -112,7 +112,7 @@ test("config check prints every problem (exit 1) or ok (exit 0)", (t) => {
   assert.deepEqual(lines, [
     `${bad}: device: expected a mapping (key: value), got a list`,
     `${bad}: http.port: expected a number, got "80"`,
-    `${bad}: http.tokn: unknown key (a typo?)`,
+    `${bad}: http.tokn: unknown key; did you mean "token"?`,
   ]);
   const good = join(dir, "good.yaml");
   writeFileSync(good, "device:\n  id: roof-cam\n");

@@ -38,14 +38,14 @@ status_dir: 5
     [
       "device.yaml: device: expected a mapping (key: value), got a list",
       'device.yaml: http.port: expected a number, got "80"',
-      "device.yaml: http.tokn: unknown key (a typo?)",
+      'device.yaml: http.tokn: unknown key; did you mean "token"?',
       "device.yaml: status_dir: expected a string, got 5",
     ].sort(),
   );
 });
 
 test("unknown top-level keys are errors (typos must not pass silently)", () => {
-  assert.deepEqual(problems("htpp:\n  port: 8080\n"), ["device.yaml: htpp: unknown key (a typo?)"]);
+  assert.deepEqual(problems("htpp:\n  port: 8080\n"), ['device.yaml: htpp: unknown key; did you mean "http"?']);
 });
 
 test("range errors say the bound and the value", () => {

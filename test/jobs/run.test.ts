@@ -216,7 +216,7 @@ test("bad command lines: clear messages, exit 2, nothing run", (t) => {
   const unknown = ew(["run", "--name", "x", "--retires", "3", ...dirs, "--", "true"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.err, /edgewatch run: Unknown option '--retires'/);
-  assert.match(unknown.err, /Usage: edgewatch run --name NAME/);
+  assert.match(unknown.err, /\nusage: edgewatch run --name NAME/);
 
   const noSep = ew(["run", "--name", "x", ...dirs, "true"]);
   assert.equal(noSep.code, 2);

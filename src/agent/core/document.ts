@@ -9,7 +9,7 @@ const finite = (v: unknown): number | null => (typeof v === "number" && Number.i
 
 /**
  * The device document every module sees as state.document: device_id and site first, the merged
- * fragments (seed 000 format), the recent errors, the sources' heartbeats, and the agent's own block
+ * fragments (the single-status-file format), the recent errors, the sources' heartbeats, and the agent's own block
  * (quiet mode shows here: agent.quiet / agent.sampling).
  */
 export function buildDocument(rt: AgentRuntime): JsonObject {

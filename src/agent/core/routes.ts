@@ -30,7 +30,7 @@ interface LogSource {
 
 /**
  * The agent core as a module: /health, /health/deep, /status, /metrics, files and logs, /config,
- * and the seed 003 /api/* reads. Everything that can be prepared once (globs, labels, the /status
+ * and the dashboard's /api/* reads. Everything that can be prepared once (globs, labels, the /status
  * body between changes) is prepared at start.
  */
 export function coreModule(rt: AgentRuntime): AgentModule {

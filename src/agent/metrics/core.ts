@@ -68,7 +68,7 @@ export function coreFamilies(i: CoreMetricsInput): MetricFamily[] {
 }
 
 /**
- * Capture counters taken straight from the merged document (seed 000's `today` and `last_capture`).
+ * Capture counters taken straight from the merged document (`today` and `last_capture`).
  * The agent renders these only when no module (the collectors' capture schedule) exports the same
  * family, so a name never appears twice.
  */

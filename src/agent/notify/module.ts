@@ -6,12 +6,12 @@ import { HttpError, Query, sendJson } from "../../http/respond.ts";
 import { type Clock, systemClock } from "../../lib/clock.ts";
 import { createChannels, Notifier } from "../../notify/notifier.ts";
 import { Outbox } from "../../notify/outbox.ts";
-import { DailyTimer, dailySummaryText, localDate } from "../../notify/summary.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
 import { type AlertNotice, RuleEngine, type Silence } from "../rules/engine.ts";
 import { ruleDefinitions } from "../rules/index.ts";
 import type { Rule } from "../rules/types.ts";
 import type { AlertState } from "../state.ts";
+import { DailyTimer, dailySummaryText, localDate } from "./summary.ts";
 
 /** Build every enabled rule from the config. */
 export function createRules(config: Config): Rule[] {
@@ -110,7 +110,7 @@ export class AlertsModule implements AgentModule {
   async sendDailySummary(ctx: AgentContext): Promise<void> {
     const now = this.clock.now();
     const date = localDate(now);
-    const text = dailySummaryText(this.config.device.id, date, ctx.state.document, this.errorsToday);
+    const text = dailySummaryText(this.config.device.id, date, ctx.state, this.errorsToday);
     this.errorsToday = [];
     await this.notifier
       .send(

@@ -6,6 +6,8 @@ export interface UnitOptions {
   /** Absolute argv prefix that runs the CLI, e.g. ["/usr/bin/node", "/opt/edgewatch/bin/edgewatch"]. */
   exec: string[];
   user: string;
+  /** The group whose members may write status (default: the user's own name, i.e. its usual primary group). */
+  group?: string;
   configPath: string;
   nice?: number;
   cpuQuota?: string;
@@ -15,13 +17,37 @@ export interface UnitOptions {
 
 export const UNIT_DEFAULTS = { nice: 19, cpuQuota: "5%", memoryMax: "96M", watchdogSec: 60 } as const;
 
+/**
+ * V8 heap bounds for the agent process, given to node itself (ExecStart, and the shebang of
+ * bin/edgewatch and dist/edgewatch.mjs), so the started process stays the agent. Without them V8
+ * lets the young generation and old space grow under sustained HTTP load until RSS passes
+ * MemoryMax=96M (~100–116 MiB measured); with them the peak stays near 75 MiB (docs/bench/agent.md).
+ * Old space 48 MB is several times what the agent keeps live; a 1 MB semi-space costs some
+ * throughput under a flood of requests and nothing at a device's request rate.
+ */
+export const AGENT_NODE_FLAGS = ["--max-old-space-size=48", "--max-semi-space-size=1"] as const;
+
+/**
+ * The status directory and the folders writers write into, created by systemd before the start,
+ * owned by User:Group with mode 0775: the agent's user and the members of Group= write, everyone else
+ * reads. Writers need only status.d/ and events/{tmp,new}/; nothing is world-writable.
+ */
+export const RUNTIME_DIRS = [
+  "edgewatch",
+  "edgewatch/status.d",
+  "edgewatch/events",
+  "edgewatch/events/tmp",
+  "edgewatch/events/new",
+];
+
 const quoteArg = (a: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, "\\$1")}"`);
 
 /**
  * The agent's systemd unit. Type=notify: the agent sends READY=1 when started and WATCHDOG=1 at half
  * WatchdogSec; NotifyAccess=all because the messages come from short-lived `systemd-notify` children.
- * Nice/CPUQuota as in seed 000; MemoryMax is 96M, not seed 000's 32M, because a Node process
- * alone is ~43 MiB RSS (mostly the shared binary) and would be killed at 32M.
+ * Nice=19 and CPUQuota=5% keep it from competing with capture and encoding; MemoryMax is 96M, not
+ * 32M, because a Node process alone is ~43 MiB RSS (mostly the shared binary), and the heap flags
+ * (AGENT_NODE_FLAGS) keep the peak under load well inside it.
  */
 export function agentUnit(o: UnitOptions): string {
   return `# edgewatch agent: written by \`edgewatch install\`
@@ -38,8 +64,11 @@ StartLimitBurst=5
 Type=notify
 NotifyAccess=all
 User=${o.user}
-ExecStart=${[...o.exec, "agent", "--config", o.configPath].map(quoteArg).join(" ")}
-# \`systemctl reload\`: SIGHUP re-reads the config; the agent sends RELOADING=1, then READY=1.
+# Members of this group may write status (status.d/, events/): add writers to it.
+Group=${o.group ?? o.user}
+# node itself runs the agent (no wrapper process), with its heap bounded to stay inside MemoryMax.
+ExecStart=${[o.exec[0] as string, ...AGENT_NODE_FLAGS, ...o.exec.slice(1), "agent", "--config", o.configPath].map(quoteArg).join(" ")}
+# systemctl reload: SIGHUP re-reads the config (an invalid one is refused, the running one kept).
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=always
 RestartSec=10
@@ -48,8 +77,9 @@ TimeoutStartSec=90
 Nice=${o.nice ?? UNIT_DEFAULTS.nice}
 CPUQuota=${o.cpuQuota ?? UNIT_DEFAULTS.cpuQuota}
 MemoryMax=${o.memoryMax ?? UNIT_DEFAULTS.memoryMax}
-# The status protocol directory (a tmpfs) and the persistent state directory.
-RuntimeDirectory=edgewatch
+# The status protocol directory (a tmpfs) with the folders writers write into, User:Group 0775;
+# and the persistent state directory (the agent's alone, 0755).
+RuntimeDirectory=${RUNTIME_DIRS.join(" ")}
 RuntimeDirectoryMode=0775
 RuntimeDirectoryPreserve=yes
 StateDirectory=edgewatch

@@ -77,7 +77,8 @@ export class RecoveryModule implements AgentModule, LadderHost {
     if (this.cfg.camera_recover) this.control.set("camera_recover", [createAction(this.cfg.camera_recover)]);
     if (this.cfg.restart_services.length)
       this.control.set("restart_services", this.cfg.restart_services.map(createAction));
-    this.graceEndsAt = (await bootTime()) + this.cfg.startup_grace;
+    // A grace that ended before the agent started is over at the start, never earlier (GET /api/recovery).
+    this.graceEndsAt = Math.max((await bootTime()) + this.cfg.startup_grace, ctx.state.startedAt);
     const statusDir = process.env.EDGEWATCH_DIR || ctx.config.status_dir;
     for (const w of this.cfg.watches) this.watches.push(new Watch(w, createProbe(w, statusDir), this));
     for (const w of this.watches) await w.start();

@@ -63,7 +63,7 @@ export function parseHeartbeatTimestamp(v: unknown): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
-/** Heartbeat = the `timestamp` field of a JSON file replaced whole by the program (seed 001). */
+/** Heartbeat = the `timestamp` field of a JSON file replaced whole by the program (a Python service's heartbeat). */
 class HeartbeatFileProbe implements Probe {
   readonly kind = "heartbeat_file";
   readonly heartbeat = true;
@@ -156,15 +156,30 @@ class PidfileProbe extends LivenessProbe {
   }
 }
 
+/**
+ * Does a process match a `process:` watch name? Yes when its /proc/PID/comm is the name (a compiled
+ * program: `ffmpeg`), or when the base name of any of its argv elements is (an interpreted one:
+ * `python3 /opt/cam/cam1_stream.py` matches `cam1_stream.py`, `sh /opt/cam/loop.sh` matches `loop.sh`).
+ */
+export function processMatches(name: string, comm: string, argv: readonly string[]): boolean {
+  if (comm.trimEnd() === name) return true;
+  return argv.some((arg) => arg !== "" && basename(arg) === name);
+}
+
 class ProcessNameProbe extends LivenessProbe {
   readonly kind = "process";
   protected async check(): Promise<string | null> {
     for (const name of await fsp.readdir("/proc")) {
-      if (!/^\d+$/.test(name)) continue;
+      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
       const comm = await fsp.readFile(`/proc/${name}/comm`, "utf8").catch(() => "");
-      if (comm.trimEnd() === this.target && (await pidAlive(Number(name)))) return null;
+      // argv only when comm did not already match: one read per process in the common case
+      const argv =
+        comm.trimEnd() === this.target
+          ? []
+          : (await fsp.readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "")).split("\0");
+      if (processMatches(this.target, comm, argv) && (await pidAlive(Number(name)))) return null;
     }
-    return `no process named ${JSON.stringify(this.target)} is running`;
+    return `no process named ${JSON.stringify(this.target)} is running (neither its /proc/PID/comm nor the base name of an argument)`;
   }
 }
 

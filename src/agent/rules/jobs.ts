@@ -9,7 +9,7 @@ import { ruleBase, severity } from "./kit.ts";
 import { type Condition, defineRule, type RuleInput } from "./types.ts";
 
 /**
- * Jobs and queue rules (issue: jobs). Thresholds live in the `jobs:` config section (one place for
+ * Jobs and queue rules. Thresholds live in the `jobs:` config section (one place for
  * everything about jobs); `alerts.rules.<name>` only switches a rule and sets its severity and timing.
  */
 const base = (d: Parameters<typeof ruleBase>[0]) => z.strictObject(ruleBase(d)).prefault({});
@@ -128,7 +128,7 @@ export const jobMissedScheduleRule = defineRule({
   },
 });
 
-/** A job failed N times within the window (seed 002: 3 times in 24 h); clears as failures age out. */
+/** A job failed N times within the window (e.g. 3 times in 24 h); clears as failures age out. */
 export const jobFailuresRule = defineRule({
   name: "job_failures",
   description: "A job failed jobs.failures_alert times within jobs.failures_window",

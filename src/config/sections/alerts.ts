@@ -42,7 +42,7 @@ export const alertsSection = z
     repeat_interval: duration()
       .prefault("4h")
       .describe("A still-firing alert notifies again after this long (0 = never)"),
-    history_size: z.number().int().min(10).max(10_000).default(500).describe("Alert transitions kept (seed 003: 500)"),
+    history_size: z.number().int().min(10).max(10_000).default(500).describe("Alert transitions kept, newest first"),
     flapping: z
       .strictObject({
         enabled: z.boolean().default(true).describe("Detect flapping alerts"),
@@ -56,9 +56,7 @@ export const alertsSection = z
       .describe("Flapping: one notice instead of a notification per flip"),
     silences: z
       .array(silence)
-      .default([
-        { rules: ["cpu"], while_status: ["creating_video"], comment: "video encoding uses the CPU (seed 000)" },
-      ])
+      .default([{ rules: ["cpu"], while_status: ["creating_video"], comment: "video encoding uses the CPU" }])
       .describe("Standing silences and maintenance windows"),
   })
   .prefault({})

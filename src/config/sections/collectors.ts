@@ -178,7 +178,7 @@ const redis = z
   .prefault({})
   .describe("Redis connected, PING latency and memory; a Redis that is down is reported, not an error");
 
-/** `collectors:` — Collectors: what the agent samples and how often (issue: agent). */
+/** `collectors:` — Collectors: what the agent samples and how often. */
 export const collectorsSection = z
   .strictObject({
     proc_root: z.string().min(1).default("/proc").describe("Where procfs is mounted (tests point it at fixtures)"),
@@ -194,7 +194,7 @@ export const collectorsSection = z
     redis,
   })
   .prefault({})
-  .describe("Collectors: what the agent samples and how often (issue: agent)");
+  .describe("Collectors: what the agent samples and how often");
 
 export type CollectorsConfig = z.output<typeof collectorsSection>;
 export type CameraTestConfig = z.output<typeof cameraTest>;

@@ -10,7 +10,7 @@ export const historySection = z
       .min(10)
       .max(100_000)
       .default(1000)
-      .describe("Samples kept in the ring (seed 003: the last 1000); the oldest is dropped first"),
+      .describe("Samples kept in the ring (the last 1000 by default); the oldest is dropped first"),
     interval: duration()
       .prefault(60)
       .describe("At most one history sample per this interval, taken when collectors report (no timer of its own)"),

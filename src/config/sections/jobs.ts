@@ -36,7 +36,7 @@ const queues = z
       .int()
       .nonnegative()
       .default(10)
-      .describe("Queue depth (waiting jobs) above which a warning fires (seed 002: > 10)"),
+      .describe("Queue depth (waiting jobs) above which a warning fires"),
     failed_warning: z
       .number()
       .int()
@@ -45,7 +45,7 @@ const queues = z
       .describe("Failed jobs held in a queue above which a warning fires"),
     worker_down_after: duration()
       .prefault("5m")
-      .describe("A worker whose heartbeat is older than this is dead: critical alert (seed 002: 5 min)"),
+      .describe("A worker whose heartbeat is older than this is dead: critical alert"),
     stuck_after: duration()
       .optional()
       .describe(
@@ -78,7 +78,7 @@ export const jobsSection = z
       .int()
       .min(1)
       .default(3)
-      .describe("A job that failed this many times within failures_window raises an alert (seed 002)"),
+      .describe("A job that failed this many times within failures_window raises an alert"),
     failures_window: duration().prefault("24h").describe("Window for failures_alert"),
     queues,
   })

@@ -12,10 +12,7 @@ const channel = z.discriminatedUnion(
 /** `notify:` — Notification channels, levels and the durable outbox. */
 export const notifySection = z
   .strictObject({
-    min_level: z
-      .enum(LEVELS)
-      .default("warning")
-      .describe("Only notifications at this level and above are sent (seed 000)"),
+    min_level: z.enum(LEVELS).default("warning").describe("Only notifications at this level and above are sent"),
     channels: z
       .array(channel)
       .default([])
@@ -58,7 +55,10 @@ export const notifySection = z
       .describe("The durable outbox under state_dir/outbox"),
     daily_summary: z
       .strictObject({
-        enabled: z.boolean().default(false).describe("Send a daily summary (seed 000 format)"),
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe("Send a daily summary (photos, video, disk, backup, upload, errors of the day)"),
         time: z
           .string()
           .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a local time like "23:00"' })

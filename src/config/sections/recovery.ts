@@ -78,14 +78,20 @@ const watch = z
       .string()
       .min(1)
       .optional()
-      .describe("Heartbeat = `timestamp` field (ISO 8601 or epoch seconds) of this JSON file (seed 001 style)"),
+      .describe(
+        "Heartbeat = `timestamp` field (ISO 8601 or epoch seconds) of this JSON file, replaced whole by the program",
+      ),
     pidfile: z.string().min(1).optional().describe("Process watch: alive while the pid in this file runs"),
     process: z
       .string()
       .min(1)
-      .max(15)
+      .refine((v) => !v.includes("/"), {
+        error: "expected a program name without a directory, e.g. ffmpeg or cam1_stream.py",
+      })
       .optional()
-      .describe("Process watch: alive while a process with exactly this name (/proc/PID/comm) runs"),
+      .describe(
+        "Process watch: alive while a process runs whose name (/proc/PID/comm) or the base name of one of its arguments is exactly this, e.g. ffmpeg, or cam1_stream.py for `python3 /opt/cam/cam1_stream.py`",
+      ),
     unit: z
       .string()
       .min(1)
@@ -93,7 +99,7 @@ const watch = z
       .describe("systemd unit watch: alive while `systemctl is-active UNIT` says active"),
     stale_after: duration()
       .default(30_000)
-      .describe("Heartbeat older than this = frozen (seed 001: 30 s); noticed within stale_after + 1 s"),
+      .describe("Heartbeat older than this = frozen; noticed within stale_after + 1 s"),
     check_every: duration()
       .default(5000)
       .describe("Process and unit watches only: how often /proc or systemctl is asked (heartbeats need no polling)"),
@@ -106,13 +112,8 @@ const watch = z
     restart_wait: duration()
       .optional()
       .describe("After a restart, how long to wait for a fresh heartbeat before the next step (default: stale_after)"),
-    max_restarts: z
-      .number()
-      .int()
-      .min(0)
-      .default(3)
-      .describe("Restarts allowed within `window` before the next step (seed 001: 3)"),
-    window: duration().default(600_000).describe("Window over which restarts are counted (seed 001: 10 min)"),
+    max_restarts: z.number().int().min(0).default(3).describe("Restarts allowed within `window` before the next step"),
+    window: duration().default(600_000).describe("Window over which restarts are counted"),
     escalate: z
       .enum(["reboot", "alert"])
       .default("reboot")
@@ -165,7 +166,7 @@ const disk = z
       .array(z.string().min(1))
       .default([])
       .describe("Folders whose oldest files may be deleted when the disk is critical; empty disables the safeguard"),
-    critical_percent: percent().default(95).describe("Disk usage that starts a cleanup (seed 003: 95 %)"),
+    critical_percent: percent().default(95).describe("Disk usage that starts a cleanup"),
     target_percent: percent().default(85).describe("Cleanup stops once usage is below this"),
     keep_newest: z.number().int().min(0).default(20).describe("Never delete the newest N files of each folder"),
     verified_only: z

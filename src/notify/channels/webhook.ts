@@ -4,7 +4,7 @@ import { LEVELS } from "../../protocol/names.ts";
 import { post } from "../http.ts";
 import { defineChannel, type Notification, type SendResult } from "../types.ts";
 
-/** The generic webhook body: seed 000's {message, level, device_id} plus site, timestamp and the alert. */
+/** The generic webhook body: {message, level, device_id} plus site, timestamp and the alert. */
 export function webhookBody(n: Notification): Record<string, unknown> {
   return {
     message: n.message.startsWith(n.title) ? n.message : `${n.title}\n${n.message}`,

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -62,6 +62,8 @@ export async function startRecovery(t: TestContext, raw: Record<string, unknown>
     await agent.stop();
   };
   t.after(stop);
+  // Once the agent (which restarts programs) has stopped, end every program its restarts started.
+  t.after(() => killProcessesNaming(config.status_dir));
   return { agent, mod, config, events, alerts, warnings, stop };
 }
 
@@ -118,6 +120,32 @@ export function processGone(pid: number, start: string | null): boolean {
   return st === null || st === "Z" || processStart(pid) !== start;
 }
 
+/**
+ * SIGKILLs every process whose command line names `dir`: the stand-in programs, including those a
+ * restart started in their own session. It does not depend on a pid file, which the temp dir's
+ * removal (an earlier after-hook) may already have deleted.
+ */
+export function killProcessesNaming(dir: string): number[] {
+  const killed: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${name}/cmdline`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (!cmd.split("\0").some((arg) => arg.includes(dir))) continue;
+    try {
+      process.kill(Number(name), "SIGKILL");
+      killed.push(Number(name));
+    } catch {
+      // already gone
+    }
+  }
+  return killed;
+}
+
 /** Starts the stand-in capture program (its own session, like a service) and kills it after the test. */
 export function startCapture(t: TestContext, statusDir: string, source: string, interval: number, pidfile: string) {
   const child = spawn("setsid", ["sh", CAPTURE, statusDir, source, String(interval), pidfile], {
@@ -125,16 +153,7 @@ export function startCapture(t: TestContext, statusDir: string, source: string, 
     detached: true,
   });
   child.unref();
-  t.after(() => {
-    const pid = readPid(pidfile);
-    if (pid) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  });
+  t.after(() => killProcessesNaming(statusDir));
 }
 
 export async function post(

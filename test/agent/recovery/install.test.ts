@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { agentUnit, sudoersFile } from "../../../src/agent/recovery/install.ts";
+import { AGENT_NODE_FLAGS, agentUnit, sudoersFile } from "../../../src/agent/recovery/install.ts";
 import { parseConfigText } from "../../../src/config/load.ts";
-import { requireTool, tempDir } from "../../helpers/tools.ts";
+import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const MAIN = join(ROOT, "src", "cli", "main.ts");
@@ -36,7 +36,19 @@ test("edgewatch install writes units that systemd-analyze verify accepts with no
   const dir = tempDir(t, "ew-install-");
   const cfg = join(dir, "config.yaml");
   writeFileSync(cfg, CONFIG);
-  const r = cli(["install", "--user", "pi", "--config", cfg, "--unit-dir", dir, "--sudoers-dir", dir]);
+  const r = cli([
+    "install",
+    "--user",
+    "pi",
+    "--group",
+    "video",
+    "--config",
+    cfg,
+    "--unit-dir",
+    dir,
+    "--sudoers-dir",
+    dir,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   for (const unit of ["edgewatch-agent.service"]) {
     const v: SpawnSyncReturns<string> = spawnSync(analyze, ["verify", join(dir, unit)], { encoding: "utf8" });
@@ -53,10 +65,22 @@ test("edgewatch install writes units that systemd-analyze verify accepts with no
     "CPUQuota=5%",
     "MemoryMax=96M",
     "User=pi",
+    "Group=video",
+    "RuntimeDirectory=edgewatch edgewatch/status.d edgewatch/events edgewatch/events/tmp edgewatch/events/new",
+    "RuntimeDirectoryMode=0775",
+    "ExecReload=/bin/kill -HUP $MAINPID",
   ]) {
     assert.ok(agent.split("\n").includes(line), `agent unit has ${line}`);
   }
-  assert.match(agent, new RegExp(`^ExecStart=${process.execPath} \\S+/src/cli/main\\.ts agent --config ${cfg}$`, "m"));
+  // node itself runs the agent, with the heap bounds: no wrapper between systemd and the agent.
+  assert.match(
+    agent,
+    new RegExp(
+      `^ExecStart=${process.execPath} --max-old-space-size=48 --max-semi-space-size=1 \\S+/src/cli/main\\.ts agent --config ${cfg}$`,
+      "m",
+    ),
+  );
+  assert.deepEqual([...AGENT_NODE_FLAGS], ["--max-old-space-size=48", "--max-semi-space-size=1"]);
 
   const sudoers = readFileSync(join(dir, "edgewatch"), "utf8");
   assert.equal(statSync(join(dir, "edgewatch")).mode & 0o777, 0o440);
@@ -123,4 +147,38 @@ test("the example config in docs/operations.md (## Self-healing) is valid", () =
   const c = parseConfigText(yaml, "docs/operations.md", { EDGEWATCH_TOKEN: "0123456789abcdef0123" });
   assert.equal(c.recovery.watches[0]?.restart?.type, "systemd");
   assert.equal(c.recovery.disk.dry_run, true);
+});
+
+test("bin/edgewatch and dist/edgewatch.mjs, run directly, are the agent itself with the unit's heap bounds", {
+  timeout: 60_000,
+}, async (t) => {
+  const flags = AGENT_NODE_FLAGS.join(" ");
+  for (const launcher of [join(ROOT, "bin", "edgewatch"), join(ROOT, "dist", "edgewatch.mjs")]) {
+    assert.equal(readFileSync(launcher, "utf8").split("\n")[0], `#!/usr/bin/env -S node ${flags}`, launcher);
+    const dir = tempDir(t, "ew-launch-");
+    const cfg = join(dir, "agent.yaml");
+    writeFileSync(
+      cfg,
+      `status_dir: ${join(dir, "run")}\nstate_dir: ${join(dir, "state")}\nhttp: { bind: 127.0.0.1, port: 0 }\n`,
+    );
+    const child = spawn(launcher, ["agent", "--config", cfg], { stdio: ["ignore", "pipe", "pipe"] });
+    t.after(() => child.kill("SIGKILL"));
+    let log = "";
+    const add = (d: Buffer) => {
+      log += d.toString();
+    };
+    child.stdout.on("data", add);
+    child.stderr.on("data", add);
+    await waitFor(`${launcher} listening`, () => /listening on http/.test(log) || child.exitCode !== null, 30_000);
+    assert.equal(child.exitCode, null, log);
+    // The pid systemd (or a pid file) would hold is node running the agent with the flags, with no child.
+    const argv = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    assert.match(argv[0] ?? "", /(^|\/)node$/);
+    assert.deepEqual(argv.slice(1, 3), [...AGENT_NODE_FLAGS]);
+    assert.deepEqual(argv.slice(-3), ["agent", "--config", cfg]);
+    const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim();
+    assert.equal(children, "", "no re-spawned child process");
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
 });

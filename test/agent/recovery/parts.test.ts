@@ -141,18 +141,24 @@ test("pidfile watch: a dead process is noticed on the next check and restarted",
       ],
     },
   });
+  // The restarted program's pid, read while the pid file exists (the temp dir goes first at cleanup).
+  let restarted = 0;
   t.after(() => {
     try {
-      process.kill(Number(readFileSync(pidfile, "utf8")), "SIGKILL");
+      process.kill(restarted || Number(readFileSync(pidfile, "utf8")), "SIGKILL");
     } catch {}
   });
   await waitFor("healthy", () => h.mod.watches[0]?.phase === "healthy");
   first.kill("SIGKILL");
   await waitFor(
     "recovered",
-    () => readSteps(join(root, "state", "recovery", "recovery.log")).some((e) => e.step === "recovered"),
+    () => {
+      restarted = Number(readFileSync(pidfile, "utf8")) || restarted;
+      return readSteps(join(root, "state", "recovery", "recovery.log")).some((e) => e.step === "recovered");
+    },
     20_000,
   );
+  restarted = Number(readFileSync(pidfile, "utf8"));
   const steps = readSteps(join(root, "state", "recovery", "recovery.log"));
   assert.deepEqual(
     steps.map((e) => e.step),

@@ -1,10 +1,19 @@
-import type { Clock } from "../lib/clock.ts";
-import { getPath, type JsonObject } from "../protocol/json.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { getPath } from "../../protocol/json.ts";
+import { liveFields } from "../core/document.ts";
+import type { DeviceState } from "../state.ts";
 
-/** Seed 000's daily summary text from the merged status document and the day's error count. */
-export function dailySummaryText(deviceId: string, date: string, doc: JsonObject, errors: string[]): string {
+/**
+ * The daily summary text (photos, video, disk, backup, upload, the day's errors). Photos, video and
+ * backup come from the writers' status document; disk is what the agent itself measures (the
+ * system collector's first mount), falling back to a writer's `disk_percent`/`disk_free_bytes` only
+ * while the agent has no measurement.
+ */
+export function dailySummaryText(deviceId: string, date: string, state: DeviceState, errors: string[]): string {
+  const doc = state.document;
+  const live = liveFields(state);
   const n = (p: string) => {
-    const v = getPath(doc, p);
+    const v = p in live && live[p] !== null ? live[p] : getPath(doc, p);
     return typeof v === "number" && Number.isFinite(v) ? v : null;
   };
   const photos = n("today.photos_captured");
