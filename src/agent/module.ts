@@ -53,3 +53,6 @@ export interface AgentModule {
   /** For /health/deep: is this subsystem alive? */
   health?(): HealthVerdict;
 }
+
+/** Builds a module from the config; null when its config section leaves it disabled. */
+export type ModuleFactory = (config: Config) => AgentModule | null;
