@@ -3,10 +3,11 @@ import { basename, dirname, join } from "node:path";
 import { mkdirp, writeFileAtomic } from "./atomic.ts";
 import { type DeviceEvent, parseEvent } from "./events.ts";
 import { parseFragment } from "./fragment.ts";
-import { isPlainObject, type JsonObject } from "./json.ts";
-import { mergeFragments, type SourceFragment } from "./merge.ts";
-import { isLevel, SOURCE_RE } from "./names.ts";
+import { isPlainObject, type JsonObject, toJson } from "./json.ts";
+import { MergedDocument, type SourceFragment } from "./merge.ts";
+import { isLevel, MAX_EVENT_BYTES, MAX_FRAGMENT_BYTES, SOURCE_RE } from "./names.ts";
 import { layout } from "./paths.ts";
+import { readRegularFile } from "./read-file.ts";
 
 export interface ReaderWarning {
   source: string;
@@ -17,8 +18,11 @@ export interface ReaderOptions {
   dir: string;
   /** Seed 000's single status file, read as source `legacy`; its errors[] become events. */
   legacyStatusFile?: string;
-  /** Called for each event in order; the file is removed only after this resolves. */
-  onEvent: (ev: DeviceEvent) => void | Promise<void>;
+  /**
+   * Called for each event in order; the file is removed only after this resolves. `id` names the
+   * event (its file name): when a call fails, the same event comes again later with the same id.
+   */
+  onEvent: (ev: DeviceEvent, id: string) => void | Promise<void>;
   onWarning: (w: ReaderWarning) => void;
   /** Called after any fragment changed (coalesced). */
   onChange?: () => void;
@@ -27,6 +31,9 @@ export interface ReaderOptions {
 export const LEGACY_SOURCE = "legacy";
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/** Events handed on per batch before the drain yields to the event loop (HTTP, timers, signals). */
+const DRAIN_BATCH = 64;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Watches the status directory with inotify (fs.watch), re-reads only the files that changed,
@@ -35,7 +42,7 @@ const RETRY_MAX_MS = 30_000;
 export class StatusReader {
   private readonly opts: ReaderOptions;
   private readonly l: ReturnType<typeof layout>;
-  private readonly fragments = new Map<string, SourceFragment>();
+  private readonly fragments = new MergedDocument();
   private readonly lastWarning = new Map<string, string>();
   private readonly watchers: FSWatcher[] = [];
   private pending = new Set<string>();
@@ -45,7 +52,6 @@ export class StatusReader {
   private drainAgain = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_MIN_MS;
-  private merged: JsonObject | null = null;
   private stopped = false;
   private legacySeen = new Set<string>();
 
@@ -70,7 +76,9 @@ export class StatusReader {
     for (const name of await fsp.readdir(this.l.fragments)) this.pending.add(name);
     if (this.opts.legacyStatusFile) this.pending.add(LEGACY_SOURCE);
     await this.flushFragments();
-    await this.drainEvents();
+    // A backlog of events must not hold up the agent's start (HTTP, READY=1): it drains in the
+    // background, in batches; settle() waits for it.
+    void this.drainEvents();
   }
 
   stop(): void {
@@ -82,13 +90,12 @@ export class StatusReader {
 
   /** The merged device document (fragments only; the agent adds its own fields). */
   document(): JsonObject {
-    this.merged ??= mergeFragments(this.fragments.values());
-    return this.merged;
+    return this.fragments.document();
   }
 
   /** Each source's heartbeat: its fragment's mtime in epoch ms. */
   heartbeats(): Map<string, number> {
-    return new Map([...this.fragments.values()].map((f) => [f.source, f.mtimeMs]));
+    return new Map([...this.fragments.fragments()].map((f) => [f.source, f.mtimeMs]));
   }
 
   /**
@@ -134,7 +141,14 @@ export class StatusReader {
   private flushFragments(): Promise<void> {
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
-      while (this.pending.size > 0 && !this.stopped) await this.flushOnce();
+      while (this.pending.size > 0 && !this.stopped) {
+        try {
+          await this.flushOnce();
+        } catch (err) {
+          // never an unhandled rejection: a bug here must not stop the reader (or the agent)
+          this.warn("reader", `fragment pass failed: ${(err as Error).message}`);
+        }
+      }
     })().finally(() => {
       this.flushing = null;
     });
@@ -148,10 +162,7 @@ export class StatusReader {
     for (const name of names) {
       if (await this.readOne(name)) changed = true;
     }
-    if (changed) {
-      this.merged = null;
-      this.opts.onChange?.();
-    }
+    if (changed) this.opts.onChange?.();
   }
 
   /** Returns true when the source's fragment changed. */
@@ -173,25 +184,23 @@ export class StatusReader {
     let buf: Buffer;
     let mtimeMs: number;
     try {
-      const st = await fsp.stat(path);
-      if (st.size > 1024 * 1024) {
-        this.warn(source, `fragment is ${st.size} bytes, over the 1 MiB limit; keeping the last good one`);
-        return false;
-      }
-      buf = await fsp.readFile(path);
-      mtimeMs = st.mtimeMs;
+      const r = await readRegularFile(path, MAX_FRAGMENT_BYTES);
+      buf = r.buf;
+      mtimeMs = r.stat.mtimeMs;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
         this.lastWarning.delete(source);
         return this.fragments.delete(source);
       }
-      this.warn(source, `cannot read ${path}: ${(err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === "EW_FILE_TOO_BIG" ? "over the 1 MiB limit" : (err as Error).message;
+      this.warn(source, `cannot read ${path}: ${why}; keeping the last good fragment`);
       return false;
     }
     try {
       const parsed = parseFragment(buf, mtimeMs);
       this.lastWarning.delete(source);
-      this.fragments.set(source, { source, data: parsed.data, updatedAtMs: parsed.updatedAtMs, mtimeMs });
+      this.fragments.set({ source, data: parsed.data, updatedAtMs: parsed.updatedAtMs, mtimeMs });
       if (legacy) await this.legacyErrors(parsed.data.errors);
       return true;
     } catch (err) {
@@ -208,7 +217,14 @@ export class StatusReader {
     this.draining = (async () => {
       do {
         this.drainAgain = false;
-        await this.drainOnce();
+        try {
+          await this.drainOnce();
+        } catch (err) {
+          // e.g. events/new removed under us: say so and try again later, never crash
+          this.warn("events", `cannot drain ${this.l.eventsNew}: ${(err as Error).message}`);
+          this.scheduleRetry();
+          return;
+        }
       } while (this.drainAgain && !this.stopped);
     })().finally(() => {
       this.draining = null;
@@ -219,21 +235,29 @@ export class StatusReader {
   private async drainOnce(): Promise<void> {
     if (this.stopped) return;
     const names = (await fsp.readdir(this.l.eventsNew)).filter((n) => !n.startsWith(".")).sort();
+    let inBatch = 0;
     for (const name of names) {
       if (this.stopped) return;
+      if (++inBatch > DRAIN_BATCH) {
+        inBatch = 0;
+        await yieldToLoop();
+      }
       const path = join(this.l.eventsNew, name);
       let ev: DeviceEvent;
       try {
-        const st = await fsp.stat(path);
-        if (st.size > 64 * 1024) throw new Error(`event is ${st.size} bytes, over the 64 KiB limit`);
-        ev = parseEvent(await fsp.readFile(path), st.mtimeMs);
+        const r = await readRegularFile(path, MAX_EVENT_BYTES);
+        ev = parseEvent(r.buf, r.stat.mtimeMs);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-        await this.quarantine(name, (err as Error).message);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") continue;
+        await this.quarantine(
+          name,
+          code === "EW_FILE_TOO_BIG" ? "event is over the 64 KiB limit" : (err as Error).message,
+        );
         continue;
       }
       try {
-        await this.opts.onEvent(ev);
+        await this.opts.onEvent(ev, name);
       } catch (err) {
         // Not handed on (e.g. the outbox's disk is full): keep the file and try again later.
         this.warn(ev.source, `event not handed on, will retry: ${(err as Error).message}`);
@@ -265,7 +289,9 @@ export class StatusReader {
 
   private async loadLegacySeen(): Promise<Set<string>> {
     try {
-      const v: unknown = JSON.parse(await fsp.readFile(this.legacySeenPath(), "utf8"));
+      const v: unknown = JSON.parse(
+        (await readRegularFile(this.legacySeenPath(), 2 * MAX_FRAGMENT_BYTES)).buf.toString(),
+      );
       return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
     } catch {
       return new Set();
@@ -275,7 +301,7 @@ export class StatusReader {
   /** Each entry of the legacy errors[] becomes one event, once, even across agent restarts. */
   private async legacyErrors(errors: unknown): Promise<void> {
     const entries = Array.isArray(errors) ? errors : [];
-    const keys = entries.map((e) => JSON.stringify(e));
+    const keys = entries.map((e) => toJson(e));
     const fresh = entries.filter((_, i) => !this.legacySeen.has(keys[i] as string));
     if (fresh.length === 0 && keys.length === this.legacySeen.size) return;
     for (const e of fresh) {
@@ -284,10 +310,10 @@ export class StatusReader {
         time: legacyTime(o.time ?? o.timestamp),
         level: isLevel(o.level) ? o.level : "error",
         source: LEGACY_SOURCE,
-        message: typeof e === "string" ? e : typeof o.message === "string" ? o.message : JSON.stringify(e),
+        message: typeof e === "string" ? e : typeof o.message === "string" ? o.message : toJson(e),
       };
       if (typeof o.code === "string") ev.code = o.code;
-      await this.opts.onEvent(ev);
+      await this.opts.onEvent(ev, `${LEGACY_SOURCE}:${keys[entries.indexOf(e)]}`);
     }
     // Only what the file still holds is remembered, so the set stays as small as the file.
     this.legacySeen = new Set(keys);
@@ -320,9 +346,9 @@ export async function readFragmentsOnce(dir: string, legacyStatusFile?: string):
   if (legacyStatusFile) files.push({ source: LEGACY_SOURCE, path: legacyStatusFile });
   for (const f of files) {
     try {
-      const st = await fsp.stat(f.path);
-      const p = parseFragment(await fsp.readFile(f.path), st.mtimeMs);
-      out.push({ source: f.source, data: p.data, updatedAtMs: p.updatedAtMs, mtimeMs: st.mtimeMs });
+      const { buf, stat } = await readRegularFile(f.path, MAX_FRAGMENT_BYTES);
+      const p = parseFragment(buf, stat.mtimeMs);
+      out.push({ source: f.source, data: p.data, updatedAtMs: p.updatedAtMs, mtimeMs: stat.mtimeMs });
     } catch {
       // Bad or vanished fragments are skipped here; the agent reports them.
     }

@@ -1,5 +1,5 @@
 import { uptime } from "node:os";
-import type { JsonObject } from "../../protocol/json.ts";
+import { type JsonObject, toJson } from "../../protocol/json.ts";
 import type { DeviceState } from "../state.ts";
 import { type AgentRuntime, pruneErrors } from "./runtime.ts";
 
@@ -71,7 +71,7 @@ export class StatusBody {
       const { device_id, site, ...doc } = this.rt.state.document;
       const live = liveFields(this.rt.state);
       const { errors, sources, agent, ...fields } = doc;
-      const tail = JSON.stringify({ ...fields, ...live, errors, sources, agent });
+      const tail = toJson({ ...fields, ...live, errors, sources, agent });
       const head = JSON.stringify({
         device_id: device_id ?? this.rt.config.device.id,
         site: site ?? this.rt.config.device.site,
