@@ -90,6 +90,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
       refreshDoc();
     },
     onChange: () => refreshDoc(),
+    drainAtStart: false, // drained once HTTP answers and READY=1 is sent (below)
   });
 
   const history = new HistoryStore({
@@ -203,6 +204,9 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
       log.error(`module ${m.name}: ready hook failed: ${(err as Error).message}`);
     }
   }
+  // Events queued while the agent was down: handed on in the background, in batches, now that the
+  // agent serves and has said it is ready (a backlog of thousands must not hold up either).
+  void reader.drainEvents();
 
   async function stopAll(): Promise<void> {
     reader.stop();

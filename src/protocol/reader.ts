@@ -26,6 +26,11 @@ export interface ReaderOptions {
   onWarning: (w: ReaderWarning) => void;
   /** Called after any fragment changed (coalesced). */
   onChange?: () => void;
+  /**
+   * Drain the events already queued when start() is called (default true). The agent passes false
+   * and calls drainEvents() once it serves HTTP, so a backlog never competes with its start-up.
+   */
+  drainAtStart?: boolean;
 }
 
 export const LEGACY_SOURCE = "legacy";
@@ -76,9 +81,9 @@ export class StatusReader {
     for (const name of await fsp.readdir(this.l.fragments)) this.pending.add(name);
     if (this.opts.legacyStatusFile) this.pending.add(LEGACY_SOURCE);
     await this.flushFragments();
-    // A backlog of events must not hold up the agent's start (HTTP, READY=1): it drains in the
-    // background, in batches; settle() waits for it.
-    void this.drainEvents();
+    // A backlog of events must not hold up the caller's start: it drains in the background, in
+    // batches; settle() waits for it.
+    if (this.opts.drainAtStart !== false) void this.drainEvents();
   }
 
   stop(): void {
@@ -302,24 +307,33 @@ export class StatusReader {
   private async legacyErrors(errors: unknown): Promise<void> {
     const entries = Array.isArray(errors) ? errors : [];
     const keys = entries.map((e) => toJson(e));
-    const fresh = entries.filter((_, i) => !this.legacySeen.has(keys[i] as string));
+    const fresh = keys.flatMap((k, i) => (this.legacySeen.has(k) ? [] : [i]));
     if (fresh.length === 0 && keys.length === this.legacySeen.size) return;
-    for (const e of fresh) {
-      const o = isPlainObject(e) ? e : {};
-      const ev: DeviceEvent = {
-        time: legacyTime(o.time ?? o.timestamp),
-        level: isLevel(o.level) ? o.level : "error",
-        source: LEGACY_SOURCE,
-        message: typeof e === "string" ? e : typeof o.message === "string" ? o.message : toJson(e),
-      };
-      if (typeof o.code === "string") ev.code = o.code;
-      await this.opts.onEvent(ev, `${LEGACY_SOURCE}:${keys[entries.indexOf(e)]}`);
+    // Only what the file still holds is remembered, so the set stays as small as the file; an entry
+    // counts as seen as soon as it is handed on, so a failure half-way never hands on one twice.
+    const seen = new Set(keys.filter((k) => this.legacySeen.has(k)));
+    try {
+      for (const i of fresh) {
+        const e: unknown = entries[i];
+        const key = keys[i] as string;
+        if (seen.has(key)) continue; // the same entry twice in the file
+        const o = isPlainObject(e) ? e : {};
+        const ev: DeviceEvent = {
+          time: legacyTime(o.time ?? o.timestamp),
+          level: isLevel(o.level) ? o.level : "error",
+          source: LEGACY_SOURCE,
+          message: typeof e === "string" ? e : typeof o.message === "string" ? o.message : key,
+        };
+        if (typeof o.code === "string") ev.code = o.code;
+        await this.opts.onEvent(ev, `${LEGACY_SOURCE}:${key}`);
+        seen.add(key);
+      }
+    } finally {
+      this.legacySeen = seen;
+      await writeFileAtomic(this.legacySeenPath(), JSON.stringify([...seen])).catch((err: Error) =>
+        this.warn(LEGACY_SOURCE, `cannot persist seen errors: ${err.message}`),
+      );
     }
-    // Only what the file still holds is remembered, so the set stays as small as the file.
-    this.legacySeen = new Set(keys);
-    await writeFileAtomic(this.legacySeenPath(), JSON.stringify([...this.legacySeen])).catch((err: Error) =>
-      this.warn(LEGACY_SOURCE, `cannot persist seen errors: ${err.message}`),
-    );
   }
 }
 
