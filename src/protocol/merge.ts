@@ -29,14 +29,13 @@ const older = (a: SourceFragment, b: SourceFragment): number =>
  */
 export class MergedDocument {
   private readonly frags = new Map<string, SourceFragment>();
-  private readonly infos = new Map<string, SourceInfo>();
   /** Top-level key → the sources whose fragment holds it. */
   private readonly holders = new Map<string, Set<string>>();
-  /** Top-level key → its merged value. */
-  private readonly merged = new Map<string, unknown>();
   private readonly dirty = new Set<string>();
   private newestMs: number | null = 0;
-  private doc: JsonObject | null = null;
+  /** The document, updated in place: only the touched keys change. */
+  private readonly doc: JsonObject = {};
+  private readonly sources: Record<string, SourceInfo> = {};
 
   get size(): number {
     return this.frags.size;
@@ -54,10 +53,10 @@ export class MergedDocument {
     const prev = this.frags.get(f.source);
     if (prev) this.unindex(prev);
     this.frags.set(f.source, f);
-    this.infos.set(f.source, {
+    this.sources[f.source] = {
       updated_at: new Date(f.updatedAtMs).toISOString(),
       heartbeat_at: new Date(f.mtimeMs).toISOString(),
-    });
+    };
     for (const k of Object.keys(f.data)) {
       if (SKIPPED.has(k)) continue;
       const set = this.holders.get(k);
@@ -67,7 +66,6 @@ export class MergedDocument {
     }
     if (prev && prev.updatedAtMs >= (this.newestMs ?? 0) && f.updatedAtMs < prev.updatedAtMs) this.newestMs = null;
     else if (this.newestMs !== null) this.newestMs = Math.max(this.newestMs, f.updatedAtMs);
-    this.doc = null;
   }
 
   /** Returns true when the source had a fragment. */
@@ -76,27 +74,28 @@ export class MergedDocument {
     if (!prev) return false;
     this.unindex(prev);
     this.frags.delete(source);
-    this.infos.delete(source);
+    delete this.sources[source];
     if (prev.updatedAtMs >= (this.newestMs ?? 0)) this.newestMs = null;
-    this.doc = null;
     return true;
   }
 
-  /** The merged document; rebuilt (shallowly) only after a change. */
+  /**
+   * The merged document. It is the same object every time, brought up to date in place (so a
+   * change costs what it touches): callers that keep a snapshot copy it.
+   */
   document(): JsonObject {
-    if (this.doc) return this.doc;
     for (const k of this.dirty) this.remerge(k);
     this.dirty.clear();
     if (this.newestMs === null) {
       this.newestMs = 0;
       for (const f of this.frags.values()) this.newestMs = Math.max(this.newestMs, f.updatedAtMs);
     }
-    const doc: JsonObject = {};
-    for (const [k, v] of this.merged) doc[k] = v;
-    if (this.newestMs > 0) doc.updated_at = new Date(this.newestMs).toISOString();
-    doc.sources = Object.fromEntries(this.infos);
-    this.doc = doc;
-    return doc;
+    // updated_at and sources stay last, after the fragments' keys
+    delete this.doc.updated_at;
+    delete this.doc.sources;
+    if (this.newestMs > 0) this.doc.updated_at = new Date(this.newestMs).toISOString();
+    this.doc.sources = this.sources;
+    return this.doc;
   }
 
   private unindex(f: SourceFragment): void {
@@ -113,7 +112,7 @@ export class MergedDocument {
   private remerge(key: string): void {
     const set = this.holders.get(key);
     if (!set) {
-      this.merged.delete(key);
+      delete this.doc[key];
       return;
     }
     const holders = [...set].map((s) => this.frags.get(s) as SourceFragment);
@@ -123,13 +122,13 @@ export class MergedDocument {
     }
     const objects = holders.filter((f) => isPlainObject(f.data[key]) && (base === null || older(base, f) < 0));
     if (objects.length === 0) {
-      this.merged.set(key, (base as SourceFragment).data[key]);
+      this.doc[key] = (base as SourceFragment).data[key];
       return;
     }
     objects.sort(older);
     let value: JsonObject = {};
     for (const f of objects) value = deepMerge(value, f.data[key] as JsonObject);
-    this.merged.set(key, value);
+    this.doc[key] = value;
   }
 }
 
