@@ -43,6 +43,8 @@ export async function startAgentProcess(
   t: TestContext,
   extraYaml: string | ((dirs: Dirs) => string) = "",
   prepare?: (dirs: Dirs) => void,
+  /** Extra arguments for node itself (before the agent's script). */
+  nodeArgs: string[] = [],
 ): Promise<AgentProcess> {
   const dir = tempDir(t, "ew-hostile-");
   const statusDir = join(dir, "status");
@@ -62,7 +64,9 @@ http: { bind: 127.0.0.1, port: 0 }
 ${extra}
 `,
   );
-  const child = spawn(process.execPath, [BIN, "agent", "--config", cfg], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, BIN, "agent", "--config", cfg], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let log = "";
   let out = "";
   child.stderr?.on("data", (d: Buffer) => {

@@ -264,3 +264,21 @@ test("thousands of queued events at start: HTTP answers before the backlog is dr
   assert.equal((await a.json("/health")).status, 200);
   assert.equal(await a.stop(), 0, a.log());
 });
+
+test("an exception thrown in a timer and a rejected promise are logged; the agent keeps serving and reading", async (t) => {
+  // loaded into the agent's own process: a bug that throws from a callback, once it serves
+  const bug = `setTimeout(() => { throw new Error("boom in a timer"); }, 1500);
+    setTimeout(() => { Promise.reject(new Error("boom in a promise")); }, 1600);`;
+  const a = await startAgentProcess(t, "", undefined, ["--import", `data:text/javascript,${encodeURIComponent(bug)}`]);
+  await waitFor("both logged", () => /boom in a promise/.test(a.log()) || a.child.exitCode !== null);
+  assert.equal(a.child.exitCode, null, a.log());
+  assert.match(a.log(), /"uncaught exception; the agent keeps running","error":"boom in a timer"/);
+  assert.match(a.log(), /"unhandled promise rejection; the agent keeps running","error":"boom in a promise"/);
+  assert.equal((await a.json("/health")).status, 200);
+  fragment(a.statusDir, "after", JSON.stringify({ after: 1 }));
+  await waitFor(
+    "a fragment read after the exceptions",
+    async () => (await a.json<{ after?: number }>("/status")).body.after === 1,
+  );
+  assert.equal(await a.stop(), 0, a.log());
+});
