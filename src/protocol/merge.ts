@@ -36,6 +36,8 @@ export class MergedDocument {
   /** The document, updated in place: only the touched keys change. */
   private readonly doc: JsonObject = {};
   private readonly sources: Record<string, SourceInfo> = {};
+  /** Each source's heartbeat (its fragment's mtime, epoch ms), kept up to date in place. */
+  readonly heartbeats = new Map<string, number>();
 
   get size(): number {
     return this.frags.size;
@@ -53,6 +55,7 @@ export class MergedDocument {
     const prev = this.frags.get(f.source);
     if (prev) this.unindex(prev);
     this.frags.set(f.source, f);
+    this.heartbeats.set(f.source, f.mtimeMs);
     this.sources[f.source] = {
       updated_at: new Date(f.updatedAtMs).toISOString(),
       heartbeat_at: new Date(f.mtimeMs).toISOString(),
@@ -74,6 +77,7 @@ export class MergedDocument {
     if (!prev) return false;
     this.unindex(prev);
     this.frags.delete(source);
+    this.heartbeats.delete(source);
     delete this.sources[source];
     if (prev.updatedAtMs >= (this.newestMs ?? 0)) this.newestMs = null;
     return true;

@@ -98,9 +98,12 @@ export class StatusReader {
     return this.fragments.document();
   }
 
-  /** Each source's heartbeat: its fragment's mtime in epoch ms. */
+  /**
+   * Each source's heartbeat: its fragment's mtime in epoch ms. The map is kept up to date in place
+   * (no copy of thousands of entries per call): read it, do not change it.
+   */
   heartbeats(): Map<string, number> {
-    return new Map([...this.fragments.fragments()].map((f) => [f.source, f.mtimeMs]));
+    return this.fragments.heartbeats;
   }
 
   /**

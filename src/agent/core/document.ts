@@ -15,14 +15,13 @@ const finite = (v: unknown): number | null => (typeof v === "number" && Number.i
 export function buildDocument(rt: AgentRuntime): JsonObject {
   pruneErrors(rt);
   const merged = rt.reader.document();
-  const { sources, ...rest } = merged;
   const quiet = merged.status === "creating_video";
-  return {
-    device_id: rt.config.device.id,
-    site: rt.config.device.site,
-    ...rest,
+  // one copy of the merged document (it may hold thousands of keys), then the agent's own keys last
+  const doc: JsonObject = Object.assign({ device_id: rt.config.device.id, site: rt.config.device.site }, merged);
+  delete doc.sources;
+  return Object.assign(doc, {
     errors: rt.errors.map((e) => ({ ...e })),
-    sources: sources ?? {},
+    sources: merged.sources ?? {},
     agent: {
       version: rt.version,
       started_at: new Date(rt.state.startedAt).toISOString(),
@@ -30,7 +29,7 @@ export function buildDocument(rt: AgentRuntime): JsonObject {
       sampling: quiet ? "paused" : "active",
       warnings: rt.warningsTotal,
     },
-  };
+  });
 }
 
 /** Seed 000's agent-owned system fields, from the collectors' latest results (null: no data). */
