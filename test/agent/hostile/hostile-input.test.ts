@@ -282,3 +282,32 @@ test("an exception thrown in a timer and a rejected promise are logged; the agen
   );
   assert.equal(await a.stop(), 0, a.log());
 });
+
+test("a heartbeat file that is a FIFO or a symlink to /dev/zero is refused with a warning; the agent keeps reading", async (t) => {
+  const a = await startAgentProcess(
+    t,
+    ({ dir }) => `recovery:
+  watches:
+    - { name: pipe, heartbeat_file: ${join(dir, "hb", "pipe.json")}, stale_after: 1h }
+    - { name: zero, heartbeat_file: ${join(dir, "hb", "zero.json")}, stale_after: 1h }
+`,
+    ({ dir }) => {
+      mkdirSync(join(dir, "hb"));
+      execFileSync("mkfifo", [join(dir, "hb", "pipe.json")]);
+      symlinkSync("/dev/zero", join(dir, "hb", "zero.json"));
+    },
+  );
+  await waitFor("a warning for each heartbeat file", () =>
+    ["pipe.json: expected a regular file, got a FIFO", "zero.json: expected a regular file, got a symbolic link"].every(
+      (m) => a.log().includes(m),
+    ),
+  );
+  fragment(a.statusDir, "after", JSON.stringify({ after: 1 }));
+  await waitFor(
+    "a fragment read after them",
+    async () => (await a.json<{ after?: number }>("/status")).body.after === 1,
+  );
+  assert.equal((await a.json("/health")).status, 200);
+  assert.ok(a.rss() < MEMORY_MAX, `RSS ${a.rss()} bytes is over the unit's MemoryMax`);
+  assert.equal(await a.stop(), 0, a.log());
+});
