@@ -1,11 +1,12 @@
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { mkdirp, writeFileAtomic } from "./atomic.ts";
+import { mkdirp } from "./atomic.ts";
 import { type DeviceEvent, parseEvent } from "./events.ts";
 import { parseFragment } from "./fragment.ts";
-import { isPlainObject, type JsonObject, toJson } from "./json.ts";
+import type { JsonObject } from "./json.ts";
+import { LEGACY_SOURCE, LegacyErrors } from "./legacy.ts";
 import { MergedDocument, type SourceFragment } from "./merge.ts";
-import { isLevel, MAX_EVENT_BYTES, MAX_FRAGMENT_BYTES, SOURCE_RE } from "./names.ts";
+import { MAX_EVENT_BYTES, MAX_FRAGMENT_BYTES, SOURCE_RE } from "./names.ts";
 import { layout } from "./paths.ts";
 import { readRegularFile } from "./read-file.ts";
 
@@ -33,7 +34,8 @@ export interface ReaderOptions {
   drainAtStart?: boolean;
 }
 
-export const LEGACY_SOURCE = "legacy";
+export { LEGACY_SOURCE };
+
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 /** Events handed on per batch before the drain yields to the event loop (HTTP, timers, signals). */
@@ -58,7 +60,7 @@ export class StatusReader {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_MIN_MS;
   private stopped = false;
-  private legacySeen = new Set<string>();
+  private legacy: LegacyErrors | null = null;
 
   constructor(opts: ReaderOptions) {
     this.opts = opts;
@@ -73,7 +75,8 @@ export class StatusReader {
     this.watchDir(this.l.eventsNew, () => this.drainEvents());
     if (this.opts.legacyStatusFile) {
       const file = this.opts.legacyStatusFile;
-      this.legacySeen = await this.loadLegacySeen();
+      this.legacy = new LegacyErrors(this.opts.dir, this.opts.onEvent, (reason) => this.warn(LEGACY_SOURCE, reason));
+      await this.legacy.load();
       this.watchDir(dirname(file), (name) => {
         if (name === basename(file)) this.queueFragment(LEGACY_SOURCE);
       });
@@ -209,7 +212,7 @@ export class StatusReader {
       const parsed = parseFragment(buf, mtimeMs);
       this.lastWarning.delete(source);
       this.fragments.set({ source, data: parsed.data, updatedAtMs: parsed.updatedAtMs, mtimeMs });
-      if (legacy) await this.legacyErrors(parsed.data.errors);
+      if (legacy) await this.legacy?.handOn(parsed.data.errors);
       return true;
     } catch (err) {
       this.warn(source, `${(err as Error).message}; keeping the last good fragment`);
@@ -290,61 +293,6 @@ export class StatusReader {
     this.opts.onWarning({ source: `events/${name}`, reason: `${reason}; moved to events/bad/` });
     await fsp.rename(join(this.l.eventsNew, name), join(this.l.eventsBad, name)).catch(() => {});
   }
-
-  private legacySeenPath(): string {
-    return join(this.opts.dir, "legacy-errors-seen.json");
-  }
-
-  private async loadLegacySeen(): Promise<Set<string>> {
-    try {
-      const v: unknown = JSON.parse(
-        (await readRegularFile(this.legacySeenPath(), 2 * MAX_FRAGMENT_BYTES)).buf.toString(),
-      );
-      return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-    } catch {
-      return new Set();
-    }
-  }
-
-  /** Each entry of the legacy errors[] becomes one event, once, even across agent restarts. */
-  private async legacyErrors(errors: unknown): Promise<void> {
-    const entries = Array.isArray(errors) ? errors : [];
-    const keys = entries.map((e) => toJson(e));
-    const fresh = keys.flatMap((k, i) => (this.legacySeen.has(k) ? [] : [i]));
-    if (fresh.length === 0 && keys.length === this.legacySeen.size) return;
-    // Only what the file still holds is remembered, so the set stays as small as the file; an entry
-    // counts as seen as soon as it is handed on, so a failure half-way never hands on one twice.
-    const seen = new Set(keys.filter((k) => this.legacySeen.has(k)));
-    try {
-      for (const i of fresh) {
-        const e: unknown = entries[i];
-        const key = keys[i] as string;
-        if (seen.has(key)) continue; // the same entry twice in the file
-        const o = isPlainObject(e) ? e : {};
-        const ev: DeviceEvent = {
-          time: legacyTime(o.time ?? o.timestamp),
-          level: isLevel(o.level) ? o.level : "error",
-          source: LEGACY_SOURCE,
-          message: typeof e === "string" ? e : typeof o.message === "string" ? o.message : key,
-        };
-        if (typeof o.code === "string") ev.code = o.code;
-        await this.opts.onEvent(ev, `${LEGACY_SOURCE}:${key}`);
-        seen.add(key);
-      }
-    } finally {
-      this.legacySeen = seen;
-      await writeFileAtomic(this.legacySeenPath(), JSON.stringify([...seen])).catch((err: Error) =>
-        this.warn(LEGACY_SOURCE, `cannot persist seen errors: ${err.message}`),
-      );
-    }
-  }
-}
-
-/** Seed 000 writes local ISO times without a zone, or epoch seconds; anything else means "now". */
-function legacyTime(v: unknown): string {
-  if (typeof v === "number" && Number.isFinite(v)) return new Date(v < 1e12 ? v * 1000 : v).toISOString();
-  const ms = typeof v === "string" ? Date.parse(v) : Number.NaN;
-  return new Date(Number.isNaN(ms) ? Date.now() : ms).toISOString();
 }
 
 /** Read the merged device document once, without an agent (library and CLI use). */
