@@ -40,6 +40,18 @@ Example:
       }
     }
     const { config, path } = loadConfig(configPath(values));
+    // The error boundary: an exception escaping a timer or an I/O callback (a bug, or input no check
+    // foresaw) is logged and the agent keeps serving; exiting would only make systemd restart it
+    // into the same input, again and again.
+    const boundary = (kind: string) => (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const line = { time: new Date().toISOString(), level: "error", msg: `${kind}; the agent keeps running` };
+      process.stderr.write(`${JSON.stringify({ ...line, error: e.message, stack: e.stack?.slice(0, 2000) })}\n`);
+    };
+    const onException = boundary("uncaught exception");
+    const onRejection = boundary("unhandled promise rejection");
+    process.on("uncaughtException", onException);
+    process.on("unhandledRejection", onRejection);
     let agent: Awaited<ReturnType<typeof startAgent>>;
     try {
       agent = await startAgent(config, {
@@ -108,6 +120,8 @@ Example:
     process.off("SIGHUP", onHup);
     await reloading;
     await agent.stop();
+    process.off("uncaughtException", onException);
+    process.off("unhandledRejection", onRejection);
     return EXIT_OK;
   },
 });

@@ -1,9 +1,10 @@
-import { closeSync, promises as fsp, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, promises as fsp, readSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { mkdirp } from "../protocol/atomic.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
+import { openRegularFile, openRegularFileSync } from "../protocol/read-file.ts";
 
 /** Where jobs keep their files: `jobs.dir`, else `<state_dir>/jobs`. */
 export function jobsDir(config: Pick<Config, "state_dir" | "jobs">): string {
@@ -116,14 +117,17 @@ export class JsonLinesFile {
 /** Bounded read of a JSON-lines file's last records. A missing file is empty. */
 export async function readTail(path: string, limit: number, maxBytes = 256 * 1024): Promise<JsonObject[]> {
   let fh: fsp.FileHandle;
+  let size: number;
   try {
-    fh = await fsp.open(path, "r");
+    ({
+      fh,
+      stat: { size },
+    } = await openRegularFile(path));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
   try {
-    const { size } = await fh.stat();
     const start = Math.max(0, size - maxBytes);
     const buf = Buffer.alloc(size - start);
     await fh.read(buf, 0, buf.length, start);
@@ -169,13 +173,16 @@ export interface LedgerSummary {
 export function ledgerSummarySync(dir: string, maxBytes = 256 * 1024): LedgerSummary {
   const out: LedgerSummary = { successes: new Map(), schedules: new Map() };
   let fd: number;
+  let size: number;
   try {
-    fd = openSync(jobsLayout(dir).ledger, "r");
+    ({
+      fd,
+      stat: { size },
+    } = openRegularFileSync(jobsLayout(dir).ledger));
   } catch {
-    return out;
+    return out; // missing, or not a regular file: no history to start from
   }
   try {
-    const size = fstatSync(fd).size;
     const start = Math.max(0, size - maxBytes);
     const buf = Buffer.alloc(size - start);
     readSync(fd, buf, 0, buf.length, start);

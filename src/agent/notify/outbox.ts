@@ -3,7 +3,7 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import { EdgewatchError } from "../../protocol/errors.ts";
-import { isPlainObject } from "../../protocol/json.ts";
+import { isPlainObject, toJson } from "../../protocol/json.ts";
 import { levelRank } from "../../protocol/names.ts";
 import type { Logger } from "../module.ts";
 import { type Clock, systemClock } from "../rules/clock.ts";
@@ -174,7 +174,7 @@ export class Outbox {
       const n: Notification = { ...base, id, channel: name };
       const file = join(this.pendingDir, `${id}-${name}.json`);
       try {
-        await writeFileAtomic(file, JSON.stringify(n), this.o.durable);
+        await writeFileAtomic(file, toJson(n), this.o.durable);
         created.push({ n, file, createdMs: now });
         this.writeErrorLogged = false;
       } catch (err) {
@@ -209,7 +209,7 @@ export class Outbox {
         if (e.file !== null) continue;
         const file = join(this.pendingDir, `${e.n.id}-${q.channel.name}.json`);
         try {
-          await writeFileAtomic(file, JSON.stringify(e.n), this.o.durable);
+          await writeFileAtomic(file, toJson(e.n), this.o.durable);
         } catch {
           return; // still full: try again after the next successful write
         }
@@ -341,7 +341,7 @@ export class Outbox {
     try {
       await writeFileAtomic(
         join(this.deadDir, name),
-        JSON.stringify({ ...e.n, dead_reason: reason, dead_at: new Date(this.o.clock.now()).toISOString() }),
+        toJson({ ...e.n, dead_reason: reason, dead_at: new Date(this.o.clock.now()).toISOString() }),
       );
       if (e.file) await fsp.unlink(e.file).catch(() => {});
       await this.trimDead();

@@ -1,6 +1,10 @@
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { join, sep } from "node:path";
 import type { DiskConfig } from "../../config/sections/recovery.ts";
+import { readRegularFile } from "../../protocol/read-file.ts";
+
+/** The transfer ledger rotates at 16 MiB; a regular file over this is refused, not read whole. */
+const LEDGER_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface DiskUsage {
   path: string;
@@ -58,7 +62,7 @@ export async function readLedger(file: string): Promise<Map<string, LedgerEntry>
   const out = new Map<string, LedgerEntry>();
   let text: string;
   try {
-    text = await fsp.readFile(file, "utf8");
+    text = (await readRegularFile(file, LEDGER_MAX_BYTES)).buf.toString("utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return out;
     throw err;
