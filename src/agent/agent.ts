@@ -134,7 +134,14 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
   state.on("sample", sampleHistory);
   state.on("status", sampleHistory);
 
-  const ctx: AgentContext = { config, ...(opts.configPath ? { configPath: opts.configPath } : {}), state, reader, log };
+  const ctx: AgentContext = {
+    config,
+    ...(opts.configPath ? { configPath: opts.configPath } : {}),
+    state,
+    reader,
+    log,
+    metricFamilies: () => rt.metricFamilies?.() ?? [],
+  };
   const candidates: AgentModule[] = [coreModule(rt)];
   for (const factory of opts.factories ?? moduleFactories) {
     try {

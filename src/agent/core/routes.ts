@@ -268,6 +268,24 @@ export function coreModule(rt: AgentRuntime): AgentModule {
     return [...fromModules, ...documentFamilies(state.document).filter((f) => !moduleNames.has(f.name))];
   }
 
+  /** What /metrics renders (exports send the same families). */
+  function allFamilies(): MetricFamily[] {
+    return [
+      ...coreFamilies({
+        document: state.document,
+        heartbeats: rt.reader.heartbeats(),
+        errorsCurrent: rt.errors.length,
+        quiet: state.quiet,
+        readerWarnings: rt.warningsTotal,
+        version: rt.version,
+        nodeVersion: process.version,
+        now: Date.now(),
+      }),
+      ...metricsFamilies(),
+    ];
+  }
+  rt.metricFamilies = allFamilies;
+
   async function latest(req: IncomingMessage, res: ServerResponse, globs: Glob[], what: "photo" | "video") {
     const key = what === "photo" ? "photos" : "videos";
     if (globs.length === 0)
@@ -328,20 +346,7 @@ export function coreModule(rt: AgentRuntime): AgentModule {
       path: "/metrics",
       handle(req, res) {
         const format = negotiateFormat(req.headers.accept);
-        const families = [
-          ...coreFamilies({
-            document: state.document,
-            heartbeats: rt.reader.heartbeats(),
-            errorsCurrent: rt.errors.length,
-            quiet: state.quiet,
-            readerWarnings: rt.warningsTotal,
-            version: rt.version,
-            nodeVersion: process.version,
-            now: Date.now(),
-          }),
-          ...metricsFamilies(),
-        ];
-        const text = renderMetrics(families, baseLabels, format, (p) => {
+        const text = renderMetrics(allFamilies(), baseLabels, format, (p) => {
           const k = `${p.family}:${p.reason}`;
           if (problemsSeen.has(k) || problemsSeen.size > 100) return;
           problemsSeen.add(k);

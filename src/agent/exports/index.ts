@@ -1,0 +1,5 @@
+import { remoteWrite } from "./remote-write.ts";
+import type { ExportType } from "./types.ts";
+
+/** Every export type; a new one is one file in this folder and one entry here. */
+export const exportTypes: ExportType[] = [remoteWrite];
