@@ -1,5 +1,6 @@
+import { alertmanager } from "./alertmanager.ts";
 import { remoteWrite } from "./remote-write.ts";
 import type { ExportType } from "./types.ts";
 
 /** Every export type; a new one is one file in this folder and one entry here. */
-export const exportTypes: ExportType[] = [remoteWrite];
+export const exportTypes: ExportType[] = [remoteWrite, alertmanager];
