@@ -174,7 +174,7 @@ export const alertmanager = defineExport({
         if (timer) clearTimeout(timer);
       },
       health() {
-        return failures >= 3
+        return failures > 0
           ? { ok: false, detail: `${name}: ${stats.lastError ?? "failing"}` }
           : { ok: true, detail: `${name}: ${firing.size} firing` };
       },

@@ -32,6 +32,7 @@ export class ExportsModule implements AgentModule {
   readonly name = "exports";
   readonly exports: Export[] = [];
   private agentUrl: string | null = null;
+  private readonly failedToStart: string[] = [];
 
   constructor(private readonly config: Config) {}
 
@@ -48,6 +49,7 @@ export class ExportsModule implements AgentModule {
         await exp.start();
         this.exports.push(exp);
       } catch (err) {
+        this.failedToStart.push(`${exp.name}: ${(err as Error).message}`);
         ctx.log.error(`export ${exp.name} failed to start; the agent runs without it`, {
           error: (err as Error).message,
         });
@@ -80,9 +82,19 @@ export class ExportsModule implements AgentModule {
     for (const e of [...this.exports].reverse()) await e.stop().catch(() => {});
   }
 
+  /**
+   * A receiver being unreachable is not the agent failing (restarting it would not help): failing
+   * exports are named in the detail; only an export that could not start fails the verdict.
+   */
   health(): HealthVerdict {
+    if (this.failedToStart.length) return { ok: false, detail: `failed to start: ${this.failedToStart.join("; ")}` };
     const bad = this.exports.map((e) => e.health?.()).filter((h): h is HealthVerdict => !!h && !h.ok);
-    return bad.length ? { ok: false, detail: bad.map((b) => b.detail).join("; ") } : { ok: true };
+    return {
+      ok: true,
+      detail: bad.length
+        ? `failing: ${bad.map((b) => b.detail).join("; ")}`
+        : `${this.exports.length} export(s) delivering`,
+    };
   }
 
   metrics(): MetricFamily[] {
