@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { duration, httpUrl } from "../../config/kit.ts";
-import { backoffDelay, post } from "../notify/http.ts";
+import { backoffDelay } from "../notify/http.ts";
 import type { AlertState } from "../state.ts";
-import { authHeaders, authOptions, USER_AGENT } from "./common.ts";
+import { authHeaders, authOptions, postExport, USER_AGENT } from "./common.ts";
 import { defineExport, ExportStats } from "./types.ts";
 
 interface AmAlert {
@@ -110,7 +110,7 @@ export const alertmanager = defineExport({
       ];
       try {
         if (body.length === 0) return;
-        const r = await post(url, JSON.stringify(body), { headers, signal: abort.signal, timeoutMs: cfg.timeout });
+        const r = await postExport(url, JSON.stringify(body), headers, cfg.timeout, abort.signal);
         if (r.ok) {
           stats.sent += body.length;
           stats.lastSuccessMs = Date.now();

@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { duration } from "../../config/kit.ts";
+import { type HttpAnswer, request } from "../../lib/http-request.ts";
+import { classify, redactUrl, retryAfterHeader } from "../notify/http.ts";
+import type { SendResult } from "../notify/types.ts";
 
 /** Options every queued export shares. */
 export const queueOptions = () =>
@@ -66,4 +69,29 @@ export const USER_AGENT = "edgewatch-agent/0.1.0";
 /** The folder an export keeps its files in: <state_dir>/exports/<name, made file-safe>. */
 export function exportDir(base: string, name: string): string {
   return join(base, name.replace(/[^A-Za-z0-9_.-]/g, "_"));
+}
+
+/**
+ * POST with node:http and classify the answer like the notification channels do: 2xx ok, 408/429/5xx
+ * and network errors retryable (Retry-After honoured), any other 4xx permanent. `onAnswer` sees every
+ * answer (e.g. for its Date header).
+ */
+export async function postExport(
+  url: string,
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal,
+  onAnswer?: (a: HttpAnswer) => void,
+): Promise<SendResult> {
+  let a: HttpAnswer;
+  try {
+    a = await request(url, { method: "POST", body, headers, timeoutMs, signal });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, permanent: false, reason: `cannot reach ${redactUrl(url)}: ${e.code ?? e.message}` };
+  }
+  onAnswer?.(a);
+  const ra = a.headers["retry-after"];
+  return classify(a.status, a.body, retryAfterHeader(typeof ra === "string" ? ra : null));
 }

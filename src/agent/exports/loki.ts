@@ -7,8 +7,7 @@ import { writeFileAtomic } from "../../protocol/atomic.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
 import { LEVELS, levelRank } from "../../protocol/names.ts";
 import { lineLevel } from "../files/logs.ts";
-import { post } from "../notify/http.ts";
-import { authHeaders, authOptions, exportDir, queueOptions, USER_AGENT } from "./common.ts";
+import { authHeaders, authOptions, exportDir, postExport, queueOptions, USER_AGENT } from "./common.ts";
 import { Follower, type Position } from "./follow.ts";
 import { DiskQueue } from "./queue.ts";
 import { Sender } from "./sender.ts";
@@ -124,7 +123,7 @@ export const loki = defineExport({
       send(items, signal) {
         const entries = items.map((b) => JSON.parse(Buffer.from(b).toString("utf8")) as Entry);
         const body = gzipSync(lokiBody(entries, base));
-        return post(url, body, { headers, signal, timeoutMs: cfg.timeout });
+        return postExport(url, body, headers, cfg.timeout, signal);
       },
     });
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Config } from "../../config/schema.ts";
+import { request } from "../../lib/http-request.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily } from "../module.ts";
 import { exportTypes } from "./index.ts";
 import type { ControlRunner, Export } from "./types.ts";
@@ -66,7 +67,7 @@ export class ExportsModule implements AgentModule {
     const path = CONTROL_ROUTES[action];
     if (!path || !this.agentUrl) return { status: 503, result: "not available" };
     const token = this.config.http.token;
-    const res = await fetch(new URL(path, this.agentUrl), {
+    const a = await request(new URL(path, this.agentUrl).href, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -74,8 +75,9 @@ export class ExportsModule implements AgentModule {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       body: "{}",
+      timeoutMs: 120_000,
     });
-    return { status: res.status, result: (await res.text()).slice(0, 300) };
+    return { status: a.status, result: a.body.slice(0, 300) };
   }
 
   async stop(): Promise<void> {

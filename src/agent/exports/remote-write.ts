@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { duration, httpUrl } from "../../config/kit.ts";
+import { request } from "../../lib/http-request.ts";
 import { snappyCompress, snappyUncompress } from "../../lib/snappy.ts";
-import { post } from "../notify/http.ts";
 import type { SendResult } from "../notify/types.ts";
-import { authHeaders, authOptions, exportDir, exportName, queueOptions, USER_AGENT } from "./common.ts";
+import { authHeaders, authOptions, exportDir, exportName, postExport, queueOptions, USER_AGENT } from "./common.ts";
 import { encodeWriteRequest, familiesToSeries } from "./prom-series.ts";
 import { DiskQueue } from "./queue.ts";
 import { Sender } from "./sender.ts";
@@ -71,8 +71,8 @@ export const remoteWrite = defineExport({
     let aheadWarned = false;
     let timer: NodeJS.Timeout | null = null;
 
-    const learnClock = (h: Headers, sentAt: number) => {
-      const d = Date.parse(h.get("date") ?? "");
+    const learnClock = (date: string | undefined, sentAt: number) => {
+      const d = Date.parse(date ?? "");
       // Date has one-second resolution: measure against the request's midpoint.
       if (!Number.isNaN(d)) offset = d + 500 - (sentAt + Date.now()) / 2;
     };
@@ -80,19 +80,12 @@ export const remoteWrite = defineExport({
     async function probeClock(signal: AbortSignal): Promise<SendResult | null> {
       const at = Date.now();
       try {
-        const res = await fetch(cfg.url, {
-          method: "HEAD",
-          headers: authHeaders(cfg),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(cfg.timeout)]),
-        });
-        learnClock(res.headers, at);
+        const a = await request(cfg.url, { method: "HEAD", headers: authHeaders(cfg), timeoutMs: cfg.timeout, signal });
+        learnClock(a.headers.date, at);
         return null;
       } catch (err) {
-        return {
-          ok: false,
-          permanent: false,
-          reason: `cannot reach ${new URL(cfg.url).host}: ${(err as Error).message}`,
-        };
+        const e = err as NodeJS.ErrnoException;
+        return { ok: false, permanent: false, reason: `cannot reach ${new URL(cfg.url).host}: ${e.code ?? e.message}` };
       }
     }
 
@@ -135,10 +128,9 @@ export const remoteWrite = defineExport({
         if (parts.length === 0) return { ok: true, count: 0 };
         const body = snappyCompress(Buffer.concat(parts));
         const sentAt = Date.now();
-        const r = await post(cfg.url, body, { headers, signal, timeoutMs: cfg.timeout }, (_s, _t, h) => {
-          learnClock(h, sentAt);
-          return undefined;
-        });
+        const r = await postExport(cfg.url, body, headers, cfg.timeout, signal, (a) =>
+          learnClock(a.headers.date, sentAt),
+        );
         return { ...r, count: samples };
       },
     });

@@ -46,7 +46,7 @@ export interface PostOptions {
 /** POST and classify; network errors and timeouts are retryable. `onBody` may refine the result (e.g. JSON retry_after). */
 export async function post(
   url: string,
-  body: string | Uint8Array,
+  body: string,
   opts: PostOptions,
   onBody?: (status: number, text: string, headers: Headers) => SendResult | undefined,
 ): Promise<SendResult> {
@@ -55,7 +55,7 @@ export async function post(
   try {
     res = await fetch(url, {
       method: "POST",
-      body: body as BodyInit,
+      body,
       headers: opts.headers ?? { "content-type": "application/json" },
       signal: AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]),
     });
