@@ -28,7 +28,9 @@ for (const tool of ["victoria-metrics", "prometheus", "prometheus-node-exporter"
   try {
     execFileSync("sh", ["-c", `command -v ${tool}`]);
   } catch {
-    console.error(`exports bench needs ${tool} (Debian: victoria-metrics, prometheus, prometheus-node-exporter, mosquitto)`);
+    console.error(
+      `exports bench needs ${tool} (Debian: victoria-metrics, prometheus, prometheus-node-exporter, mosquitto)`,
+    );
     process.exit(1);
   }
 }
@@ -88,7 +90,11 @@ function cpuTicks(pid) {
 
 // Receivers: VictoriaMetrics, mosquitto, and 204 answers for Loki and Alertmanager (counted).
 const vmPort = await freePort();
-start("victoria-metrics", "victoria-metrics", [`-storageDataPath=${join(tmp, "vm")}`, `-httpListenAddr=127.0.0.1:${vmPort}`, "-loggerLevel=ERROR"]);
+start("victoria-metrics", "victoria-metrics", [
+  `-storageDataPath=${join(tmp, "vm")}`,
+  `-httpListenAddr=127.0.0.1:${vmPort}`,
+  "-loggerLevel=ERROR",
+]);
 const mqttPort = await freePort();
 writeFileSync(join(tmp, "mosquitto.conf"), `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
 start("mosquitto", "mosquitto", ["-c", join(tmp, "mosquitto.conf")]);
@@ -120,7 +126,16 @@ function agent(name, exportsCfg) {
     ...(exportsCfg ? { exports: exportsCfg } : {}),
   };
   writeFileSync(join(dir, "agent.json"), JSON.stringify(cfg));
-  const p = start(name, process.execPath, [join(root, "bin", "edgewatch"), "agent", "--config", join(dir, "agent.json"), "--port", "0", "--bind", "127.0.0.1"]);
+  const p = start(name, process.execPath, [
+    join(root, "bin", "edgewatch"),
+    "agent",
+    "--config",
+    join(dir, "agent.json"),
+    "--port",
+    "0",
+    "--bind",
+    "127.0.0.1",
+  ]);
   return { ...p, dir, logFile };
 }
 const allOn = (target) => ({
@@ -132,7 +147,15 @@ const allOn = (target) => ({
 const agents = [
   agent("exports", allOn({ rw: `http://127.0.0.1:${vmPort}`, loki: stubUrl, am: stubUrl, mqtt: mqttPort })),
   agent("plain", null),
-  agent("outage", allOn({ rw: `http://127.0.0.1:${deadPort}`, loki: `http://127.0.0.1:${deadPort}`, am: `http://127.0.0.1:${deadPort}`, mqtt: deadPort })),
+  agent(
+    "outage",
+    allOn({
+      rw: `http://127.0.0.1:${deadPort}`,
+      loki: `http://127.0.0.1:${deadPort}`,
+      am: `http://127.0.0.1:${deadPort}`,
+      mqtt: deadPort,
+    }),
+  ),
 ];
 const { updateStatus } = await import(join(root, "dist", "index.js"));
 const { emitEvent } = await import(join(root, "dist", "index.js"));
@@ -159,11 +182,22 @@ let n = 0;
 const writer = setInterval(() => {
   n++;
   for (const a of agents) {
-    appendFileSync(a.logFile, `2026-11-30 10:00:${String(n % 60).padStart(2, "0")} - INFO - recorder: frame ${n} saved\n`);
+    appendFileSync(
+      a.logFile,
+      `2026-11-30 10:00:${String(n % 60).padStart(2, "0")} - INFO - recorder: frame ${n} saved\n`,
+    );
     if (n % 5 === 0)
-      updateStatus("timelapse", { status: "capturing", today: { photos_captured: n } }, { dir: join(a.dir, "status") }).catch(() => {});
+      updateStatus(
+        "timelapse",
+        { status: "capturing", today: { photos_captured: n } },
+        { dir: join(a.dir, "status") },
+      ).catch(() => {});
     if (n % 10 === 0)
-      emitEvent("timelapse", { level: "warning", message: `slow frame ${n}`, code: "SLOW" }, { dir: join(a.dir, "status") }).catch(() => {});
+      emitEvent(
+        "timelapse",
+        { level: "warning", message: `slow frame ${n}`, code: "SLOW" },
+        { dir: join(a.dir, "status") },
+      ).catch(() => {});
   }
 }, 1000);
 
@@ -187,7 +221,8 @@ async function metric(a, name, labels = "") {
   const url = /listening on (http:\/\/\S+)/.exec(a.out())?.[1];
   const text = await (await fetch(`${url}/metrics`)).text();
   let sum = 0;
-  for (const line of text.split("\n")) if (line.startsWith(name) && line.includes(labels)) sum += Number(line.split(" ").pop());
+  for (const line of text.split("\n"))
+    if (line.startsWith(name) && line.includes(labels)) sum += Number(line.split(" ").pop());
   return sum;
 }
 const [ex, , out] = agents;
@@ -201,14 +236,17 @@ const vmSeries = await (await fetch(`http://127.0.0.1:${vmPort}/api/v1/series/co
 stub.close();
 
 const f = (x, d = 1) => x.toFixed(d);
-const peer = { rss: fig.node_exporter.rss + fig["prometheus-agent"].rss, cpu: fig.node_exporter.cpu + fig["prometheus-agent"].cpu };
+const peer = {
+  rss: fig.node_exporter.rss + fig["prometheus-agent"].rss,
+  cpu: fig.node_exporter.cpu + fig["prometheus-agent"].cpu,
+};
 const lines = [
   "## Exports: remote_write, Loki, Alertmanager and MQTT from the agent",
   "",
   `All processes ran at once for ${WARMUP} s + ${WINDOW} s; RSS is the mean of /proc/PID/smaps_rollup samples every 10 s,`,
   "CPU is utime+stime over the measured window. Every agent got the same writer: a status update every 5 s,",
   `a log line every second, an event every 10 s. remote_write and the Prometheus agent both send every ${INTERVAL}`,
-  "into the same VictoriaMetrics. The machine is shared with other work (load average " + load + "): absolute",
+  `into the same VictoriaMetrics. The machine is shared with other work (load average ${load}): absolute`,
   "figures are noisy; compare the rows.",
   "",
   "| process | RSS MiB | CPU % |",
