@@ -192,10 +192,11 @@ const writer = setInterval(() => {
         { status: "capturing", today: { photos_captured: n } },
         { dir: join(a.dir, "status") },
       ).catch(() => {});
+    // An error event every 10 s: one alert (same code) stays firing, so Alertmanager gets its re-sends.
     if (n % 10 === 0)
       emitEvent(
         "timelapse",
-        { level: "warning", message: `slow frame ${n}`, code: "SLOW" },
+        { level: "error", message: `slow frame ${n}`, code: "SLOW" },
         { dir: join(a.dir, "status") },
       ).catch(() => {});
   }
@@ -232,7 +233,14 @@ const outWritten = await metric(out, "edgewatch_export_written_bytes_total");
 const outQueued = await metric(out, "edgewatch_export_queued_bytes");
 const uptime = WARMUP + WINDOW;
 const perDay = (b) => (b / uptime) * 86400;
-const vmSeries = await (await fetch(`http://127.0.0.1:${vmPort}/api/v1/series/count`)).json().catch(() => ({}));
+async function seriesCount(match) {
+  const r = await fetch(`http://127.0.0.1:${vmPort}/api/v1/series?match[]=${encodeURIComponent(match)}`).catch(
+    () => null,
+  );
+  return ((await r?.json().catch(() => null))?.data ?? []).length;
+}
+const agentSeries = await seriesCount('{device="pi-exports"}');
+const nodeSeries = await seriesCount('{job="node"}');
 stub.close();
 
 const f = (x, d = 1) => x.toFixed(d);
@@ -262,7 +270,8 @@ const lines = [
   `  the seed 001 peer (which ships node metrics only, no logs, alerts or Home Assistant) takes ${f(peer.rss)} MiB and ${f(peer.cpu, 2)} % on top of the device's`,
   `  own program: ${f(peer.rss / Math.max(0.1, fig.exports.rss - fig.plain.rss))}× the exports' added memory.`,
   `- Delivered by the exporting agent: ${sent} items (samples, log lines, alerts, MQTT messages); Loki receiver got ${received.loki} pushes,`,
-  `  Alertmanager ${received.alertmanager}.${vmSeries?.data !== undefined ? ` VictoriaMetrics held ${vmSeries.data} series at the end.` : ""}`,
+  `  Alertmanager ${received.alertmanager}. In VictoriaMetrics: ${agentSeries} series from the agent, ${nodeSeries} from node_exporter`,
+  "  through the Prometheus agent (node_exporter's are host-wide series the agent does not replicate one for one).",
   `- Bytes written to the state dir by the queues: **${written} B** in ${uptime} s with receivers up (≈ ${f(perDay(written) / 1024)} KiB/day:`,
   "  items go out from memory; only Loki's log positions are saved once a minute when they moved). With every receiver",
   `  down: ${outWritten} B in ${uptime} s (≈ ${f(perDay(outWritten) / 1048576, 2)} MiB/day, one file per queue per minute), ${outQueued} B queued;`,

@@ -126,7 +126,7 @@ export class ExportsModule implements AgentModule {
       },
       {
         name: "edgewatch_export_queued",
-        help: "Batches waiting in each export's queue",
+        help: "Items waiting: remote_write samplings (one per interval), Loki lines, Alertmanager alerts",
         type: "gauge",
         samples: by((e) => e.stats.queued()),
       },
