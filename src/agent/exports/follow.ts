@@ -59,10 +59,17 @@ export class Follower {
         if (st) await this.open(this.o.path, 0);
       }
     } else if (await fsp.stat(this.o.path).catch(() => null)) await this.open(this.o.path, 0);
-    this.watcher = watch(dirname(this.o.path), (_ev, file) => {
-      if (!file || file === basename(this.o.path) || this.fh === null) this.wake();
-    });
-    this.watcher.on("error", (err) => this.o.log.warn(`log follow ${this.o.path}: ${err.message}`));
+    try {
+      this.watcher = watch(dirname(this.o.path), (_ev, file) => {
+        if (!file || file === basename(this.o.path) || this.fh === null) this.wake();
+      });
+      this.watcher.on("error", (err) => this.o.log.warn(`log follow ${this.o.path}: ${err.message}`));
+    } catch (err) {
+      // A missing folder costs this log only, not the export: the rest keeps running.
+      this.o.log.warn(
+        `log follow: cannot watch ${dirname(this.o.path)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${this.o.path} is not followed until the agent restarts`,
+      );
+    }
     this.wake();
   }
 

@@ -29,6 +29,8 @@ export class Sender {
   private failures = 0;
   private warnedPermanent = false;
   private stopped = false;
+  /** After a refused batch, this many items go one per request, so one bad item costs only itself. */
+  private singles = 0;
   private readonly abort = new AbortController();
 
   constructor(private readonly o: SenderOptions) {}
@@ -49,7 +51,7 @@ export class Sender {
     const { queue, stats } = this.o;
     try {
       while (queue.length > 0 && !this.stopped) {
-        const batch = queue.peek(this.o.maxItems, this.o.maxBytes);
+        const batch = queue.peek(this.singles > 0 ? 1 : this.o.maxItems, this.o.maxBytes);
         let r: SendResult & { count?: number };
         try {
           r = await this.o.send(batch, this.abort.signal);
@@ -58,6 +60,13 @@ export class Sender {
         }
         if (this.stopped) return;
         const count = r.count ?? batch.length;
+        if (!r.ok && r.permanent && batch.length > 1) {
+          // e.g. Prometheus refuses a whole request for one out-of-order sample: retry item by item.
+          stats.failed++;
+          this.singles = batch.length;
+          continue;
+        }
+        if (this.singles > 0 && (r.ok || r.permanent)) this.singles--;
         if (r.ok) {
           await queue.ack(batch.length);
           stats.sent += count;

@@ -70,3 +70,38 @@ test("export queue: items sent before the flush interval are never written", asy
   assert.equal(q.bytesWritten, 0);
   assert.deepEqual(readdirSync(dir), []);
 });
+
+test("export sender: a refused batch is retried item by item, so only the bad item is dropped", async (t) => {
+  const { Sender } = await import("../../../src/agent/exports/sender.ts");
+  const { ExportStats } = await import("../../../src/agent/exports/types.ts");
+  const q = new DiskQueue({ dir: workDir(t), maxBytes: 1e6, flushMs: 3_600_000, log });
+  await q.load();
+  for (const c of ["a", "b", "BAD", "c", "d"]) q.push(Buffer.from(c));
+  const delivered: string[] = [];
+  const requests: number[] = [];
+  const stats = new ExportStats();
+  const sender = new Sender({
+    name: "test",
+    queue: q,
+    stats,
+    log,
+    maxItems: 100,
+    maxBytes: 1e6,
+    backoffInitialMs: 10,
+    backoffMaxMs: 10,
+    async send(items) {
+      requests.push(items.length);
+      const texts = items.map((i) => Buffer.from(i).toString());
+      if (texts.includes("BAD")) return { ok: false, permanent: true, reason: "HTTP 400: out of order sample" };
+      delivered.push(...texts);
+      return { ok: true };
+    },
+  });
+  sender.kick();
+  await new Promise((r) => setTimeout(r, 100));
+  sender.stop();
+  assert.deepEqual(delivered, ["a", "b", "c", "d"]);
+  assert.equal(stats.dropped, 1);
+  assert.deepEqual(requests, [5, 1, 1, 1, 1, 1], "one refused batch of 5, then one request per item");
+  assert.equal(q.length, 0);
+});

@@ -62,7 +62,7 @@ test("remote_write: strict payloads with the /metrics families, device/site and 
     assert.ok(lastNames.has(n), `${n} sent`);
 });
 
-test("remote_write: a receiver answering 400 gets each batch once, with one warning, and the samples are counted as dropped", {
+test("remote_write: a receiver answering 400 is not retried (a sample goes at most twice: in its batch, then alone), one warning, samples counted as dropped", {
   timeout: 60_000,
 }, async (t) => {
   const rx = await receiver(t, (_r, res) => {
@@ -74,7 +74,15 @@ test("remote_write: a receiver answering 400 gets each batch once, with one warn
   await until("four refused writes", () => rx.got.length >= 4, 30_000);
   await sleep(1500);
   const bodies = rx.got.map((r) => r.body.toString("base64"));
-  assert.equal(new Set(bodies).size, bodies.length, "no refused batch is sent again");
+  assert.equal(new Set(bodies).size, bodies.length, "no refused request is sent again");
+  const times = new Map<number, number>();
+  for (const r of rx.got)
+    for (const s of decodeWriteRequest(r.body))
+      if (labelsOf(s).__name__ === "edgewatch_up") {
+        const ts = (s.samples[0] as [number, number])[0];
+        times.set(ts, (times.get(ts) ?? 0) + 1);
+      }
+  assert.ok(Math.max(...times.values()) <= 2, "a refused sample is tried at most twice");
   const warnings = a.logs.filter((l) => l.level === "warn" && /refused a batch/.test(l.msg));
   assert.equal(warnings.length, 1, JSON.stringify(a.logs));
   const text = (await get(`${a.url}/metrics`)).body;
