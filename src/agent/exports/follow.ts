@@ -32,6 +32,8 @@ export class Follower {
   private offset = 0;
   /** Bytes after the last newline: a line still being written. */
   private rest = Buffer.alloc(0);
+  /** Inside an over-long line whose start was already sent. */
+  private skipping = false;
   private watcher: FSWatcher | null = null;
   private reading: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -87,6 +89,7 @@ export class Follower {
     this.ino = (await this.fh.stat()).ino;
     this.offset = offset;
     this.rest = Buffer.alloc(0);
+    this.skipping = false;
   }
 
   private async close(): Promise<void> {
@@ -133,13 +136,16 @@ export class Follower {
       for (let nl = data.indexOf(10, from); nl >= 0; nl = data.indexOf(10, from)) {
         const end = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
         this.offset += nl - from + 1;
-        this.o.onLine(data.toString("utf8", from, end));
+        if (this.skipping) this.skipping = false;
+        else this.o.onLine(data.toString("utf8", from, end));
         from = nl + 1;
       }
       this.rest = Buffer.from(data.subarray(from));
       if (this.rest.length > this.o.maxLine) {
+        // An over-long line: its start goes out now (cut by the caller), the rest is skipped to its newline.
         this.offset += this.rest.length;
-        this.o.onLine(this.rest.toString("utf8"));
+        if (!this.skipping) this.o.onLine(this.rest.toString("utf8"));
+        this.skipping = true;
         this.rest = Buffer.alloc(0);
       }
     }

@@ -25,6 +25,9 @@ export function checkLokiPush(r: Received, now = Date.now()): { error: string } 
   } catch {
     return { error: "body is not gzip" };
   }
+  // Loki's gRPC and HTTP servers take at most 4 MiB per message by default (grpc_server_max_recv_msg_size).
+  if (Buffer.byteLength(text) > 4 * 1024 * 1024)
+    return { error: `push of ${Buffer.byteLength(text)} bytes is over 4 MiB` };
   let body: unknown;
   try {
     body = JSON.parse(text);

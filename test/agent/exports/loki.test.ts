@@ -130,3 +130,33 @@ test("loki: a log rotated mid-way, and again while the agent is stopped, loses n
   assert.deepEqual([...got].sort(), [...want].sort(), "every line exactly once");
   assert.deepEqual(lk.refusals, []);
 });
+
+test("loki: 6 MB of log lines and one 300 KB line go out in pushes within Loki's limits, the long line cut", {
+  timeout: 120_000,
+}, async (t) => {
+  const dir = workDir(t);
+  const lk = await lokiReceiver(t);
+  const log = join(dir, "big.log");
+  writeFileSync(log, "");
+  await agentOn(t, dir, {
+    files: { logs: [{ path: log, name: "big" }] },
+    exports: { loki: { url: lk.url, batch_wait: "100ms", queue: { max_bytes: 32 * 1024 * 1024 } } },
+  });
+  const pad = "x".repeat(2000);
+  let chunk = "";
+  for (let i = 1; i <= 3000; i++) chunk += `line ${i} ${pad}\n`;
+  appendFileSync(log, chunk);
+  appendFileSync(log, `long ${"y".repeat(300 * 1024)}\n`);
+  appendFileSync(log, "after the long one\n");
+  await until("every line", () => lk.lines("big").includes("after the long one"), 60_000);
+  await sleep(500);
+  assert.deepEqual(lk.refusals, [], "no push over Loki's limits");
+  assert.ok(lk.got.length >= 6, `several pushes, got ${lk.got.length}`);
+  const long = lk.lines("big").find((l) => l.startsWith("long "));
+  assert.ok(
+    long && Buffer.byteLength(long) <= 256 * 1024 && long.endsWith("…[truncated]"),
+    "the long line is cut to 256 KiB",
+  );
+  assert.equal(lk.lines("big").length, 3002, "the rest of the long line is not sent as a line of its own");
+  assert.equal(new Set(lk.lines("big")).size, 3002);
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { updateStatus } from "../../../src/protocol/fragment.ts";
 import { requireTool } from "../../helpers/tools.ts";
 import { get, until } from "../core/helpers.ts";
@@ -14,7 +15,7 @@ test("remote_write into the real Prometheus: the value a writer set is queryable
   const dir = workDir(t);
   const port = await freePort();
   const cfg = join(dir, "prometheus.yml");
-  (await import("node:fs")).writeFileSync(cfg, "global:\n  scrape_interval: 1m\n");
+  writeFileSync(cfg, "global:\n  scrape_interval: 1m\n");
   const p = daemon(t, prometheus, [
     `--config.file=${cfg}`,
     `--web.listen-address=127.0.0.1:${port}`,
@@ -51,26 +52,78 @@ test("remote_write into the real Prometheus: the value a writer set is queryable
   );
 });
 
-test("remote_write into the real VictoriaMetrics: stopped a minute (and the agent restarted meanwhile), every outage sample arrives once", {
-  timeout: 300_000,
-}, async (t) => {
-  const vm = requireTool(t, "victoria-metrics", "victoria-metrics");
-  if (!vm) return;
-  const dir = workDir(t);
+interface Receiver {
+  /** Start (or start again, on the same port and storage) and wait until it answers. */
+  start(): Promise<{ stop(): Promise<void> }>;
+  writeUrl: string;
+  /** Timestamps of the raw edgewatch_up samples stored for the test device. */
+  timestamps(): Promise<number[]>;
+}
+
+async function victoria(t: TestContext, bin: string, dir: string): Promise<Receiver> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const args = [`-storageDataPath=${join(dir, "vm")}`, `-httpListenAddr=127.0.0.1:${port}`, "-loggerLevel=ERROR"];
-  let v = daemon(t, vm, args);
-  await until(
-    `VictoriaMetrics up (${v.stderr()})`,
-    async () => (await get(`${base}/health`).catch(() => null))?.status === 200,
-    60_000,
-  );
+  return {
+    writeUrl: `${base}/api/v1/write`,
+    async start() {
+      const d = daemon(t, bin, args);
+      await until(
+        `VictoriaMetrics up (${d.stderr()})`,
+        async () => (await get(`${base}/health`).catch(() => null))?.status === 200,
+        60_000,
+      );
+      return d;
+    },
+    async timestamps() {
+      const match = encodeURIComponent('edgewatch_up{device="pi-test"}');
+      const lines = (await get(`${base}/api/v1/export?match[]=${match}`)).body.trim().split("\n");
+      assert.equal(lines.length, 1, "one edgewatch_up series");
+      return (JSON.parse(lines[0] as string) as { timestamps: number[] }).timestamps;
+    },
+  };
+}
+
+async function prometheusReceiver(t: TestContext, bin: string, dir: string): Promise<Receiver> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  writeFileSync(join(dir, "prometheus.yml"), "global:\n  scrape_interval: 1m\n");
+  const args = [
+    `--config.file=${join(dir, "prometheus.yml")}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    `--storage.tsdb.path=${join(dir, "tsdb")}`,
+    "--web.enable-remote-write-receiver",
+    "--log.level=error",
+  ];
+  return {
+    writeUrl: `${base}/api/v1/write`,
+    async start() {
+      const d = daemon(t, bin, args);
+      await until(
+        `Prometheus ready (${d.stderr()})`,
+        async () => (await get(`${base}/-/ready`).catch(() => null))?.status === 200,
+        60_000,
+      );
+      return d;
+    },
+    async timestamps() {
+      // A range selector returns the raw samples stored.
+      const q = encodeURIComponent('edgewatch_up{device="pi-test"}[30m]');
+      const r = (await get(`${base}/api/v1/query?query=${q}`)).json<{
+        data: { result: { values: [number, string][] }[] };
+      }>();
+      assert.equal(r.data.result.length, 1, "one edgewatch_up series");
+      return (r.data.result[0]?.values ?? []).map(([ts]) => Math.round(ts * 1000));
+    },
+  };
+}
+
+/** Receiver stopped a minute (the agent restarted meanwhile): every outage sample arrives, once. */
+async function outage(t: TestContext, rx: Receiver, dir: string): Promise<void> {
+  let r = await rx.start();
   const input = {
     exports: {
-      remote_write: [
-        { url: `${base}/api/v1/write`, interval: "2s", queue: { backoff_initial: "1s", backoff_max: "4s" } },
-      ],
+      remote_write: [{ url: rx.writeUrl, interval: "2s", queue: { backoff_initial: "1s", backoff_max: "4s" } }],
     },
   };
   let a = await agentOn(t, dir, input);
@@ -79,17 +132,16 @@ test("remote_write into the real VictoriaMetrics: stopped a minute (and the agen
     async () => (scrape((await get(`${a.url}/metrics`)).body, "edgewatch_export_sent_total") ?? 0) > 0,
     30_000,
   );
-
-  await v.stop();
+  await r.stop();
   const outageStart = Date.now();
   await sleep(30_000);
   await a.stop(); // a restart in the middle of the outage: the queue must survive it
   a = await agentOn(t, dir, input);
   await sleep(30_000);
   const outageEnd = Date.now();
-  v = daemon(t, vm, args);
+  r = await rx.start();
   await until(
-    "the queue to drain into the restarted VictoriaMetrics",
+    "the queue to drain into the restarted receiver",
     async () => {
       const text = (await get(`${a.url}/metrics`)).body;
       return (
@@ -100,11 +152,9 @@ test("remote_write into the real VictoriaMetrics: stopped a minute (and the agen
     120_000,
   );
   await sleep(2000);
-  const match = encodeURIComponent('edgewatch_up{device="pi-test"}');
-  const lines = (await get(`${base}/api/v1/export?match[]=${match}`)).body.trim().split("\n");
-  assert.equal(lines.length, 1, "one edgewatch_up series");
-  const { timestamps } = JSON.parse(lines[0] as string) as { timestamps: number[] };
-  const ts = [...timestamps].sort((x, y) => x - y);
+  const text = (await get(`${a.url}/metrics`)).body;
+  assert.equal(scrape(text, "edgewatch_export_dropped_total"), 0, "the receiver refused nothing");
+  const ts = [...(await rx.timestamps())].sort((x, y) => x - y);
   assert.equal(new Set(ts).size, ts.length, "no sample stored twice");
   const during = ts.filter((x) => x > outageStart && x < outageEnd);
   // One sample every 2 s for 60 s, less the agent's restart.
@@ -114,4 +164,22 @@ test("remote_write into the real VictoriaMetrics: stopped a minute (and the agen
     assert.ok(gap < 8000, `a ${gap} ms hole at ${new Date(ts[i - 1] as number).toISOString()}`);
   }
   t.diagnostic(`outage samples delivered: ${during.length}`);
+}
+
+test("remote_write into the real VictoriaMetrics: stopped a minute (and the agent restarted meanwhile), every outage sample arrives once", {
+  timeout: 300_000,
+}, async (t) => {
+  const vm = requireTool(t, "victoria-metrics", "victoria-metrics");
+  if (!vm) return;
+  const dir = workDir(t);
+  await outage(t, await victoria(t, vm, dir), dir);
+});
+
+test("remote_write into the real Prometheus: stopped a minute (and the agent restarted meanwhile), every outage sample arrives", {
+  timeout: 300_000,
+}, async (t) => {
+  const prometheus = requireTool(t, "prometheus");
+  if (!prometheus) return;
+  const dir = workDir(t);
+  await outage(t, await prometheusReceiver(t, prometheus, dir), dir);
 });
