@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { exportTypes } from "../../../src/agent/exports/index.ts";
+import { parseConfigText } from "../../../src/config/load.ts";
 import { configSchema } from "../../../src/config/schema.ts";
 import { get, until } from "../core/helpers.ts";
 import { agentOn, freePort, scrape, workDir } from "./helpers.ts";
@@ -95,3 +96,16 @@ for (const type of exportTypes) {
     assert.ok(Date.now() - started < 10_000, "stop does not hang on a dead receiver");
   });
 }
+
+test("the example config in docs/exports.md is valid, with every export in it", () => {
+  const doc = readFileSync(new URL("../../../docs/exports.md", import.meta.url), "utf8");
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(yaml, "docs/exports.md has a yaml example");
+  const c = parseConfigText(yaml, "docs/exports.md", { GRAFANA_CLOUD_TOKEN: "glc_x", MQTT_PASSWORD: "pw" });
+  const ex = c.exports as Record<string, unknown>;
+  for (const t of exportTypes)
+    assert.ok(
+      ex[t.type] && (!Array.isArray(ex[t.type]) || (ex[t.type] as unknown[]).length > 0),
+      `${t.type} in the example`,
+    );
+});
