@@ -112,7 +112,7 @@ const stubUrl = `http://127.0.0.1:${stub.address().port}`;
 const deadPort = await freePort();
 await waitHttp(`http://127.0.0.1:${vmPort}/health`, "VictoriaMetrics");
 
-// One writer per agent: status every 5 s, a log line every second, an event every 10 s.
+// One writer per agent: status every 5 s, a log line every second, an error event every 10 s.
 function agent(name, exportsCfg) {
   const dir = join(tmp, name);
   mkdirSync(join(dir, "status"), { recursive: true });
@@ -253,7 +253,7 @@ const lines = [
   "",
   `All processes ran at once for ${WARMUP} s + ${WINDOW} s; RSS is the mean of /proc/PID/smaps_rollup samples every 10 s,`,
   "CPU is utime+stime over the measured window. Every agent got the same writer: a status update every 5 s,",
-  `a log line every second, an event every 10 s. remote_write and the Prometheus agent both send every ${INTERVAL}`,
+  `a log line every second, an error event every 10 s (one alert stays firing). remote_write and the Prometheus agent send every ${INTERVAL}`,
   `into the same VictoriaMetrics. The machine is shared with other work (load average ${load}): absolute`,
   "figures are noisy; compare the rows.",
   "",

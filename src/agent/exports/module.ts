@@ -40,20 +40,21 @@ export class ExportsModule implements AgentModule {
   async start(ctx: AgentContext): Promise<void> {
     const control: ControlRunner = (action, client) => this.runControl(action, client);
     for (const { type, cfg } of configured(this.config)) {
-      const exp = type.create(cfg as never, {
-        ctx,
-        dir: join(this.config.state_dir, "exports"),
-        families: () => ctx.metricFamilies?.() ?? [],
-        control,
-      });
+      let name = type.type;
       try {
+        const exp = type.create(cfg as never, {
+          ctx,
+          dir: join(this.config.state_dir, "exports"),
+          families: () => ctx.metricFamilies?.() ?? [],
+          control,
+        });
+        name = exp.name;
         await exp.start();
         this.exports.push(exp);
       } catch (err) {
-        this.failedToStart.push(`${exp.name}: ${(err as Error).message}`);
-        ctx.log.error(`export ${exp.name} failed to start; the agent runs without it`, {
-          error: (err as Error).message,
-        });
+        // One export that cannot start (an unwritable state dir, say) costs only itself.
+        this.failedToStart.push(`${name}: ${(err as Error).message}`);
+        ctx.log.error(`export ${name} failed to start; the agent runs without it`, { error: (err as Error).message });
       }
     }
   }

@@ -109,3 +109,24 @@ test("the example config in docs/exports.md is valid, with every export in it", 
       `${t.type} in the example`,
     );
 });
+
+test("an export that cannot start costs only itself: /health/deep names it, the others deliver", {
+  timeout: 60_000,
+}, async (t) => {
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  const { receiver } = await import("./helpers.ts");
+  const dir = workDir(t);
+  mkdirSync(join(dir, "state", "exports"), { recursive: true });
+  writeFileSync(join(dir, "state", "exports", "loki"), "not a folder");
+  const rx = await receiver(t);
+  const a = await agentOn(t, dir, {
+    exports: { remote_write: [{ url: `${rx.url}/api/v1/write`, interval: "1s" }], loki: { url: rx.url } },
+  });
+  await until("remote_write to deliver", () => rx.got.some((r) => r.url === "/api/v1/write"), 20_000);
+  const h = await get(`${a.url}/health/deep`);
+  assert.equal(h.status, 503);
+  assert.match(
+    h.json<{ checks: Record<string, { detail: string }> }>().checks.exports?.detail ?? "",
+    /failed to start: loki/,
+  );
+});
