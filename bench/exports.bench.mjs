@@ -273,8 +273,10 @@ const lines = [
   `  Alertmanager ${received.alertmanager}. In VictoriaMetrics: ${agentSeries} series from the agent, ${nodeSeries} from node_exporter`,
   "  through the Prometheus agent (node_exporter's are host-wide series the agent does not replicate one for one).",
   `- Bytes written to the state dir by the queues: **${written} B** in ${uptime} s with receivers up (≈ ${f(perDay(written) / 1024)} KiB/day:`,
-  "  items go out from memory; only Loki's log positions are saved once a minute when they moved). With every receiver",
-  `  down: ${outWritten} B in ${uptime} s (≈ ${f(perDay(outWritten) / 1048576, 2)} MiB/day, one file per queue per minute), ${outQueued} B queued;`,
+  "  items go out from memory; only Loki's log positions are saved once a minute when they moved).",
+  `- With every receiver down the queues grew by ${outQueued} B in ${uptime} s; each queued byte is written once, after`,
+  `  waiting a minute (${outWritten} B so far), so an outage writes ≈ **${f(perDay(outQueued) / 1048576, 1)} MiB/day** at this load (a log line`,
+  `  a second, remote_write every ${INTERVAL}; the default 60 s interval sends a quarter of the samples), one file per queue per minute;`,
   "  the byte budget (queue.max_bytes, 8 MiB per export by default) caps what an outage can hold.",
   "",
 ];

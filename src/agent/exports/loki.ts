@@ -200,7 +200,16 @@ export const loki = defineExport({
           followers.set(logName, f);
         }
         if (cfg.events.enabled) unsub = ctx.state.on("event", onEvent);
+        let deferred = 0;
         const tick = () => {
+          // Lines a push is about to carry would be written for nothing: while the receiver answers,
+          // wait (a few times) for a moment with nothing queued, when the positions alone are saved.
+          if (queue.length > 0 && !sender.backingOff && deferred < 5) {
+            deferred++;
+            flushTimer = setTimeout(tick, cfg.batch_wait + 1000);
+            return;
+          }
+          deferred = 0;
           void savePositions().finally(() => {
             if (flushTimer) flushTimer = setTimeout(tick, cfg.queue.flush_interval);
           });

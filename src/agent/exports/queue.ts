@@ -17,6 +17,8 @@ export interface DiskQueueOptions {
 
 interface Item {
   data: Uint8Array;
+  /** When it was queued (ms): only items unsent for a whole flush interval are written by the timer. */
+  at: number;
   /** Segment file holding it, or null while it lives in memory only. */
   seg: number | null;
 }
@@ -86,7 +88,7 @@ export class DiskQueue {
       }
       this.segCount.set(seg, keep.length);
       for (const d of keep) {
-        this.items.push({ data: d, seg });
+        this.items.push({ data: d, seg, at: 0 });
         this.byteSize += d.length;
       }
     }
@@ -94,12 +96,18 @@ export class DiskQueue {
   }
 
   push(data: Uint8Array): void {
-    this.items.push({ data, seg: null });
+    this.items.push({ data, seg: null, at: Date.now() });
     this.byteSize += data.length;
     this.bound();
+    this.arm();
+  }
+
+  private arm(): void {
     this.timer ??= setTimeout(() => {
       this.timer = null;
-      void this.flush();
+      void this.flush(false).then(() => {
+        if (this.items.some((it) => it.seg === null)) this.arm();
+      });
     }, this.o.flushMs);
     this.timer.unref?.();
   }
@@ -156,14 +164,18 @@ export class DiskQueue {
     void fsp.unlink(join(this.o.dir, `seg-${String(v.seg).padStart(12, "0")}`)).catch(() => {});
   }
 
-  /** Write every unsent in-memory item into one new segment file, and the head marker. */
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.doFlush());
+  /**
+   * Write unsent in-memory items into one new segment file, and the head marker: all of them, or with
+   * `all` false only those queued a whole flush interval ago (younger ones are likely on their way).
+   */
+  flush(all = true): Promise<void> {
+    this.flushing = this.flushing.then(() => this.doFlush(all));
     return this.flushing;
   }
 
-  private async doFlush(): Promise<void> {
-    const fresh = this.items.filter((it) => it.seg === null);
+  private async doFlush(all: boolean): Promise<void> {
+    const cutoff = Date.now() - this.o.flushMs;
+    const fresh = this.items.filter((it) => it.seg === null && (all || it.at <= cutoff));
     try {
       if (fresh.length > 0) {
         const seg = this.nextSeg++;
