@@ -9,6 +9,7 @@ import { coreModule } from "./core/routes.ts";
 import { type AgentRuntime, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
 import { flattenNumbers, HistoryStore } from "./history/ring.ts";
 import { createHttpServer } from "./http/server.ts";
+import { collectFamilies } from "./metrics/families.ts";
 import type { AgentContext, AgentModule, Logger } from "./module.ts";
 import { moduleFactories } from "./modules.ts";
 import { DeviceState } from "./state.ts";
@@ -140,7 +141,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
     state,
     reader,
     log,
-    metricFamilies: () => rt.metricFamilies?.() ?? [],
+    metricFamilies: () => collectFamilies(rt),
   };
   const candidates: AgentModule[] = [coreModule(rt)];
   for (const factory of opts.factories ?? moduleFactories) {

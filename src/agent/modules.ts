@@ -19,6 +19,6 @@ export const moduleFactories: ModuleFactory[] = [
   dashboardModule,
   recoveryModule,
   alertsModule,
-  jobsModule,
   exportsModule,
+  jobsModule,
 ];

@@ -49,8 +49,8 @@ export const configSchema = z
     alerts: alertsSection,
     notify: notifySection,
     recovery: recoverySection,
-    jobs: jobsSection,
     exports: exportsSection,
+    jobs: jobsSection,
   })
   .describe("edgewatch configuration");
 

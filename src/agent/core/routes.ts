@@ -8,9 +8,9 @@ import { atLeast, LOG_LEVELS, type LogFormat, type LogLevel, tailFile } from "..
 import { serveFile } from "../files/serve.ts";
 import type { HistorySample } from "../history/ring.ts";
 import { HttpError, Query, sendBody, sendJson } from "../http/respond.ts";
-import { coreFamilies, documentFamilies } from "../metrics/core.ts";
+import { collectFamilies } from "../metrics/families.ts";
 import { CONTENT_TYPES, negotiateFormat, renderMetrics } from "../metrics/render.ts";
-import type { AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
+import type { AgentModule, HealthVerdict, Route } from "../module.ts";
 import { StatusBody } from "./document.ts";
 import { redact } from "./redact.ts";
 import type { AgentRuntime } from "./runtime.ts";
@@ -254,38 +254,6 @@ export function coreModule(rt: AgentRuntime): AgentModule {
     };
   }
 
-  function metricsFamilies(): MetricFamily[] {
-    const fromModules: MetricFamily[] = [];
-    for (const m of rt.modules) {
-      if (!m.metrics) continue;
-      try {
-        fromModules.push(...m.metrics());
-      } catch (err) {
-        rt.log.warn("module metrics failed", { module: m.name, error: (err as Error).message });
-      }
-    }
-    const moduleNames = new Set(fromModules.map((f) => f.name));
-    return [...fromModules, ...documentFamilies(state.document).filter((f) => !moduleNames.has(f.name))];
-  }
-
-  /** What /metrics renders (exports send the same families). */
-  function allFamilies(): MetricFamily[] {
-    return [
-      ...coreFamilies({
-        document: state.document,
-        heartbeats: rt.reader.heartbeats(),
-        errorsCurrent: rt.errors.length,
-        quiet: state.quiet,
-        readerWarnings: rt.warningsTotal,
-        version: rt.version,
-        nodeVersion: process.version,
-        now: Date.now(),
-      }),
-      ...metricsFamilies(),
-    ];
-  }
-  rt.metricFamilies = allFamilies;
-
   async function latest(req: IncomingMessage, res: ServerResponse, globs: Glob[], what: "photo" | "video") {
     const key = what === "photo" ? "photos" : "videos";
     if (globs.length === 0)
@@ -346,7 +314,8 @@ export function coreModule(rt: AgentRuntime): AgentModule {
       path: "/metrics",
       handle(req, res) {
         const format = negotiateFormat(req.headers.accept);
-        const text = renderMetrics(allFamilies(), baseLabels, format, (p) => {
+        const families = collectFamilies(rt);
+        const text = renderMetrics(families, baseLabels, format, (p) => {
           const k = `${p.family}:${p.reason}`;
           if (problemsSeen.has(k) || problemsSeen.size > 100) return;
           problemsSeen.add(k);

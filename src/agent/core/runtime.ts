@@ -2,7 +2,7 @@ import type { Config } from "../../config/schema.ts";
 import type { StatusReader } from "../../protocol/reader.ts";
 import type { HistoryStore } from "../history/ring.ts";
 import type { AgentHttpServer } from "../http/server.ts";
-import type { AgentModule, Logger, MetricFamily } from "../module.ts";
+import type { AgentModule, Logger } from "../module.ts";
 import type { DeviceState } from "../state.ts";
 
 export interface AgentWarning {
@@ -41,8 +41,6 @@ export interface AgentRuntime {
   statusDirIno: number | null;
   readonly history: HistoryStore;
   http: AgentHttpServer | null;
-  /** Every family /metrics renders; set by the core module. */
-  metricFamilies?: () => MetricFamily[];
 }
 
 export const MAX_WARNINGS = 50;
