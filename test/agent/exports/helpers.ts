@@ -166,6 +166,7 @@ export function decodeWriteRequest(body: Uint8Array): DecodedSeries[] {
 }
 
 export interface Received {
+  method: string;
   headers: IncomingMessage["headers"];
   body: Buffer;
   url: string;
@@ -183,7 +184,7 @@ export async function receiver(
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const r = { headers: req.headers, body: Buffer.concat(chunks), url: req.url ?? "" };
+      const r = { method: req.method ?? "", headers: req.headers, body: Buffer.concat(chunks), url: req.url ?? "" };
       if (req.method === "POST") got.push(r);
       answer(r, res);
     });

@@ -109,3 +109,35 @@ test("remote_write: a receiver whose clock is 2 h behind never gets samples stam
     }
   }
 });
+
+test("remote_write: 503 and 429 are retried with backoff until accepted; nothing lost, nothing accepted twice", {
+  timeout: 60_000,
+}, async (t) => {
+  let refusals = 0;
+  const accepted: Buffer[] = [];
+  const rx = await receiver(t, (r, res) => {
+    if (r.method === "POST" && refusals < 4) {
+      refusals++;
+      res.writeHead(refusals % 2 ? 503 : 429, refusals % 2 ? {} : { "retry-after": "1" }).end("busy");
+      return;
+    }
+    if (r.method === "POST") accepted.push(r.body);
+    res.writeHead(204).end();
+  });
+  const a = await agentOn(t, workDir(t), {
+    exports: { remote_write: [{ url: `${rx.url}/api/v1/write`, interval: "1s", queue: { backoff_initial: "300ms" } }] },
+  });
+  await until("writes accepted after the refusals", () => accepted.length >= 3, 30_000);
+  const ts: number[] = [];
+  for (const body of accepted)
+    for (const s of decodeWriteRequest(body))
+      if (labelsOf(s).__name__ === "edgewatch_up") ts.push((s.samples[0] as [number, number])[0]);
+  assert.equal(new Set(ts).size, ts.length, "no sample accepted twice");
+  assert.ok(ts.length >= 4, `the samplings taken while refused arrive too, got ${ts.length}`);
+  for (let i = 1; i < ts.length; i++) assert.ok((ts[i] as number) > (ts[i - 1] as number), "in order");
+  for (let i = 1; i < ts.length; i++)
+    assert.ok((ts[i] as number) - (ts[i - 1] as number) < 2500, "no sampling missing");
+  const text = (await get(`${a.url}/metrics`)).body;
+  assert.equal(scrape(text, "edgewatch_export_failed_total", { type: "remote_write" }), 4);
+  assert.equal(scrape(text, "edgewatch_export_dropped_total", { type: "remote_write" }), 0, "nothing given up on");
+});
