@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { updateStatus } from "../../../src/protocol/fragment.ts";
@@ -234,4 +234,78 @@ test("mqtt: Home Assistant discovery on the real mosquitto — retained configs,
     10_000,
   );
   agent.proc.kill("SIGTERM");
+});
+
+test("mqtt: a broker with a password file takes the agent's user name and password; a wrong one is named in /health/deep", {
+  timeout: 60_000,
+}, async (t) => {
+  const mosquitto = requireTool(t, "mosquitto");
+  const sub = requireTool(t, "mosquitto_sub", "mosquitto-clients");
+  const passwd = requireTool(t, "mosquitto_passwd", "mosquitto");
+  if (!mosquitto || !sub || !passwd) return;
+  const dir = workDir(t);
+  const port = await freePort();
+  execFileSync(passwd, ["-b", "-c", join(dir, "passwd"), "edgewatch", "s3cret pass"]);
+  execFileSync(passwd, ["-b", join(dir, "passwd"), "viewer", "viewer-pass"]);
+  // Started as root, mosquitto drops to its own user: it must be able to read the file.
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, "passwd"), 0o644);
+  writeFileSync(
+    join(dir, "mosquitto.conf"),
+    `listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${join(dir, "passwd")}\npersistence false\n`,
+  );
+  const broker = daemon(t, mosquitto, ["-c", join(dir, "mosquitto.conf")]);
+  await sleep(300);
+  assert.equal(broker.proc.exitCode, null, `mosquitto exited: ${broker.stderr()}`);
+  const { agentOn } = await import("./helpers.ts");
+  const { get } = await import("../core/helpers.ts");
+  const good = await agentOn(t, join(dir, "good"), {
+    device: { id: "pi-auth", site: "lab" },
+    exports: { mqtt: { url: `mqtt://127.0.0.1:${port}`, username: "edgewatch", password: "s3cret pass" } },
+  });
+  const args = [
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-u",
+    "viewer",
+    "-P",
+    "viewer-pass",
+    "-F",
+    "%r\t%t\t%p",
+    "-t",
+    "edgewatch/#",
+  ];
+  const seen = await until(
+    "the retained availability",
+    () => {
+      try {
+        return execFileSync(sub, [...args, "-W", "2"], { encoding: "utf8" }).includes(
+          "edgewatch/pi-auth/availability\tonline",
+        );
+      } catch (err) {
+        return String((err as { stdout?: string }).stdout ?? "").includes("edgewatch/pi-auth/availability\tonline");
+      }
+    },
+    30_000,
+  );
+  assert.ok(seen);
+  const okHealth = (await get(`${good.url}/health/deep`)).json<{ checks: Record<string, { detail: string }> }>();
+  assert.doesNotMatch(okHealth.checks.exports?.detail ?? "", /failing/);
+
+  const bad = await agentOn(t, join(dir, "bad"), {
+    device: { id: "pi-bad", site: "lab" },
+    exports: { mqtt: { url: `mqtt://127.0.0.1:${port}`, username: "edgewatch", password: "wrong" } },
+  });
+  await until(
+    "the refusal named in /health/deep",
+    async () => {
+      const h = (await get(`${bad.url}/health/deep`)).json<{ checks: Record<string, { detail: string }> }>();
+      return /broker refused the connection: (bad user name or password|not authorized)/.test(
+        h.checks.exports?.detail ?? "",
+      );
+    },
+    20_000,
+  );
 });
