@@ -9,6 +9,7 @@ import { coreModule } from "./core/routes.ts";
 import { type AgentRuntime, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
 import { flattenNumbers, HistoryStore } from "./history/ring.ts";
 import { createHttpServer } from "./http/server.ts";
+import { collectFamilies } from "./metrics/families.ts";
 import type { AgentContext, AgentModule, Logger } from "./module.ts";
 import { moduleFactories } from "./modules.ts";
 import { DeviceState } from "./state.ts";
@@ -148,7 +149,14 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
   state.on("sample", sampleHistory);
   state.on("status", sampleHistory);
 
-  const ctx: AgentContext = { config, ...(opts.configPath ? { configPath: opts.configPath } : {}), state, reader, log };
+  const ctx: AgentContext = {
+    config,
+    ...(opts.configPath ? { configPath: opts.configPath } : {}),
+    state,
+    reader,
+    log,
+    metricFamilies: () => collectFamilies(rt),
+  };
   const candidates: AgentModule[] = [coreModule(rt)];
   for (const factory of opts.factories ?? moduleFactories) {
     try {

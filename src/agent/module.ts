@@ -15,6 +15,8 @@ export interface AgentContext {
   readonly state: DeviceState;
   readonly reader: StatusReader;
   readonly log: Logger;
+  /** Every metric family /metrics renders (without the device/site labels): for exports. */
+  readonly metricFamilies?: () => MetricFamily[];
 }
 
 export interface Logger {

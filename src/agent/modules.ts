@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { jobsModule } from "../jobs/module.ts";
 import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
+import { exportsModule } from "./exports/module.ts";
 import { eventsMetricsModule } from "./metrics/events.ts";
 import type { AgentModule } from "./module.ts";
 import { alertsModule } from "./notify/module.ts";
@@ -19,6 +20,7 @@ export const moduleFactories: ModuleFactory[] = [
   dashboardModule,
   recoveryModule,
   alertsModule,
+  exportsModule,
   jobsModule,
   eventsMetricsModule,
 ];

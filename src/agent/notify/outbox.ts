@@ -7,6 +7,7 @@ import { isPlainObject, toJson } from "../../protocol/json.ts";
 import { levelRank } from "../../protocol/names.ts";
 import type { Logger } from "../module.ts";
 import { type Clock, systemClock } from "../rules/clock.ts";
+import { backoffDelay } from "./http.ts";
 import type { Channel, Notification, SendResult } from "./types.ts";
 
 export interface OutboxOptions {
@@ -300,10 +301,7 @@ export class Outbox {
   }
 
   private delay(failures: number, retryAfterMs?: number): number {
-    if (retryAfterMs !== undefined)
-      return Math.min(retryAfterMs, this.o.backoffMaxMs * 6) + Math.floor(this.o.random() * 250);
-    const base = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** Math.min(failures - 1, 30));
-    return Math.round(base * (0.8 + 0.4 * this.o.random()));
+    return backoffDelay(failures, this.o.backoffInitialMs, this.o.backoffMaxMs, retryAfterMs, this.o.random);
   }
 
   private summaryOf(q: ChannelQueue, batch: Entry[]): Notification {
