@@ -10,11 +10,14 @@ import { buildDocument } from "./core/document.ts";
 import { coreModule } from "./core/routes.ts";
 import { type AgentRuntime, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
 import { flattenNumbers, HistoryStore } from "./history/ring.ts";
+import { collectFamilies } from "./metrics/families.ts";
 import type { AgentContext, AgentModule, Logger } from "./module.ts";
 import { moduleFactories } from "./modules.ts";
 import { DeviceState } from "./state.ts";
 
 export const AGENT_VERSION = "0.1.0";
+/** Ids of events whose hand-off failed, remembered so a retry does not count them twice (bounded). */
+const MAX_RETRIED_IDS = 1000;
 
 export interface AgentOptions {
   configPath?: string;
@@ -57,12 +60,15 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
   const state = new DeviceState();
   let docQueued = false;
   let refreshDoc = () => {};
+  // Events already counted in errors[] whose hand-off failed: the reader retries them with the same
+  // id, and a retry must not append the same error again.
+  const recorded = new Set<string>();
 
   const reader = new StatusReader({
     dir: config.status_dir,
     ...(config.legacy_status_file ? { legacyStatusFile: config.legacy_status_file } : {}),
-    onEvent: async (ev: DeviceEvent) => {
-      if (ev.level === "error" || ev.level === "critical") {
+    onEvent: async (ev: DeviceEvent, id: string) => {
+      if ((ev.level === "error" || ev.level === "critical") && !recorded.has(id)) {
         rt.errors.push({
           time: ev.time,
           level: ev.level,
@@ -74,7 +80,10 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
         pruneErrors(rt);
         refreshDoc();
       }
+      recorded.add(id);
+      if (recorded.size > MAX_RETRIED_IDS) recorded.delete(recorded.values().next().value as string);
       await state.publishEvent(ev);
+      recorded.delete(id); // handed on: its file is removed, it never comes again
     },
     onWarning: (w) => {
       rt.warningsTotal++;
@@ -85,6 +94,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
       refreshDoc();
     },
     onChange: () => refreshDoc(),
+    drainAtStart: false, // drained once HTTP answers and READY=1 is sent (below)
   });
 
   const history = new HistoryStore({
@@ -119,9 +129,14 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
     docQueued = true;
     setImmediate(() => {
       docQueued = false;
-      state
-        .setDocument(buildDocument(rt))
-        .catch((err: Error) => log.warn("status subscriber failed", { error: err.message }));
+      let doc: ReturnType<typeof buildDocument>;
+      try {
+        doc = buildDocument(rt);
+      } catch (err) {
+        log.error("status document could not be built; keeping the last one", { error: (err as Error).message });
+        return;
+      }
+      state.setDocument(doc).catch((err: Error) => log.warn("status subscriber failed", { error: err.message }));
     });
   };
 
@@ -144,6 +159,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
     state,
     reader,
     log,
+    metricFamilies: () => collectFamilies(rt),
   };
   const candidates: AgentModule[] = [coreModule(rt)];
   for (const factory of opts.factories ?? moduleFactories) {
@@ -200,6 +216,9 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
       log.error(`module ${m.name}: ready hook failed: ${(err as Error).message}`);
     }
   }
+  // Events queued while the agent was down: handed on in the background, in batches, now that the
+  // agent serves and has said it is ready (a backlog of thousands must not hold up either).
+  void reader.drainEvents();
 
   async function stopAll(): Promise<void> {
     reader.stop();

@@ -21,6 +21,8 @@ export interface AgentContext {
   readonly log: Logger;
   /** What the process tells systemd; the kernel owns sd_notify, modules only report it. */
   readonly sdNotify?: () => SdNotifyStatus | null;
+  /** Every metric family /metrics renders (without the device/site labels): for exports. */
+  readonly metricFamilies?: () => MetricFamily[];
 }
 
 export interface Sample {

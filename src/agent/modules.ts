@@ -1,5 +1,6 @@
 import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
+import { exportsModule } from "./exports/module.ts";
 import { jobsModule } from "./jobs/module.ts";
 import { eventsMetricsModule } from "./metrics/events.ts";
 import type { ModuleFactory } from "./module.ts";
@@ -18,6 +19,7 @@ export const moduleFactories: ModuleFactory[] = [
   dashboardModule,
   recoveryModule,
   alertsModule,
+  exportsModule,
   jobsModule,
   eventsMetricsModule,
 ];

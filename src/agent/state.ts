@@ -1,6 +1,6 @@
 import type { AlertState } from "../notify/alert.ts";
 import type { DeviceEvent } from "../protocol/events.ts";
-import type { JsonObject } from "../protocol/json.ts";
+import { type JsonObject, toJson } from "../protocol/json.ts";
 
 /** What a collector produced in its last run. */
 export interface CollectorResult {
@@ -72,7 +72,7 @@ export class DeviceState {
    */
   async publishEvent(ev: DeviceEvent): Promise<void> {
     // Only events some subscriber refused are remembered, so the common case does no extra work.
-    const key = this.partlyDelivered.size > 0 ? JSON.stringify(ev) : null;
+    const key = this.partlyDelivered.size > 0 ? toJson(ev) : null;
     const done = (key !== null && this.partlyDelivered.get(key)) || new Set<Listener<"event">>();
     const errors: unknown[] = [];
     for (const fn of [...this.listeners.event]) {
@@ -88,7 +88,7 @@ export class DeviceState {
       if (key !== null) this.partlyDelivered.delete(key);
       return;
     }
-    this.partlyDelivered.set(key ?? JSON.stringify(ev), done);
+    this.partlyDelivered.set(key ?? toJson(ev), done);
     if (this.partlyDelivered.size > 1000) {
       const oldest = this.partlyDelivered.keys().next().value;
       if (oldest !== undefined) this.partlyDelivered.delete(oldest);

@@ -41,6 +41,18 @@ Example:
       }
     }
     const { config, path } = loadConfig(configPath(values));
+    // The error boundary: an exception escaping a timer or an I/O callback (a bug, or input no check
+    // foresaw) is logged and the agent keeps serving; exiting would only make systemd restart it
+    // into the same input, again and again.
+    const boundary = (kind: string) => (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const line = { time: new Date().toISOString(), level: "error", msg: `${kind}; the agent keeps running` };
+      process.stderr.write(`${JSON.stringify({ ...line, error: e.message, stack: e.stack?.slice(0, 2000) })}\n`);
+    };
+    const onException = boundary("uncaught exception");
+    const onRejection = boundary("unhandled promise rejection");
+    process.on("uncaughtException", onException);
+    process.on("unhandledRejection", onRejection);
     let fatal = false;
     let wake = () => {};
     const kernel = new AgentKernel(config, {
@@ -80,6 +92,8 @@ Example:
     });
     process.off("SIGHUP", onHup);
     await kernel.stop();
+    process.off("uncaughtException", onException);
+    process.off("unhandledRejection", onRejection);
     if (fatal) return EXIT_FAIL;
     return EXIT_OK;
   },

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { alertsSection } from "./sections/alerts.ts";
 import { collectorsSection } from "./sections/collectors.ts";
+import { exportsSection } from "./sections/exports.ts";
 import { filesSection } from "./sections/files.ts";
 import { historySection } from "./sections/history.ts";
 import { httpSection } from "./sections/http.ts";
@@ -49,6 +50,7 @@ export const configSchema = z
     alerts: alertsSection,
     notify: notifySection,
     recovery: recoverySection,
+    exports: exportsSection,
     jobs: jobsSection,
     metrics: metricsSection,
   })

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { describeValue } from "../protocol/errors.ts";
+import { toJson } from "../protocol/json.ts";
 
 /** A request the agent refuses: status + a message saying what was expected and what was got. */
 export class HttpError extends Error {
@@ -18,7 +19,7 @@ export function sendJson(
   value: unknown,
   headers: Record<string, string> = {},
 ): void {
-  sendBody(res, status, `${JSON.stringify(value)}\n`, "application/json; charset=utf-8", headers);
+  sendBody(res, status, `${toJson(value)}\n`, "application/json; charset=utf-8", headers);
 }
 
 export function sendBody(

@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { JsonLinesFile } from "../lib/jsonl.ts";
+import { openRegularFileSync } from "../protocol/read-file.ts";
 
 /** Where jobs keep their files: `jobs.dir`, else `<state_dir>/jobs`. */
 export function jobsDir(config: Pick<Config, "state_dir" | "jobs">): string {
@@ -78,13 +79,16 @@ export interface LedgerSummary {
 export function ledgerSummarySync(dir: string, maxBytes = 256 * 1024): LedgerSummary {
   const out: LedgerSummary = { successes: new Map(), schedules: new Map() };
   let fd: number;
+  let size: number;
   try {
-    fd = openSync(jobsLayout(dir).ledger, "r");
+    ({
+      fd,
+      stat: { size },
+    } = openRegularFileSync(jobsLayout(dir).ledger));
   } catch {
-    return out;
+    return out; // missing, or not a regular file: no history to start from
   }
   try {
-    const size = fstatSync(fd).size;
     const start = Math.max(0, size - maxBytes);
     const buf = Buffer.alloc(size - start);
     readSync(fd, buf, 0, buf.length, start);

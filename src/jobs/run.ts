@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promises as fsp } from "node:fs";
 import { constants } from "node:os";
 import { emitEvent } from "../protocol/events.ts";
-import { writeFragment } from "../protocol/fragment.ts";
+import { parseFragment, writeFragment } from "../protocol/fragment.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
-import type { Level } from "../protocol/names.ts";
+import { type Level, MAX_FRAGMENT_BYTES } from "../protocol/names.ts";
 import { layout } from "../protocol/paths.ts";
+import { readRegularFile } from "../protocol/read-file.ts";
 import { type AttemptRecord, type DeadLetterRecord, jobsLayout, openLedger } from "./ledger.ts";
 import { acquireLock, type Lock, waitForLock } from "./lock.ts";
 
@@ -329,8 +329,9 @@ export class JobRunner {
 
   private async loadFragment(): Promise<void> {
     try {
-      const v = JSON.parse(await fsp.readFile(layout(this.o.statusDir).fragment(jobSource(this.o.name)), "utf8"));
-      if (isPlainObject(v)) this.fragment = v;
+      // the status dir is writable by others: a regular file only, shape-checked like the agent's reads
+      const path = layout(this.o.statusDir).fragment(jobSource(this.o.name));
+      this.fragment = parseFragment((await readRegularFile(path, MAX_FRAGMENT_BYTES)).buf, 0).data;
     } catch {
       this.fragment = {};
     }

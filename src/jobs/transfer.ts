@@ -4,9 +4,11 @@ import { createReadStream, promises as fsp } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { EdgewatchError } from "../protocol/errors.ts";
 import { emitEvent } from "../protocol/events.ts";
-import { writeFragment } from "../protocol/fragment.ts";
+import { parseFragment, writeFragment } from "../protocol/fragment.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
+import { MAX_FRAGMENT_BYTES } from "../protocol/names.ts";
 import { layout } from "../protocol/paths.ts";
+import { readRegularFile } from "../protocol/read-file.ts";
 import { jobsLayout } from "./ledger.ts";
 import { acquireLock } from "./lock.ts";
 import { formatMs, withJitter } from "./run.ts";
@@ -394,8 +396,9 @@ export class Transfer {
 
   private async loadFragment(): Promise<void> {
     try {
-      const v = JSON.parse(await fsp.readFile(layout(this.o.statusDir).fragment(`transfer-${this.o.name}`), "utf8"));
-      if (isPlainObject(v)) this.fragment = v;
+      // the status dir is writable by others: a regular file only, shape-checked like the agent's reads
+      const path = layout(this.o.statusDir).fragment(`transfer-${this.o.name}`);
+      this.fragment = parseFragment((await readRegularFile(path, MAX_FRAGMENT_BYTES)).buf, 0).data;
     } catch {
       this.fragment = {};
     }

@@ -3,6 +3,10 @@ import { dirname } from "node:path";
 import { mkdirp } from "../protocol/atomic.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
+import { openRegularFile, readRegularFile } from "../protocol/read-file.ts";
+
+/** A ledger rotates long before this; a regular file over it is refused, not read whole. */
+const READ_ALL_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * Append-only JSON-lines file, bounded: once it passes `maxBytes` it is renamed to `<file>.1`
@@ -86,10 +90,13 @@ export function parseJsonLines(text: string): JsonObject[] {
  */
 export async function readJsonLines(path: string): Promise<JsonObject[]> {
   const read = (p: string) =>
-    fsp.readFile(p, "utf8").catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return "";
-      throw err;
-    });
+    readRegularFile(p, READ_ALL_MAX_BYTES).then(
+      (r) => r.buf.toString("utf8"),
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return "";
+        throw err;
+      },
+    );
   const [older, current] = await Promise.all([read(rotatedPath(path)), read(path)]);
   return [...parseJsonLines(older), ...parseJsonLines(current)];
 }
@@ -97,14 +104,17 @@ export async function readJsonLines(path: string): Promise<JsonObject[]> {
 /** Bounded read of a JSON-lines file's last records. A missing file is empty. */
 export async function readTail(path: string, limit: number, maxBytes = 256 * 1024): Promise<JsonObject[]> {
   let fh: fsp.FileHandle;
+  let size: number;
   try {
-    fh = await fsp.open(path, "r");
+    ({
+      fh,
+      stat: { size },
+    } = await openRegularFile(path));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
   try {
-    const { size } = await fh.stat();
     const start = Math.max(0, size - maxBytes);
     const buf = Buffer.alloc(size - start);
     await fh.read(buf, 0, buf.length, start);

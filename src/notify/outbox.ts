@@ -5,8 +5,9 @@ import { type Clock, systemClock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import { mkdirp, writeFileAtomic } from "../protocol/atomic.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
-import { isPlainObject } from "../protocol/json.ts";
+import { isPlainObject, toJson } from "../protocol/json.ts";
 import { levelRank } from "../protocol/names.ts";
+import { backoffDelay } from "./http.ts";
 import type { Channel, Notification, SendResult } from "./types.ts";
 
 export interface OutboxOptions {
@@ -174,7 +175,7 @@ export class Outbox {
       const n: Notification = { ...base, id, channel: name };
       const file = join(this.pendingDir, `${id}-${name}.json`);
       try {
-        await writeFileAtomic(file, JSON.stringify(n), this.o.durable);
+        await writeFileAtomic(file, toJson(n), this.o.durable);
         created.push({ n, file, createdMs: now });
         this.writeErrorLogged = false;
       } catch (err) {
@@ -209,7 +210,7 @@ export class Outbox {
         if (e.file !== null) continue;
         const file = join(this.pendingDir, `${e.n.id}-${q.channel.name}.json`);
         try {
-          await writeFileAtomic(file, JSON.stringify(e.n), this.o.durable);
+          await writeFileAtomic(file, toJson(e.n), this.o.durable);
         } catch {
           return; // still full: try again after the next successful write
         }
@@ -300,10 +301,7 @@ export class Outbox {
   }
 
   private delay(failures: number, retryAfterMs?: number): number {
-    if (retryAfterMs !== undefined)
-      return Math.min(retryAfterMs, this.o.backoffMaxMs * 6) + Math.floor(this.o.random() * 250);
-    const base = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** Math.min(failures - 1, 30));
-    return Math.round(base * (0.8 + 0.4 * this.o.random()));
+    return backoffDelay(failures, this.o.backoffInitialMs, this.o.backoffMaxMs, retryAfterMs, this.o.random);
   }
 
   private summaryOf(q: ChannelQueue, batch: Entry[]): Notification {
@@ -341,7 +339,7 @@ export class Outbox {
     try {
       await writeFileAtomic(
         join(this.deadDir, name),
-        JSON.stringify({ ...e.n, dead_reason: reason, dead_at: new Date(this.o.clock.now()).toISOString() }),
+        toJson({ ...e.n, dead_reason: reason, dead_at: new Date(this.o.clock.now()).toISOString() }),
       );
       if (e.file) await fsp.unlink(e.file).catch(() => {});
       await this.trimDead();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { mkdirp } from "./atomic.ts";
 import { describeValue, EdgewatchError } from "./errors.ts";
 import { parseTime } from "./fragment.ts";
-import { isPlainObject, type JsonObject } from "./json.ts";
+import { isPlainObject, type JsonObject, jsonShapeProblem, jsonTextShapeProblem } from "./json.ts";
 import { checkLevel, checkSource, isLevel, LEVELS, type Level, MAX_EVENT_BYTES, SOURCE_RE } from "./names.ts";
 import { type DirOptions, layout, statusDir } from "./paths.ts";
 
@@ -38,6 +38,8 @@ export function eventFileName(nowMs = Date.now()): string {
 /** Why an event is not acceptable, or null. */
 export function checkEventValue(value: unknown): string | null {
   if (!isPlainObject(value)) return `expected a JSON object, got ${describeValue(value)}`;
+  const shape = jsonShapeProblem(value);
+  if (shape) return shape;
   if (!isLevel(value.level)) return `"level": expected one of ${LEVELS.join("|")}, got ${describeValue(value.level)}`;
   if (typeof value.message !== "string" || value.message === "") {
     return `"message": expected a non-empty string, got ${describeValue(value.message)}`;
@@ -60,12 +62,20 @@ export function parseEvent(buf: Buffer, mtimeMs: number): DeviceEvent {
   if (buf.length > MAX_EVENT_BYTES) {
     throw new EdgewatchError("EW_EVENT_TOO_BIG", `event is ${buf.length} bytes, over the 64 KiB limit`);
   }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+  } catch {
+    throw new EdgewatchError("EW_EVENT_NOT_JSON", "not valid JSON (not UTF-8 text)");
+  }
+  // refused before parsing: a value nested thousands deep is never built
+  const shape = jsonTextShapeProblem(text);
+  if (shape) throw new EdgewatchError("EW_EVENT_INVALID", shape);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(buf));
+    value = JSON.parse(text);
   } catch (err) {
-    const what = err instanceof TypeError ? "not UTF-8 text" : (err as Error).message;
-    throw new EdgewatchError("EW_EVENT_NOT_JSON", `not valid JSON (${what})`);
+    throw new EdgewatchError("EW_EVENT_NOT_JSON", `not valid JSON (${(err as Error).message})`);
   }
   const problem = checkEventValue(value);
   if (problem) throw new EdgewatchError("EW_EVENT_INVALID", problem);

@@ -1,10 +1,11 @@
-import { promises as fsp, readFileSync } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { mkdirp, writeFileAtomicSync } from "./atomic.ts";
 import { describeValue, EdgewatchError } from "./errors.ts";
-import { deepMerge, isPlainObject, type JsonObject } from "./json.ts";
+import { deepMerge, isPlainObject, type JsonObject, jsonShapeProblem, jsonTextShapeProblem } from "./json.ts";
 import { checkProgramMetrics } from "./metrics.ts";
 import { checkSource, isStatus, MAX_FRAGMENT_BYTES, STATUSES } from "./names.ts";
 import { type DirOptions, layout, statusDir } from "./paths.ts";
+import { readRegularFileSync } from "./read-file.ts";
 
 export interface ParsedFragment {
   data: JsonObject;
@@ -15,6 +16,8 @@ export interface ParsedFragment {
 /** Why a fragment's bytes are not acceptable, or null when they are. Shared by reader and writers. */
 export function checkFragmentValue(value: unknown): string | null {
   if (!isPlainObject(value)) return `expected a JSON object, got ${describeValue(value)}`;
+  const shape = jsonShapeProblem(value);
+  if (shape) return shape;
   if ("status" in value && !isStatus(value.status)) {
     return `reserved key "status": expected one of ${STATUSES.join("|")}, got ${describeValue(value.status)}`;
   }
@@ -40,12 +43,20 @@ export function parseFragment(buf: Buffer, mtimeMs: number): ParsedFragment {
   if (buf.length > MAX_FRAGMENT_BYTES) {
     throw new EdgewatchError("EW_FRAGMENT_TOO_BIG", `fragment is ${buf.length} bytes, over the 1 MiB limit`);
   }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+  } catch {
+    throw new EdgewatchError("EW_FRAGMENT_NOT_JSON", "not valid JSON (not UTF-8 text)");
+  }
+  // refused before parsing: a value nested thousands deep is never built
+  const shape = jsonTextShapeProblem(text);
+  if (shape) throw new EdgewatchError("EW_FRAGMENT_INVALID", shape);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(buf));
+    value = JSON.parse(text);
   } catch (err) {
-    const what = err instanceof TypeError ? "not UTF-8 text" : (err as Error).message;
-    throw new EdgewatchError("EW_FRAGMENT_NOT_JSON", `not valid JSON (${what})`);
+    throw new EdgewatchError("EW_FRAGMENT_NOT_JSON", `not valid JSON (${(err as Error).message})`);
   }
   const problem = checkFragmentValue(value);
   if (problem) throw new EdgewatchError("EW_FRAGMENT_INVALID", problem);
@@ -55,7 +66,7 @@ export function parseFragment(buf: Buffer, mtimeMs: number): ParsedFragment {
 
 function readOwnFragment(path: string): JsonObject {
   try {
-    return parseFragment(readFileSync(path), 0).data;
+    return parseFragment(readRegularFileSync(path, MAX_FRAGMENT_BYTES).buf, 0).data;
   } catch (err) {
     // Missing, or bad (a previous crash cannot leave a torn file, but a human can): start afresh.
     if ((err as NodeJS.ErrnoException).code === "ENOENT" || err instanceof EdgewatchError) return {};

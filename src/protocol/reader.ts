@@ -1,12 +1,14 @@
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { mkdirp, writeFileAtomic } from "./atomic.ts";
+import { mkdirp } from "./atomic.ts";
 import { type DeviceEvent, parseEvent } from "./events.ts";
 import { parseFragment } from "./fragment.ts";
-import { isPlainObject, type JsonObject } from "./json.ts";
-import { mergeFragments, type SourceFragment } from "./merge.ts";
-import { isLevel, SOURCE_RE } from "./names.ts";
+import type { JsonObject } from "./json.ts";
+import { LEGACY_SOURCE, LegacyErrors } from "./legacy.ts";
+import { MergedDocument, type SourceFragment } from "./merge.ts";
+import { MAX_EVENT_BYTES, MAX_FRAGMENT_BYTES, SOURCE_RE } from "./names.ts";
 import { layout } from "./paths.ts";
+import { readRegularFile } from "./read-file.ts";
 
 export interface ReaderWarning {
   source: string;
@@ -17,16 +19,28 @@ export interface ReaderOptions {
   dir: string;
   /** Seed 000's single status file, read as source `legacy`; its errors[] become events. */
   legacyStatusFile?: string;
-  /** Called for each event in order; the file is removed only after this resolves. */
-  onEvent: (ev: DeviceEvent) => void | Promise<void>;
+  /**
+   * Called for each event in order; the file is removed only after this resolves. `id` names the
+   * event (its file name): when a call fails, the same event comes again later with the same id.
+   */
+  onEvent: (ev: DeviceEvent, id: string) => void | Promise<void>;
   onWarning: (w: ReaderWarning) => void;
   /** Called after any fragment changed (coalesced). */
   onChange?: () => void;
+  /**
+   * Drain the events already queued when start() is called (default true). The agent passes false
+   * and calls drainEvents() once it serves HTTP, so a backlog never competes with its start-up.
+   */
+  drainAtStart?: boolean;
 }
 
-export const LEGACY_SOURCE = "legacy";
+export { LEGACY_SOURCE };
+
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/** Events handed on per batch before the drain yields to the event loop (HTTP, timers, signals). */
+const DRAIN_BATCH = 64;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Watches the status directory with inotify (fs.watch), re-reads only the files that changed,
@@ -35,7 +49,7 @@ const RETRY_MAX_MS = 30_000;
 export class StatusReader {
   private readonly opts: ReaderOptions;
   private readonly l: ReturnType<typeof layout>;
-  private readonly fragments = new Map<string, SourceFragment>();
+  private readonly fragments = new MergedDocument();
   private readonly lastWarning = new Map<string, string>();
   private readonly watchers: FSWatcher[] = [];
   private pending = new Set<string>();
@@ -45,9 +59,8 @@ export class StatusReader {
   private drainAgain = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_MIN_MS;
-  private merged: JsonObject | null = null;
   private stopped = false;
-  private legacySeen = new Set<string>();
+  private legacy: LegacyErrors | null = null;
 
   constructor(opts: ReaderOptions) {
     this.opts = opts;
@@ -62,7 +75,8 @@ export class StatusReader {
     this.watchDir(this.l.eventsNew, () => this.drainEvents());
     if (this.opts.legacyStatusFile) {
       const file = this.opts.legacyStatusFile;
-      this.legacySeen = await this.loadLegacySeen();
+      this.legacy = new LegacyErrors(this.opts.dir, this.opts.onEvent, (reason) => this.warn(LEGACY_SOURCE, reason));
+      await this.legacy.load();
       this.watchDir(dirname(file), (name) => {
         if (name === basename(file)) this.queueFragment(LEGACY_SOURCE);
       });
@@ -70,7 +84,9 @@ export class StatusReader {
     for (const name of await fsp.readdir(this.l.fragments)) this.pending.add(name);
     if (this.opts.legacyStatusFile) this.pending.add(LEGACY_SOURCE);
     await this.flushFragments();
-    await this.drainEvents();
+    // A backlog of events must not hold up the caller's start: it drains in the background, in
+    // batches; settle() waits for it.
+    if (this.opts.drainAtStart !== false) void this.drainEvents();
   }
 
   stop(): void {
@@ -82,18 +98,20 @@ export class StatusReader {
 
   /** The merged device document (fragments only; the agent adds its own fields). */
   document(): JsonObject {
-    this.merged ??= mergeFragments(this.fragments.values());
-    return this.merged;
+    return this.fragments.document();
   }
 
-  /** Each source's heartbeat: its fragment's mtime in epoch ms. */
+  /**
+   * Each source's heartbeat: its fragment's mtime in epoch ms. The map is kept up to date in place
+   * (no copy of thousands of entries per call): read it, do not change it.
+   */
   heartbeats(): Map<string, number> {
-    return new Map([...this.fragments.values()].map((f) => [f.source, f.mtimeMs]));
+    return this.fragments.heartbeats;
   }
 
   /** Each source's last good fragment (per-source reads, such as a program's own metrics). */
   fragmentList(): SourceFragment[] {
-    return [...this.fragments.values()];
+    return [...this.fragments.fragments()];
   }
 
   /**
@@ -139,7 +157,14 @@ export class StatusReader {
   private flushFragments(): Promise<void> {
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
-      while (this.pending.size > 0 && !this.stopped) await this.flushOnce();
+      while (this.pending.size > 0 && !this.stopped) {
+        try {
+          await this.flushOnce();
+        } catch (err) {
+          // never an unhandled rejection: a bug here must not stop the reader (or the agent)
+          this.warn("reader", `fragment pass failed: ${(err as Error).message}`);
+        }
+      }
     })().finally(() => {
       this.flushing = null;
     });
@@ -153,10 +178,7 @@ export class StatusReader {
     for (const name of names) {
       if (await this.readOne(name)) changed = true;
     }
-    if (changed) {
-      this.merged = null;
-      this.opts.onChange?.();
-    }
+    if (changed) this.opts.onChange?.();
   }
 
   /** Returns true when the source's fragment changed. */
@@ -178,26 +200,24 @@ export class StatusReader {
     let buf: Buffer;
     let mtimeMs: number;
     try {
-      const st = await fsp.stat(path);
-      if (st.size > 1024 * 1024) {
-        this.warn(source, `fragment is ${st.size} bytes, over the 1 MiB limit; keeping the last good one`);
-        return false;
-      }
-      buf = await fsp.readFile(path);
-      mtimeMs = st.mtimeMs;
+      const r = await readRegularFile(path, MAX_FRAGMENT_BYTES);
+      buf = r.buf;
+      mtimeMs = r.stat.mtimeMs;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
         this.lastWarning.delete(source);
         return this.fragments.delete(source);
       }
-      this.warn(source, `cannot read ${path}: ${(err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === "EW_FILE_TOO_BIG" ? "over the 1 MiB limit" : (err as Error).message;
+      this.warn(source, `cannot read ${path}: ${why}; keeping the last good fragment`);
       return false;
     }
     try {
       const parsed = parseFragment(buf, mtimeMs);
       this.lastWarning.delete(source);
-      this.fragments.set(source, { source, data: parsed.data, updatedAtMs: parsed.updatedAtMs, mtimeMs });
-      if (legacy) await this.legacyErrors(parsed.data.errors);
+      this.fragments.set({ source, data: parsed.data, updatedAtMs: parsed.updatedAtMs, mtimeMs });
+      if (legacy) await this.legacy?.handOn(parsed.data.errors);
       return true;
     } catch (err) {
       this.warn(source, `${(err as Error).message}; keeping the last good fragment`);
@@ -213,7 +233,14 @@ export class StatusReader {
     this.draining = (async () => {
       do {
         this.drainAgain = false;
-        await this.drainOnce();
+        try {
+          await this.drainOnce();
+        } catch (err) {
+          // e.g. events/new removed under us: say so and try again later, never crash
+          this.warn("events", `cannot drain ${this.l.eventsNew}: ${(err as Error).message}`);
+          this.scheduleRetry();
+          return;
+        }
       } while (this.drainAgain && !this.stopped);
     })().finally(() => {
       this.draining = null;
@@ -224,21 +251,29 @@ export class StatusReader {
   private async drainOnce(): Promise<void> {
     if (this.stopped) return;
     const names = (await fsp.readdir(this.l.eventsNew)).filter((n) => !n.startsWith(".")).sort();
+    let inBatch = 0;
     for (const name of names) {
       if (this.stopped) return;
+      if (++inBatch > DRAIN_BATCH) {
+        inBatch = 0;
+        await yieldToLoop();
+      }
       const path = join(this.l.eventsNew, name);
       let ev: DeviceEvent;
       try {
-        const st = await fsp.stat(path);
-        if (st.size > 64 * 1024) throw new Error(`event is ${st.size} bytes, over the 64 KiB limit`);
-        ev = parseEvent(await fsp.readFile(path), st.mtimeMs);
+        const r = await readRegularFile(path, MAX_EVENT_BYTES);
+        ev = parseEvent(r.buf, r.stat.mtimeMs);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-        await this.quarantine(name, (err as Error).message);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") continue;
+        await this.quarantine(
+          name,
+          code === "EW_FILE_TOO_BIG" ? "event is over the 64 KiB limit" : (err as Error).message,
+        );
         continue;
       }
       try {
-        await this.opts.onEvent(ev);
+        await this.opts.onEvent(ev, name);
       } catch (err) {
         // Not handed on (e.g. the outbox's disk is full): keep the file and try again later.
         this.warn(ev.source, `event not handed on, will retry: ${(err as Error).message}`);
@@ -263,50 +298,6 @@ export class StatusReader {
     this.opts.onWarning({ source: `events/${name}`, reason: `${reason}; moved to events/bad/` });
     await fsp.rename(join(this.l.eventsNew, name), join(this.l.eventsBad, name)).catch(() => {});
   }
-
-  private legacySeenPath(): string {
-    return join(this.opts.dir, "legacy-errors-seen.json");
-  }
-
-  private async loadLegacySeen(): Promise<Set<string>> {
-    try {
-      const v: unknown = JSON.parse(await fsp.readFile(this.legacySeenPath(), "utf8"));
-      return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-    } catch {
-      return new Set();
-    }
-  }
-
-  /** Each entry of the legacy errors[] becomes one event, once, even across agent restarts. */
-  private async legacyErrors(errors: unknown): Promise<void> {
-    const entries = Array.isArray(errors) ? errors : [];
-    const keys = entries.map((e) => JSON.stringify(e));
-    const fresh = entries.filter((_, i) => !this.legacySeen.has(keys[i] as string));
-    if (fresh.length === 0 && keys.length === this.legacySeen.size) return;
-    for (const e of fresh) {
-      const o = isPlainObject(e) ? e : {};
-      const ev: DeviceEvent = {
-        time: legacyTime(o.time ?? o.timestamp),
-        level: isLevel(o.level) ? o.level : "error",
-        source: LEGACY_SOURCE,
-        message: typeof e === "string" ? e : typeof o.message === "string" ? o.message : JSON.stringify(e),
-      };
-      if (typeof o.code === "string") ev.code = o.code;
-      await this.opts.onEvent(ev);
-    }
-    // Only what the file still holds is remembered, so the set stays as small as the file.
-    this.legacySeen = new Set(keys);
-    await writeFileAtomic(this.legacySeenPath(), JSON.stringify([...this.legacySeen])).catch((err: Error) =>
-      this.warn(LEGACY_SOURCE, `cannot persist seen errors: ${err.message}`),
-    );
-  }
-}
-
-/** Seed 000 writes local ISO times without a zone, or epoch seconds; anything else means "now". */
-function legacyTime(v: unknown): string {
-  if (typeof v === "number" && Number.isFinite(v)) return new Date(v < 1e12 ? v * 1000 : v).toISOString();
-  const ms = typeof v === "string" ? Date.parse(v) : Number.NaN;
-  return new Date(Number.isNaN(ms) ? Date.now() : ms).toISOString();
 }
 
 /** Read the merged device document once, without an agent (library and CLI use). */
@@ -325,9 +316,9 @@ export async function readFragmentsOnce(dir: string, legacyStatusFile?: string):
   if (legacyStatusFile) files.push({ source: LEGACY_SOURCE, path: legacyStatusFile });
   for (const f of files) {
     try {
-      const st = await fsp.stat(f.path);
-      const p = parseFragment(await fsp.readFile(f.path), st.mtimeMs);
-      out.push({ source: f.source, data: p.data, updatedAtMs: p.updatedAtMs, mtimeMs: st.mtimeMs });
+      const { buf, stat } = await readRegularFile(f.path, MAX_FRAGMENT_BYTES);
+      const p = parseFragment(buf, stat.mtimeMs);
+      out.push({ source: f.source, data: p.data, updatedAtMs: p.updatedAtMs, mtimeMs: stat.mtimeMs });
     } catch {
       // Bad or vanished fragments are skipped here; the agent reports them.
     }

@@ -1,5 +1,5 @@
 import { uptime } from "node:os";
-import type { JsonObject } from "../../protocol/json.ts";
+import { type JsonObject, toJson } from "../../protocol/json.ts";
 import type { DeviceState } from "../state.ts";
 import { type AgentRuntime, pruneErrors } from "./runtime.ts";
 
@@ -15,14 +15,13 @@ const finite = (v: unknown): number | null => (typeof v === "number" && Number.i
 export function buildDocument(rt: AgentRuntime): JsonObject {
   pruneErrors(rt);
   const merged = rt.reader.document();
-  const { sources, ...rest } = merged;
   const quiet = merged.status === "creating_video";
-  return {
-    device_id: rt.config.device.id,
-    site: rt.config.device.site,
-    ...rest,
+  // one copy of the merged document (it may hold thousands of keys), then the agent's own keys last
+  const doc: JsonObject = Object.assign({ device_id: rt.config.device.id, site: rt.config.device.site }, merged);
+  delete doc.sources;
+  return Object.assign(doc, {
     errors: rt.errors.map((e) => ({ ...e })),
-    sources: sources ?? {},
+    sources: merged.sources ?? {},
     agent: {
       version: rt.version,
       started_at: new Date(rt.state.startedAt).toISOString(),
@@ -30,7 +29,7 @@ export function buildDocument(rt: AgentRuntime): JsonObject {
       sampling: quiet ? "paused" : "active",
       warnings: rt.warningsTotal,
     },
-  };
+  });
 }
 
 /** Seed 000's agent-owned system fields, from the collectors' latest results (null: no data). */
@@ -71,7 +70,7 @@ export class StatusBody {
       const { device_id, site, ...doc } = this.rt.state.document;
       const live = liveFields(this.rt.state);
       const { errors, sources, agent, ...fields } = doc;
-      const tail = JSON.stringify({ ...fields, ...live, errors, sources, agent });
+      const tail = toJson({ ...fields, ...live, errors, sources, agent });
       const head = JSON.stringify({
         device_id: device_id ?? this.rt.config.device.id,
         site: site ?? this.rt.config.device.site,

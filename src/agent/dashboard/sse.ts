@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { toJson } from "../../protocol/json.ts";
 
 export interface SseOptions {
   /** Most concurrent streams; one more gets 503 + Retry-After (the page then polls). */
@@ -121,5 +122,5 @@ export class SseHub {
 
 /** One SSE frame; JSON never contains a raw newline, so one `data:` line suffices. */
 export function frame(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return `event: ${event}\ndata: ${toJson(data)}\n\n`;
 }

@@ -68,9 +68,9 @@ export class Glob {
         }
         if (!part.test(e.name)) continue;
         if (last) {
-          if (!e.isFile() && !e.isSymbolicLink()) continue;
+          if (!e.isFile()) continue; // a symlink may point outside the folder: never served
           try {
-            const st = await fsp.stat(p);
+            const st = await fsp.lstat(p);
             if (st.isFile() && (!found || st.mtimeMs > found.mtimeMs))
               found = { path: p, mtimeMs: st.mtimeMs, size: st.size };
           } catch {

@@ -1,7 +1,8 @@
-import { promises as fsp } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { basename, extname } from "node:path";
 import { HttpError } from "../../http/respond.ts";
+import { EdgewatchError } from "../../protocol/errors.ts";
+import { openRegularFile } from "../../protocol/read-file.ts";
 
 const TYPES: Record<string, string> = {
   ".jpg": "image/jpeg",
@@ -47,9 +48,13 @@ export function parseRange(header: string, size: number): { start: number; end: 
  */
 export async function serveFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   let fh: import("node:fs/promises").FileHandle;
+  let st: import("node:fs").Stats;
   try {
-    fh = await fsp.open(path, "r");
+    // never through a symlink (it may point outside the folder), never a FIFO or device
+    ({ fh, stat: st } = await openRegularFile(path));
   } catch (err) {
+    if (err instanceof EdgewatchError)
+      throw new HttpError(404, `${basename(path)} is not served: ${err.message.replace(path, "it")}`);
     throw new HttpError(
       404,
       `file vanished before it could be served: ${basename(path)} (${(err as NodeJS.ErrnoException).code})`,
@@ -57,7 +62,6 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, path:
   }
   let handedOff = false;
   try {
-    const st = await fh.stat();
     const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
     const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000).toUTCString();
     const headers: Record<string, string> = {

@@ -1,6 +1,9 @@
-import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
+import { readRegularFile } from "../../protocol/read-file.ts";
+
+/** A history file over this (far above what max_samples allows) is not read whole. */
+const HISTORY_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface HistorySample {
   /** epoch ms */
@@ -138,7 +141,7 @@ export class HistoryStore {
   async load(): Promise<void> {
     let text: string;
     try {
-      text = await fsp.readFile(this.opts.file, "utf8");
+      text = (await readRegularFile(this.opts.file, HISTORY_MAX_BYTES)).buf.toString("utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
         this.opts.onWarning(`cannot read history ${this.opts.file}: ${(err as Error).message}; starting empty`);

@@ -3,6 +3,11 @@ import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { WatchConfig } from "../../config/sections/recovery.ts";
 import { mkdirp } from "../../protocol/atomic.ts";
+import { EdgewatchError } from "../../protocol/errors.ts";
+import { readRegularFile } from "../../protocol/read-file.ts";
+
+/** A heartbeat file holds one small JSON object; anything bigger is not one. */
+const HEARTBEAT_FILE_MAX_BYTES = 64 * 1024;
 
 /**
  * What a watch listens to. Heartbeat probes are event-driven (inotify on the folder): they call
@@ -75,8 +80,10 @@ class HeartbeatFileProbe implements Probe {
     const read = async () => {
       let text: string;
       try {
-        text = await fsp.readFile(this.target, "utf8");
-      } catch {
+        text = (await readRegularFile(this.target, HEARTBEAT_FILE_MAX_BYTES)).buf.toString("utf8");
+      } catch (err) {
+        // a symlink, FIFO, device or huge file is refused (it would block or leak): no beat from it
+        if (err instanceof EdgewatchError) warn(`${err.message}; ignored`);
         return; // not there (yet): silence is what the deadline timer is for
       }
       let t: number | null = null;
