@@ -175,7 +175,7 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
       else body = await readBody(req, socket, http.max_body_bytes);
     } catch (err) {
       if (err instanceof HttpError) {
-        sendError(res, err.status, err.message, { Connection: "close", ...err.headers });
+        sendError(res, err.status, err.message, { Connection: "close", ...err.headers }, err.code);
         res.once("finish", () => socket.destroySoon());
         return;
       }
@@ -185,7 +185,7 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
       await route.handle(req, res, url, body);
     } catch (err) {
       if (err instanceof HttpError) {
-        if (!res.headersSent) sendError(res, err.status, err.message, err.headers);
+        if (!res.headersSent) sendError(res, err.status, err.message, err.headers, err.code);
         else res.destroy();
         return;
       }
