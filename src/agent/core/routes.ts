@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { basename } from "node:path";
+import { configOrigin } from "../../config/load.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import { layout } from "../../protocol/paths.ts";
 import { Glob, newestOf } from "../files/glob.ts";
@@ -382,7 +383,11 @@ export function coreModule(rt: AgentRuntime): AgentModule {
     {
       method: "GET",
       path: "/config",
-      handle: json(() => ({ path: rt.configPath ?? null, config: redact(config) })),
+      handle: json(() => {
+        // the file the running values came from, and the keys that are not that file's (EDGEWATCH_DIR, demo)
+        const origin = configOrigin(config, rt.configPath);
+        return { path: origin.path, overrides: origin.overrides, config: redact(config) };
+      }),
     },
     {
       method: "GET",

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { scrub } from "../../config/secrets.ts";
 
 export interface SseOptions {
   /** Most concurrent streams; one more gets 503 + Retry-After (the page then polls). */
@@ -107,7 +108,7 @@ export class SseHub {
       this.remove(res);
       return;
     }
-    res.write(text);
+    res.write(scrub(text)); // no secret of the loaded config goes out on the live stream
   }
 
   private remove(res: ServerResponse): void {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
+import { scrub } from "../../config/secrets.ts";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import { EdgewatchError } from "../../protocol/errors.ts";
 import { isPlainObject } from "../../protocol/json.ts";
@@ -259,6 +260,8 @@ export class Outbox {
           r = { ok: false, permanent: false, reason: (err as Error).message };
         }
         if (this.stopped) return;
+        // a channel's error may quote its URL or headers: no secret reaches /api/alerts, dead/ or a log
+        if (!r.ok) r = { ...r, reason: scrub(r.reason) };
         if (r.ok) {
           if (n.dropped_before) q.dropped = 0;
           q.failures = 0;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { Config } from "../../config/schema.ts";
+import { scrubDeep } from "../../config/secrets.ts";
 import type { RecoveryConfig } from "../../config/sections/recovery.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { Level } from "../../protocol/names.ts";
@@ -112,7 +113,8 @@ export class RecoveryModule implements AgentModule, LadderHost {
 
   // ---- LadderHost -------------------------------------------------------------------------
 
-  async step(entry: StepEntry, level: Level): Promise<void> {
+  async step(raw: StepEntry, level: Level): Promise<void> {
+    const entry = scrubDeep(raw); // events become notifications: no secret of the config leaves in one
     try {
       await this.log.append(entry);
     } catch (err) {
@@ -148,7 +150,15 @@ export class RecoveryModule implements AgentModule, LadderHost {
     const since = this.alertSince.get(id) ?? new Date().toISOString();
     if (state === "firing") this.alertSince.set(id, since);
     else this.alertSince.delete(id);
-    const a: AlertState = { id, rule: "recovery", severity, state, summary, since, fields: { watch, ...fields } };
+    const a: AlertState = scrubDeep({
+      id,
+      rule: "recovery",
+      severity,
+      state,
+      summary,
+      since,
+      fields: { watch, ...fields },
+    } as AlertState);
     try {
       await this.ctx.state.setAlert(a);
     } catch (err) {
