@@ -674,10 +674,40 @@ export class RuleEngine {
       const p = JSON.parse(text) as Persisted;
       if (p.version !== 1 || !Array.isArray(p.instances)) throw new Error("expected version 1 alert state");
       this.deserialize(p);
+      this.silences = this.validSilences(p.silences, file);
       for (const i of this.instances.values()) this.o.state.alerts.set(i.id, this.toView(i, this.clock.now()));
     } catch (err) {
       this.o.log.warn(`alert state ${file} is unreadable (${(err as Error).message}); starting fresh`);
     }
+  }
+
+  /** Silences from the state file that a route can show and the engine can compare; the rest dropped with a warning. */
+  private validSilences(list: unknown, file: string): Silence[] {
+    if (list === undefined) return [];
+    if (!Array.isArray(list)) {
+      this.o.log.warn(`alert state ${file}: silences: expected a list, got ${typeof list}; dropped`);
+      return [];
+    }
+    const time = (t: unknown) => t === undefined || (typeof t === "number" && Number.isFinite(new Date(t).getTime()));
+    const names = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === "string"));
+    return list.filter((s: Partial<Silence> | null, i) => {
+      const ok =
+        s !== null &&
+        typeof s === "object" &&
+        typeof s.id === "string" &&
+        time(s.starts_at) &&
+        time(s.ends_at) &&
+        names(s.rules) &&
+        names(s.sources) &&
+        names(s.while_status) &&
+        (s.daily === undefined || (typeof s.daily === "string" && /^\d\d:\d\d-\d\d:\d\d$/.test(s.daily))) &&
+        (s.comment === undefined || typeof s.comment === "string");
+      if (!ok)
+        this.o.log.warn(
+          `alert state ${file}: silence ${i} is not valid (${JSON.stringify(s).slice(0, 200)}); dropped, the rest kept`,
+        );
+      return ok;
+    }) as Silence[];
   }
 
   private async persist(): Promise<void> {
