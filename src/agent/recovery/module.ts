@@ -15,6 +15,7 @@ import { type CleanupReport, type DeletionEntry, DiskSafeguard } from "./disk.ts
 import { RebootGuard } from "./guard.ts";
 import { JsonLinesLog } from "./log.ts";
 import { createProbe } from "./probes.ts";
+import { RefusalLog } from "./refusals.ts";
 import { SdNotify } from "./sdnotify.ts";
 import { type LadderHost, type StepEntry, Watch } from "./watch.ts";
 
@@ -29,6 +30,7 @@ export interface AuditEntry {
 }
 
 const EVENT_SOURCE = "recovery";
+const REFUSAL_WINDOW_MS = 60_000;
 const REBOOT_OVERDUE_MS = 5 * 60_000;
 type ControlName = "camera_test" | "camera_recover" | "restart_services";
 
@@ -43,6 +45,8 @@ export class RecoveryModule implements AgentModule, LadderHost {
   guard!: RebootGuard;
   log!: JsonLinesLog<StepEntry>;
   audit!: JsonLinesLog<AuditEntry>;
+  /** Refused control requests, apart from `audit` (a flood of them never rotates an authorised line out). */
+  refusals!: RefusalLog;
   disk: DiskSafeguard | null = null;
   sd: SdNotify | null = null;
   private ctx!: AgentContext;
@@ -64,9 +68,12 @@ export class RecoveryModule implements AgentModule, LadderHost {
     const dir = join(ctx.config.state_dir, "recovery");
     this.log = new JsonLinesLog(this.cfg.log_file ?? join(dir, "recovery.log"));
     this.audit = new JsonLinesLog(join(dir, "audit.log"));
+    this.refusals = new RefusalLog(join(dir, "audit-refused.log"), REFUSAL_WINDOW_MS, Date.now, (err) =>
+      ctx.log.error(`recovery: cannot append to ${this.refusals.file.path}: ${err.message}`),
+    );
     // An unwritable state dir must not cost the agent its control routes: warn and go on
     // (log lines then only reach the events and the in-memory tail; the guard fails safe).
-    for (const l of [this.log, this.audit]) {
+    for (const l of [this.log, this.audit, this.refusals.file]) {
       await l.open().catch((err: Error) => ctx.log.error(`recovery: cannot open ${l.path}: ${err.message}`));
     }
     this.guard = new RebootGuard(join(dir, "reboots.json"), this.cfg.reboots_per_day);
@@ -104,11 +111,12 @@ export class RecoveryModule implements AgentModule, LadderHost {
     this.sd?.start();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const w of this.watches) w.stop();
     this.disk?.stop();
     this.sd?.stop();
+    await this.refusals?.flush();
   }
 
   // ---- LadderHost -------------------------------------------------------------------------
@@ -321,11 +329,13 @@ export class RecoveryModule implements AgentModule, LadderHost {
     ];
   }
 
-  /** A refused control request (no/wrong token, control disabled, rate limited) is audited too. */
+  /**
+   * A refused control request (no/wrong token, control disabled, rate limited) is audited too, in its
+   * own log and aggregated per client, action and result (see RefusalLog).
+   */
   private auditRejected(action: string, req: IncomingMessage, status: number, message: string): Promise<void> {
     const result = status === 429 ? "rate_limited" : status === 403 ? "control_disabled" : "unauthorized";
-    return this.auditLine({
-      time: now(),
+    return this.refusals.record({
       client: req.socket.remoteAddress ?? "unknown",
       action,
       result,
@@ -493,6 +503,7 @@ export class RecoveryModule implements AgentModule, LadderHost {
           : null,
         log: this.log.tail(lines),
         audit: this.audit.tail(lines),
+        refused: { total: this.refusals.total, log: this.refusals.tail(lines) },
       }),
     ) as JsonObject;
   }
