@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { basename } from "node:path";
+import { performance as perf } from "node:perf_hooks";
 import { configOrigin } from "../../config/load.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import { layout } from "../../protocol/paths.ts";
@@ -18,6 +19,8 @@ import type { AgentRuntime } from "./runtime.ts";
 
 const obj = (v: unknown): JsonObject =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as JsonObject) : {};
+
+const monoNow = () => perf.now();
 
 /** A collector result older than this (outside quiet mode) means the collector is stuck. */
 export const COLLECTOR_STALE_MS = 10 * 60_000;
@@ -48,6 +51,8 @@ export function coreModule(rt: AgentRuntime): AgentModule {
   const baseLabels = { device: config.device.id, site: config.device.site };
   const problemsSeen = new Set<string>();
   const invalidate = () => statusBody.invalidate();
+  /** When each collector last reported, on the monotonic clock. */
+  const sampledAt = new Map<string, number>();
 
   const json =
     (handler: (url: URL, req: IncomingMessage) => unknown | Promise<unknown>) =>
@@ -80,7 +85,14 @@ export function coreModule(rt: AgentRuntime): AgentModule {
     const checks: Record<string, HealthVerdict> = {};
     checks.reader = rt.readerFailure ? { ok: false, detail: rt.readerFailure } : { ok: true, detail: "watching" };
     const now = Date.now();
-    const stale = [...state.collectors.values()].filter((r) => now - r.at > COLLECTOR_STALE_MS).map((r) => r.collector);
+    const mono = monoNow();
+    // ages on the monotonic clock: a wall clock stepped forward (NTP) does not make every collector look stuck
+    const stale = [...state.collectors.values()]
+      .filter((r) => {
+        const seen = sampledAt.get(r.collector);
+        return (seen === undefined ? now - r.at : mono - seen) > COLLECTOR_STALE_MS;
+      })
+      .map((r) => r.collector);
     checks.collectors_fresh =
       stale.length === 0
         ? {
@@ -455,7 +467,13 @@ export function coreModule(rt: AgentRuntime): AgentModule {
   return {
     name: "core",
     start() {
-      offs = [state.on("status", invalidate), state.on("sample", invalidate)];
+      offs = [
+        state.on("status", invalidate),
+        state.on("sample", invalidate),
+        state.on("sample", (r) => {
+          sampledAt.set(r.collector, monoNow());
+        }),
+      ];
     },
     stop() {
       for (const off of offs) off();
