@@ -214,3 +214,32 @@ notify:
   assert.deepEqual(leaks(stdout + stderr), [], stdout + stderr);
   assert.doesNotMatch(stdout + stderr, /short1234/, stdout);
 });
+
+test("/config names the file the running values came from, and the keys that are not that file's", async (t) => {
+  const { loadConfig } = await import("../../../src/config/load.ts");
+  const { startAgent } = await import("../../../src/agent/agent.ts");
+  const dir = tempDir(t, "ew-config-");
+  const file = join(dir, "agent.yaml");
+  writeFileSync(
+    file,
+    `status_dir: ${join(dir, "s")}\nstate_dir: ${join(dir, "st")}\nhttp: { bind: 127.0.0.1, port: 0 }\n`,
+  );
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  // as `edgewatch demo` does: the file's config with some keys replaced
+  const base = loadConfig(file, {}).config;
+  const copy = { ...base, status_dir: join(dir, "elsewhere"), files: { ...base.files, photos: ["/x/*.jpg"] } };
+  const a = await startAgent(copy, { configPath: file, log: quiet, port: 0, host: "127.0.0.1" });
+  t.after(() => a.stop());
+  const r = (await (await fetch(`${a.url}/config`)).json()) as { path: string; overrides: string[]; config: unknown };
+  assert.equal(r.path, file);
+  assert.deepEqual(r.overrides.sort(), ["files.photos", "status_dir"]);
+  // EDGEWATCH_DIR replaces status_dir after the file is read: said so too
+  const env = loadConfig(file, { EDGEWATCH_DIR: join(dir, "envdir") }).config;
+  const b = await startAgent(env, { configPath: file, log: quiet, port: 0, host: "127.0.0.1" });
+  t.after(() => b.stop());
+  const rb = (await (await fetch(`${b.url}/config`)).json()) as { path: string; overrides: string[] };
+  assert.equal(rb.path, file);
+  assert.deepEqual(rb.overrides, ["status_dir"]);
+  await a.stop(); // before the temp dir goes
+  await b.stop();
+});
