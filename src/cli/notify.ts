@@ -1,6 +1,7 @@
 import { createChannels } from "../agent/notify/notifier.ts";
 import type { Notification } from "../agent/notify/types.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
+import { scrub } from "../config/secrets.ts";
 import { configOption, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 
 export default defineCommand({
@@ -68,7 +69,7 @@ Options:
       else {
         failed++;
         process.stdout.write(
-          `FAILED ${c.name} (${c.type}): ${r.reason}${r.permanent ? " (permanent: fix the config)" : " (temporary: retry later)"}\n`,
+          `FAILED ${c.name} (${c.type}): ${scrub(r.reason)}${r.permanent ? " (permanent: fix the config)" : " (temporary: retry later)"}\n`,
         );
       }
     }

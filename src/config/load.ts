@@ -66,9 +66,13 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** Variables that name places and identities, never secrets: their values are not redacted. */
+const PUBLIC_ENV = /^(HOME|USER|LOGNAME|HOSTNAME|PWD|TMPDIR|XDG_[A-Z_]+|EDGEWATCH_DIR|EDGEWATCH_CONFIG)$/;
+
 /**
  * Replace ${VAR} and ${VAR:-default} in every string; `$${` writes a literal `${`. Each value taken
- * from the environment is noted in `fromEnv` under its config path: it is treated as a secret.
+ * from the environment is noted in `fromEnv` under its config path: it is treated as a secret (but not
+ * a path, nor $HOME, $USER, $HOSTNAME and the like).
  */
 function substituteEnv(
   value: unknown,
@@ -84,8 +88,10 @@ function substituteEnv(
         if (esc) return whole.slice(1);
         const v = env[name];
         if (v !== undefined && v !== "") {
-          const key = formatPath(path);
-          fromEnv.set(key, [...(fromEnv.get(key) ?? []), v]);
+          if (!PUBLIC_ENV.test(name) && !v.startsWith("/")) {
+            const key = formatPath(path);
+            fromEnv.set(key, [...(fromEnv.get(key) ?? []), v]);
+          }
           return v;
         }
         if (def !== undefined) return def;
