@@ -99,7 +99,8 @@ export class Watch {
 
   async start(): Promise<void> {
     // the start-up grace (a wall-clock time from the boot time) as a monotonic deadline
-    this.graceEnds = this.now() + (this.host.graceEndsAt - this.clock.now());
+    // (+1 ms: the wall clock counts whole milliseconds, so the grace never ends before its wall time)
+    this.graceEnds = this.now() + (this.host.graceEndsAt - this.clock.now()) + 1;
     // A program that never beats at all gets stale_after (after the grace) to show up.
     this.lastBeat = this.now();
     await this.probe.start(
