@@ -13,6 +13,7 @@ import { HttpError, Query, sendBody, sendJson } from "../http/respond.ts";
 import { coreFamilies, documentFamilies } from "../metrics/core.ts";
 import { CONTENT_TYPES, negotiateFormat, renderMetrics } from "../metrics/render.ts";
 import type { AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
+import { BeatAges, systemClock } from "../rules/clock.ts";
 import { StatusBody } from "./document.ts";
 import { redact } from "./redact.ts";
 import type { AgentRuntime } from "./runtime.ts";
@@ -51,6 +52,7 @@ export function coreModule(rt: AgentRuntime): AgentModule {
   const baseLabels = { device: config.device.id, site: config.device.site };
   const problemsSeen = new Set<string>();
   const invalidate = () => statusBody.invalidate();
+  const beatAges = new BeatAges(systemClock);
   /** When each collector last reported, on the monotonic clock. */
   const sampledAt = new Map<string, number>();
 
@@ -344,7 +346,8 @@ export function coreModule(rt: AgentRuntime): AgentModule {
         const families = [
           ...coreFamilies({
             document: state.document,
-            heartbeats: rt.reader.heartbeats(),
+            // ages on the monotonic clock, as the rules see them (a stepped wall clock does not age a source)
+            heartbeats: beatAges.translate(rt.reader.heartbeats()),
             errorsCurrent: rt.errors.length,
             quiet: state.quiet,
             readerWarnings: rt.warningsTotal,
@@ -472,6 +475,10 @@ export function coreModule(rt: AgentRuntime): AgentModule {
         state.on("sample", invalidate),
         state.on("sample", (r) => {
           sampledAt.set(r.collector, monoNow());
+        }),
+        // every fragment change is a look at the heartbeats: each is dated when it changed, not when scraped
+        state.on("status", () => {
+          beatAges.translate(rt.reader.heartbeats());
         }),
       ];
     },

@@ -119,6 +119,9 @@ test("clock stepped back an hour: a frozen program is still found stale after st
     60_000,
   );
   assert.ok(stale);
+  const metrics = await (await fetch(`${a.url}/metrics`)).text();
+  const age = Number(/^edgewatch_heartbeat_age_seconds\{[^}]*source="cam"[^}]*\} (\S+)$/m.exec(metrics)?.[1]);
+  assert.ok(age >= 4 && age < 600, `edgewatch_heartbeat_age_seconds for cam: ${age}`);
   assert.match(a.out(), /wall clock stepped back by 36\d\d\.\d s/, a.out());
 });
 
@@ -156,6 +159,10 @@ test("clock stepped forward an hour: a healthy program raises no alert and no re
   assert.doesNotMatch(steps, /"step":"detected"/, steps);
   // the new time is what timestamps show
   assert.ok(Date.parse(r.watches[0]?.last_beat ?? "") > Date.now() + 3_000_000, String(r.watches[0]?.last_beat));
+  // /metrics tells the same age
+  const metrics = await (await fetch(`${a.url}/metrics`)).text();
+  const age = Number(/^edgewatch_heartbeat_age_seconds\{[^}]*source="cam"[^}]*\} (\S+)$/m.exec(metrics)?.[1]);
+  assert.ok(age >= 0 && age < 4, `edgewatch_heartbeat_age_seconds for cam: ${age}`);
   // and the step itself is logged as what it is
   assert.match(a.out(), /wall clock stepped forward by 36\d\d\.\d s/, a.out());
 });
