@@ -711,6 +711,19 @@ export class RuleEngine {
       if (p.version !== 1 || !Array.isArray(p.instances)) throw new Error("expected version 1 alert state");
       this.deserialize(p);
       this.silences = this.validSilences(p.silences, file);
+      // an alert whose times no Date can hold would break every view of the alerts: dropped, the rest kept
+      const isTime = (t: unknown) => typeof t === "number" && Number.isFinite(new Date(t).getTime());
+      for (const [id, i] of this.instances) {
+        const ok =
+          i !== null &&
+          typeof i === "object" &&
+          typeof i.rule === "string" &&
+          isTime(i.pendingSince) &&
+          (i.firingSince === undefined || isTime(i.firingSince));
+        if (ok) continue;
+        this.instances.delete(id);
+        this.o.log.warn(`alert state ${file}: alert ${JSON.stringify(id).slice(0, 100)} is not valid; dropped`);
+      }
       for (const i of this.instances.values()) this.o.state.alerts.set(i.id, this.toView(i, this.clock.now()));
     } catch (err) {
       this.o.log.warn(`alert state ${file} is unreadable (${(err as Error).message}); starting fresh`);

@@ -103,7 +103,19 @@ test("an out-of-range silence is refused with 400 and never persisted; a bad one
   await agent.stop();
   const file = join(stateDir, "alerts", "state.json");
   const { readFileSync } = await import("node:fs");
-  const saved = JSON.parse(readFileSync(file, "utf8")) as { silences: object[] };
+  const saved = JSON.parse(readFileSync(file, "utf8")) as { silences: object[]; instances: object[] };
+  saved.instances.push({
+    id: "cpu",
+    rule: "cpu",
+    key: "",
+    severity: "warning",
+    level: "warning",
+    summary: "CPU high",
+    state: "firing",
+    pendingSince: 8.64e22,
+    notified: null,
+    repeats: 0,
+  });
   saved.silences.push(
     { id: "huge", origin: "api", starts_at: Date.now(), ends_at: 8.64e22 },
     { id: "nan", origin: "api", ends_at: "tomorrow" },
@@ -122,6 +134,10 @@ test("an out-of-range silence is refused with 400 and never persisted; a bad one
   }
   assert.ok(
     warnings.some((w) => /silence 1 is not valid/.test(w)),
+    warnings.join("\n"),
+  );
+  assert.ok(
+    warnings.some((w) => /alert "cpu" is not valid; dropped/.test(w)),
     warnings.join("\n"),
   );
 });
