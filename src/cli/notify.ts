@@ -1,6 +1,7 @@
 import { createChannels } from "../agent/notify/notifier.ts";
 import type { Notification } from "../agent/notify/types.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
+import { scrub } from "../config/secrets.ts";
 import {
   configOption,
   configPath,
@@ -89,7 +90,7 @@ Options:
       if (r.ok) process.stdout.write(`ok     ${c.name} (${c.type})${r.detail ? `: ${r.detail}` : ""}\n`);
       else {
         failed++;
-        process.stdout.write(`FAILED ${c.name} (${c.type}): ${r.reason} (${hint(r.reason, r.permanent)})\n`);
+        process.stdout.write(`FAILED ${c.name} (${c.type}): ${scrub(r.reason)} (${hint(r.reason, r.permanent)})\n`);
       }
     }
     return failed ? EXIT_FAIL : EXIT_OK;
