@@ -10,6 +10,7 @@ import { buildDocument } from "./core/document.ts";
 import { coreModule } from "./core/routes.ts";
 import { type AgentRuntime, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
 import { flattenNumbers, HistoryStore } from "./history/ring.ts";
+import { redactingLogger } from "./log.ts";
 import { collectFamilies } from "./metrics/families.ts";
 import type { AgentContext, AgentModule, Logger } from "./module.ts";
 import { moduleFactories } from "./modules.ts";
@@ -56,7 +57,7 @@ export function stderrLogger(min: keyof typeof LEVELS = process.env.EDGEWATCH_DE
  * timers, the history flush on a timer armed only while unsaved samples exist.
  */
 export async function startAgent(config: Config, opts: AgentOptions = {}): Promise<RunningAgent> {
-  const log = opts.log ?? stderrLogger();
+  const log = redactingLogger(opts.log ?? stderrLogger());
   const state = new DeviceState();
   let docQueued = false;
   let refreshDoc = () => {};

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from "../config/load.ts";
+import { scrub } from "../config/secrets.ts";
 import { createChannels } from "../notify/notifier.ts";
 import type { Notification } from "../notify/types.ts";
 import {
@@ -89,7 +90,7 @@ Options:
       if (r.ok) process.stdout.write(`ok     ${c.name} (${c.type})${r.detail ? `: ${r.detail}` : ""}\n`);
       else {
         failed++;
-        process.stdout.write(`FAILED ${c.name} (${c.type}): ${r.reason} (${hint(r.reason, r.permanent)})\n`);
+        process.stdout.write(`FAILED ${c.name} (${c.type}): ${scrub(r.reason)} (${hint(r.reason, r.permanent)})\n`);
       }
     }
     return failed ? EXIT_FAIL : EXIT_OK;

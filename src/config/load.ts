@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { describeValue, EdgewatchError } from "../protocol/errors.ts";
 import { isPlainObject } from "../protocol/json.ts";
 import { type Config, configSchema } from "./schema.ts";
+import { collectSecrets, secrets } from "./secrets.ts";
 import { nearKey } from "./suggest.ts";
 
 /** A config that cannot be used; `problems` lists every one, each naming file, key path, expected and got. */
@@ -67,28 +68,80 @@ function formatIssue(zodIssue: z.core.$ZodIssue): string {
   }
 }
 
-/** Replace ${VAR} and ${VAR:-default} in every string; `$${` writes a literal `${`. */
-function substituteEnv(value: unknown, path: (string | number)[], env: NodeJS.ProcessEnv, problems: string[]): unknown {
+/** Variables that name places and identities, never secrets: their values are not redacted. */
+const PUBLIC_ENV = /^(HOME|USER|LOGNAME|HOSTNAME|PWD|TMPDIR|XDG_[A-Z_]+|EDGEWATCH_DIR|EDGEWATCH_CONFIG)$/;
+
+/**
+ * Replace ${VAR} and ${VAR:-default} in every string; `$${` writes a literal `${`. Each value taken
+ * from the environment is noted in `fromEnv` under its config path: it is treated as a secret (but not
+ * a path, nor $HOME, $USER, $HOSTNAME and the like).
+ */
+function substituteEnv(
+  value: unknown,
+  path: (string | number)[],
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  fromEnv: Map<string, string[]>,
+): unknown {
   if (typeof value === "string") {
     return value.replace(
       /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
       (whole, esc: string, name: string, def?: string) => {
         if (esc) return whole.slice(1);
         const v = env[name];
-        if (v !== undefined && v !== "") return v;
+        if (v !== undefined && v !== "") {
+          if (!PUBLIC_ENV.test(name) && !v.startsWith("/")) {
+            const key = formatPath(path);
+            fromEnv.set(key, [...(fromEnv.get(key) ?? []), v]);
+          }
+          return v;
+        }
         if (def !== undefined) return def;
         problems.push(`${formatPath(path)}: environment variable ${name} is not set (referenced as \${${name}})`);
         return "";
       },
     );
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...path, i], env, problems));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...path, i], env, problems, fromEnv));
   if (isPlainObject(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, substituteEnv(v, [...path, k], env, problems)]),
+      Object.entries(value).map(([k, v]) => [k, substituteEnv(v, [...path, k], env, problems, fromEnv)]),
     );
   }
   return value;
+}
+
+/** Where a loaded config came from, and what it held before anything replaced parts of it. */
+interface ConfigOrigin {
+  path: string | null;
+  /** JSON of each top-level section as validated (before EDGEWATCH_DIR or a caller replaced any). */
+  sections: Map<string, string>;
+}
+
+const origins = new WeakMap<object, ConfigOrigin>();
+const lastLoaded = new Map<string, ConfigOrigin>();
+
+/**
+ * The config file `config` was loaded from, and the keys that differ from that file's values (set
+ * by EDGEWATCH_DIR, or by a command that runs on a copy with some keys replaced, like `demo`).
+ * `path` is null for built-in defaults or a config validated from an object.
+ */
+export function configOrigin(config: Config, claimedPath?: string): { path: string | null; overrides: string[] } {
+  const origin = origins.get(config) ?? (claimedPath ? lastLoaded.get(claimedPath) : undefined);
+  if (!origin) return { path: null, overrides: [] };
+  const overrides: string[] = [];
+  const cfg = config as unknown as Record<string, unknown>;
+  for (const [key, json] of origin.sections) {
+    const now = cfg[key];
+    if (JSON.stringify(now) === json) continue;
+    // one level deeper, so `files.photos` is named rather than all of `files`
+    const before = JSON.parse(json) as unknown;
+    if (isPlainObject(before) && isPlainObject(now)) {
+      for (const k of new Set([...Object.keys(before), ...Object.keys(now)]))
+        if (JSON.stringify(before[k]) !== JSON.stringify(now[k])) overrides.push(`${key}.${k}`);
+    } else overrides.push(key);
+  }
+  return { path: origin.path, overrides };
 }
 
 /** Validate an already-parsed config object. `label` prefixes every problem (the file name). */
@@ -97,7 +150,9 @@ export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessE
   if (raw === null || raw === undefined) raw = {};
   if (!isPlainObject(raw))
     throw new ConfigError([`${label}: (top level): expected a mapping of keys, got ${describeValue(raw)}`]);
-  const substituted = substituteEnv(raw, [], env, problems);
+  const fromEnv = new Map<string, string[]>();
+  const substituted = substituteEnv(raw, [], env, problems, fromEnv);
+  const found = collectSecrets(substituted, fromEnv);
   const envPaths = new Set(problems.map((p) => p.slice(0, p.indexOf(": "))));
   for (let i = 0; i < problems.length; i++) problems[i] = `${label}: ${problems[i]}`;
   const result = configSchema.safeParse(substituted, { reportInput: true });
@@ -117,8 +172,13 @@ export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessE
       problems.push(`${label}: ${path}: ${formatIssue(issue)}`);
     }
   }
-  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  // problems quote the values they got: a secret in a bad value must not reach the terminal or a log
+  secrets.add(found);
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems.map((p) => secrets.scrub(p)));
   const config = result.data;
+  const sections = new Map<string, string>();
+  for (const [k, v] of Object.entries(config)) sections.set(k, JSON.stringify(v));
+  origins.set(config, { path: null, sections });
   if (env.EDGEWATCH_DIR) config.status_dir = env.EDGEWATCH_DIR;
   return config;
 }
@@ -153,5 +213,11 @@ export function loadConfig(
   } catch (err) {
     throw new ConfigError([`${file}: cannot read the config file: ${(err as Error).message}`]);
   }
-  return { config: parseConfigText(text, file, env), path: file };
+  const config = parseConfigText(text, file, env);
+  const origin = origins.get(config);
+  if (origin) {
+    origin.path = file;
+    lastLoaded.set(file, origin);
+  }
+  return { config, path: file };
 }

@@ -8,6 +8,7 @@ export type AuthResult =
 const FAIL_LIMIT = 5;
 const FAIL_WINDOW_MS = 60_000;
 const BLOCK_MS = 60_000;
+const MAX_TRACKED = 10_000;
 
 /**
  * Bearer-token guard for control routes: disabled (403) until a token is configured, constant-time
@@ -62,7 +63,14 @@ export class ControlGuard {
     }
     f.count++;
     if (f.count >= FAIL_LIMIT) f.blockedUntil = now + BLOCK_MS;
-    if (this.failures.size > 10_000) this.failures.clear(); // bounded memory under a scan
+    // bounded memory under a scan from many addresses: forget the oldest addresses that are not
+    // blocked (a flood from elsewhere must not lift a block, as clearing everything would)
+    if (this.failures.size > MAX_TRACKED) {
+      for (const [a, e] of this.failures) {
+        if (this.failures.size <= MAX_TRACKED * 0.9) break;
+        if (e.blockedUntil <= now || this.failures.size > MAX_TRACKED * 2) this.failures.delete(a);
+      }
+    }
   }
 }
 

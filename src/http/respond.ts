@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { scrub } from "../config/secrets.ts";
 import { type ErrorCode, httpErrorCode } from "../protocol/codes.ts";
 import { describeValue } from "../protocol/errors.ts";
 import { toJson } from "../protocol/json.ts";
@@ -37,7 +38,8 @@ export function sendBody(
     res.destroy();
     return;
   }
-  const buf = typeof body === "string" ? Buffer.from(body) : body;
+  // the last guard: no answer quotes a secret of the loaded config, whichever route built it
+  const buf = typeof body === "string" ? Buffer.from(scrub(body)) : body;
   res.writeHead(status, {
     "Content-Type": contentType,
     "Content-Length": String(buf.length),

@@ -37,6 +37,24 @@ const rawJsonResponse = (status: number, reason: string, message: string) => {
 };
 
 /**
+ * Only an origin-form target (`/path?query`) is routed, and only to the path it spells: an
+ * absolute-form (`http://x/status`), `*`, a scheme-relative `//host/…` or a backslash (which URL
+ * parsing would read as a host or a separator) is a 400, and a `.`/`..` segment (plain or
+ * %-encoded, which URL parsing would resolve to another route) is a 404 for the path as sent.
+ */
+export function targetProblem(target: string): { status: 400 | 404; message: string } | null {
+  const shown = JSON.stringify(target.slice(0, 80));
+  if (!target.startsWith("/") || target.startsWith("//") || target.includes("\\"))
+    return { status: 400, message: `expected a request path like /status, got ${shown}` };
+  const path = target.split("?", 1)[0] as string;
+  for (const seg of path.split("/")) {
+    const d = seg.replace(/%2e/gi, ".");
+    if (d === "." || d === "..") return { status: 404, message: `no such path: ${path.slice(0, 200)}` };
+  }
+  return null;
+}
+
+/**
  * The agent's HTTP server. Routes come from every module's routes() and are looked up by exact path
  * in a table built once at startup. Limits: request head size (431), body size (413), a deadline for
  * receiving each request (408, slowloris), an idle timeout for connections (slow readers), and a cap
@@ -131,9 +149,16 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const socket = req.socket as TrackedSocket;
+    const target = req.url ?? "";
+    const problem = targetProblem(target);
+    if (problem) {
+      drain(req, socket);
+      sendError(res, problem.status, problem.message);
+      return;
+    }
     let url: URL;
     try {
-      url = new URL(req.url ?? "/", "http://agent.invalid");
+      url = new URL(target, "http://agent.invalid");
     } catch {
       drain(req, socket);
       sendError(res, 400, `expected a request path like /status, got ${JSON.stringify(String(req.url).slice(0, 80))}`);

@@ -13,5 +13,6 @@ export function renderText(n: Notification): string {
     lines.push(
       `(${n.dropped_before} older notification${n.dropped_before === 1 ? " was" : "s were"} dropped: outbox full)`,
     );
+  if (n.redelivery) lines.push("(sent again after the agent restarted mid-send: you may have had this one already)");
   return lines.join("\n");
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
+import { scrub } from "../config/secrets.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import { mkdirp, writeFileAtomic } from "../protocol/atomic.ts";
@@ -106,12 +107,18 @@ export class Outbox {
   private get sentLog(): string {
     return join(this.o.dir, "sent.log");
   }
+  private get attemptsLog(): string {
+    return join(this.o.dir, "attempts.log");
+  }
+  /** Notification ids handed to a channel at least once (journalled in attempts.log before the send). */
+  private attempted = new Set<string>();
 
   /** Load what a previous run left (a crash or SIGKILL included) and start draining it. */
   async start(): Promise<void> {
     await mkdirp(this.pendingDir);
     await mkdirp(this.deadDir);
     await this.loadSent();
+    const tried = await this.loadAttempts();
     const names = (await fsp.readdir(this.pendingDir)).sort();
     for (const name of names) {
       const path = join(this.pendingDir, name);
@@ -137,9 +144,38 @@ export class Outbox {
         await fsp.rename(path, join(this.deadDir, name)).catch(() => {});
         continue;
       }
+      if (this.sentKeys.has(`${n.channel}\t${n.dedupe_key}`)) {
+        // acknowledged by the channel and recorded, but the agent stopped before removing the file
+        this.count(n.channel, "deduped");
+        await fsp.unlink(path).catch(() => {});
+        continue;
+      }
+      // handed to the channel before the agent stopped, with no answer recorded: it may have arrived;
+      // it goes again, marked as a possible repeat (and with the same idempotency key)
+      if (tried.has(n.id)) n = { ...n, redelivery: true };
       q.queue.push({ n, file: path, createdMs: Date.parse(n.timestamp) || this.o.clock.now() });
     }
+    // the journal only needs the ids still pending
+    const still = [...this.queues.values()].flatMap((q) => q.queue.filter((e) => e.n.redelivery).map((e) => e.n.id));
+    this.attempted = new Set(still);
+    await writeFileAtomic(this.attemptsLog, still.length ? `${still.join("\n")}\n` : "", false).catch(() => {});
     for (const q of this.queues.values()) void this.pump(q);
+  }
+
+  private async loadAttempts(): Promise<Set<string>> {
+    try {
+      return new Set((await fsp.readFile(this.attemptsLog, "utf8")).split("\n").filter(Boolean));
+    } catch {
+      return new Set();
+    }
+  }
+
+  /** Journal the ids about to be handed to a channel, once each, before the send starts. */
+  private async journalAttempt(batch: Entry[]): Promise<void> {
+    const fresh = batch.filter((e) => e.file !== null && !this.attempted.has(e.n.id)).map((e) => e.n.id);
+    if (fresh.length === 0) return;
+    for (const id of fresh) this.attempted.add(id);
+    await fsp.appendFile(this.attemptsLog, `${fresh.join("\n")}\n`).catch(() => {});
   }
 
   stop(): void {
@@ -253,6 +289,7 @@ export class Outbox {
           n = (q.queue[0] as Entry).n;
         }
         if (q.dropped > 0) n = { ...n, dropped_before: q.dropped };
+        await this.journalAttempt(batch);
         let r: SendResult;
         try {
           r = await q.channel.send(n, q.abort.signal);
@@ -260,6 +297,8 @@ export class Outbox {
           r = { ok: false, permanent: false, reason: (err as Error).message };
         }
         if (this.stopped) return;
+        // a channel's error may quote its URL or headers: no secret reaches /api/alerts, dead/ or a log
+        if (!r.ok) r = { ...r, reason: scrub(r.reason) };
         if (r.ok) {
           if (n.dropped_before) q.dropped = 0;
           q.failures = 0;
@@ -315,7 +354,9 @@ export class Outbox {
       level: worst,
       title,
       message: `${title} (since ${first.n.timestamp}).${batch.length > shown.length ? ` Latest ${shown.length}:` : ""}`,
+      id: `${first.n.id}-summary-${batch.length}`,
       dedupe_key: `summary:${first.n.id}:${batch.length}`,
+      ...(batch.some((e) => e.n.redelivery) ? { redelivery: true } : {}),
       summary_of: {
         count: batch.length,
         items: shown.map((e) => ({ level: e.n.level, title: e.n.title, timestamp: e.n.timestamp })),
@@ -323,13 +364,18 @@ export class Outbox {
     };
   }
 
+  /**
+   * The channel took it: record the send first, then remove the file. A stop between the two leaves
+   * a file that the next start recognises as sent (sent.log) and removes without sending it again.
+   */
   private async ack(q: ChannelQueue, e: Entry): Promise<void> {
-    if (e.file) await fsp.unlink(e.file).catch(() => {});
-    const i = q.queue.indexOf(e);
-    if (i >= 0) q.queue.splice(i, 1);
     const key = `${q.channel.name}\t${e.n.dedupe_key}`;
     this.rememberSent(key);
     await fsp.appendFile(this.sentLog, `${key}\n`).catch(() => {});
+    if (e.file) await fsp.unlink(e.file).catch(() => {});
+    this.attempted.delete(e.n.id);
+    const i = q.queue.indexOf(e);
+    if (i >= 0) q.queue.splice(i, 1);
   }
 
   private async deadLetter(q: ChannelQueue, e: Entry, reason: string): Promise<void> {

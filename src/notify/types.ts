@@ -23,6 +23,11 @@ export interface Notification {
   summary_of?: { count: number; items: { level: Level; title: string; timestamp: string }[] };
   /** How many older notifications were dropped to keep the outbox bounded (told once, on the next send). */
   dropped_before?: number;
+  /**
+   * Sent again after the agent stopped while handing it to the channel: it may have arrived already
+   * (at-least-once). Channels say so, and send the same `id` as their idempotency key where they can.
+   */
+  redelivery?: boolean;
 }
 
 export type SendResult =

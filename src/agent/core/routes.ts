@@ -1,7 +1,10 @@
 import { promises as fsp } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { basename } from "node:path";
+import { performance as perf } from "node:perf_hooks";
+import { configOrigin } from "../../config/load.ts";
 import { HttpError, Query, sendBody, sendJson } from "../../http/respond.ts";
+import { BeatAges, systemClock } from "../../lib/clock.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import { layout } from "../../protocol/paths.ts";
 import { Glob, newestOf } from "../files/glob.ts";
@@ -17,6 +20,8 @@ import type { AgentRuntime } from "./runtime.ts";
 
 const obj = (v: unknown): JsonObject =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as JsonObject) : {};
+
+const monoNow = () => perf.now();
 
 /** A collector result older than this (outside quiet mode) means the collector is stuck. */
 export const COLLECTOR_STALE_MS = 10 * 60_000;
@@ -47,6 +52,9 @@ export function coreModule(rt: AgentRuntime): AgentModule {
   const baseLabels = { device: config.device.id, site: config.device.site };
   const problemsSeen = new Set<string>();
   const invalidate = () => statusBody.invalidate();
+  const beatAges = new BeatAges(systemClock);
+  /** When each collector last reported, on the monotonic clock. */
+  const sampledAt = new Map<string, number>();
 
   const json =
     (handler: (url: URL, req: IncomingMessage) => unknown | Promise<unknown>) =>
@@ -79,7 +87,14 @@ export function coreModule(rt: AgentRuntime): AgentModule {
     const checks: Record<string, HealthVerdict> = {};
     checks.reader = rt.readerFailure ? { ok: false, detail: rt.readerFailure } : { ok: true, detail: "watching" };
     const now = Date.now();
-    const stale = [...state.collectors.values()].filter((r) => now - r.at > COLLECTOR_STALE_MS).map((r) => r.collector);
+    const mono = monoNow();
+    // ages on the monotonic clock: a wall clock stepped forward (NTP) does not make every collector look stuck
+    const stale = [...state.collectors.values()]
+      .filter((r) => {
+        const seen = sampledAt.get(r.collector);
+        return (seen === undefined ? now - r.at : mono - seen) > COLLECTOR_STALE_MS;
+      })
+      .map((r) => r.collector);
     checks.collectors_fresh =
       stale.length === 0
         ? {
@@ -357,7 +372,11 @@ export function coreModule(rt: AgentRuntime): AgentModule {
     {
       method: "GET",
       path: "/config",
-      handle: json(() => ({ path: rt.configPath ?? null, config: redact(config) })),
+      handle: json(() => {
+        // the file the running values came from, and the keys that are not that file's (EDGEWATCH_DIR, demo)
+        const origin = configOrigin(config, rt.configPath);
+        return { path: origin.path, overrides: origin.overrides, config: redact(config) };
+      }),
     },
     {
       method: "GET",
@@ -425,7 +444,17 @@ export function coreModule(rt: AgentRuntime): AgentModule {
   return {
     name: "core",
     start() {
-      offs = [state.on("status", invalidate), state.on("sample", invalidate)];
+      offs = [
+        state.on("status", invalidate),
+        state.on("sample", invalidate),
+        state.on("sample", (r) => {
+          sampledAt.set(r.collector, monoNow());
+        }),
+        // every fragment change is a look at the heartbeats: each is dated when it changed, not when scraped
+        state.on("status", () => {
+          beatAges.translate(rt.reader.heartbeats());
+        }),
+      ];
     },
     stop() {
       for (const off of offs) off();

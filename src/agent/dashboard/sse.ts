@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { scrub } from "../../config/secrets.ts";
 import { toJson } from "../../protocol/json.ts";
 
 export interface SseOptions {
@@ -108,7 +109,7 @@ export class SseHub {
       this.remove(res);
       return;
     }
-    res.write(text);
+    res.write(scrub(text)); // no secret of the loaded config goes out on the live stream
   }
 
   private remove(res: ServerResponse): void {

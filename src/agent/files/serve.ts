@@ -32,6 +32,7 @@ export function parseRange(header: string, size: number): { start: number; end: 
   if (a === "") {
     const n = Number(b);
     if (n === 0) return "unsatisfiable";
+    if (size === 0) return null; // "the last N bytes" of nothing: no valid Content-Range exists; 200 with the empty body
     return { start: Math.max(0, size - n), end: size - 1 };
   }
   const start = Number(a);

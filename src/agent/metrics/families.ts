@@ -1,3 +1,4 @@
+import { BeatAges, systemClock } from "../../lib/clock.ts";
 import type { AgentRuntime } from "../core/runtime.ts";
 import type { MetricFamily } from "../module.ts";
 import { COMPAT } from "./compat/index.ts";
@@ -8,6 +9,17 @@ export type FamilySources = Pick<
   AgentRuntime,
   "config" | "state" | "reader" | "modules" | "log" | "version" | "errors" | "warningsTotal"
 >;
+
+// Heartbeat ages on the monotonic clock, as the rules see them: a stepped wall clock does not age a source.
+const beatAges = new WeakMap<object, BeatAges>();
+function monotonicBeats(rt: FamilySources): Map<string, number> {
+  let ages = beatAges.get(rt);
+  if (!ages) {
+    ages = new BeatAges(systemClock);
+    beatAges.set(rt, ages);
+  }
+  return ages.translate(rt.reader.heartbeats());
+}
 
 /** A counter and a gauge of the same name collide in the exposition; compare by the name without `_total`. */
 const stem = (f: MetricFamily) => (f.type === "counter" && f.name.endsWith("_total") ? f.name.slice(0, -6) : f.name);
@@ -44,7 +56,7 @@ export function collectFamilies(rt: FamilySources, now = Date.now()): MetricFami
   return [
     ...coreFamilies({
       document: state.document,
-      heartbeats: rt.reader.heartbeats(),
+      heartbeats: monotonicBeats(rt),
       errorsCurrent: rt.errors.length,
       quiet: state.quiet,
       readerWarnings: rt.warningsTotal,

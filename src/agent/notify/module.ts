@@ -246,12 +246,22 @@ export class AlertsModule implements AgentModule {
   }
 }
 
+/** The longest silence POST /api/alerts/silence accepts: a forgotten one ends within a year. */
+export const MAX_SILENCE_DAYS = 366;
+const MAX_SILENCE_MS = MAX_SILENCE_DAYS * 86_400_000;
+
+/** A time as ISO 8601; null for a value no Date can hold (never a RangeError in a route). */
+const isoOrNull = (t: number): string | null => {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+};
+
 function silenceJson(s: Silence & { active?: boolean }): Record<string, unknown> {
   const { starts_at, ends_at, ...rest } = s;
   return {
     ...rest,
-    ...(starts_at !== undefined ? { starts_at: new Date(starts_at).toISOString() } : {}),
-    ...(ends_at !== undefined ? { ends_at: new Date(ends_at).toISOString() } : {}),
+    ...(starts_at !== undefined ? { starts_at: isoOrNull(starts_at) } : {}),
+    ...(ends_at !== undefined ? { ends_at: isoOrNull(ends_at) } : {}),
   };
 }
 
@@ -278,16 +288,20 @@ export function parseSilence(body: unknown, now: number): Omit<Silence, "id" | "
     throw new HttpError(400, "expected duration or until, got both");
   if (b.duration !== undefined) {
     const ms = typeof b.duration === "number" ? b.duration * 1000 : parseDuration(b.duration);
-    if (ms === null || ms <= 0)
+    if (ms === null || !(ms > 0))
       throw new HttpError(
         400,
         `duration: expected a duration like "30m" or "2h" (or seconds), got ${JSON.stringify(b.duration)}`,
       );
+    if (ms > MAX_SILENCE_MS)
+      throw new HttpError(400, `duration: expected at most ${MAX_SILENCE_DAYS}d, got ${JSON.stringify(b.duration)}`);
     ends = now + ms;
   } else if (b.until !== undefined) {
     const t = Date.parse(b.until);
     if (Number.isNaN(t)) throw new HttpError(400, `until: expected an ISO 8601 time, got ${JSON.stringify(b.until)}`);
     if (t <= now) throw new HttpError(400, `until: expected a time in the future, got ${b.until}`);
+    if (t > now + MAX_SILENCE_MS)
+      throw new HttpError(400, `until: expected a time at most ${MAX_SILENCE_DAYS} days ahead, got ${b.until}`);
     ends = t;
   } else throw new HttpError(400, 'expected "duration" (e.g. "1h") or "until" (ISO 8601): a silence must expire');
   return {

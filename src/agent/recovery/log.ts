@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
+import { scrubDeep } from "../../config/secrets.ts";
 import { mkdirp } from "../../protocol/atomic.ts";
 
 const ROTATE_BYTES = 1024 * 1024;
@@ -48,8 +49,12 @@ export class JsonLinesLog<T extends object> {
     }
   }
 
-  /** Appends one line; resolves once it is in the file. Lines are written in call order. */
-  append(entry: T): Promise<void> {
+  /**
+   * Appends one line; resolves once it is in the file. Lines are written in call order. A secret of
+   * the loaded config (an argv's password, a header's token) is replaced by <redacted> first.
+   */
+  append(raw: T): Promise<void> {
+    const entry = scrubDeep(raw);
     this.remember(entry);
     const line = `${JSON.stringify(entry)}\n`;
     const next = this.chain.then(async () => {

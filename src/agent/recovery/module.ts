@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { Config } from "../../config/schema.ts";
+import { scrubDeep } from "../../config/secrets.ts";
 import type { RecoveryConfig } from "../../config/sections/recovery.ts";
 import { HttpError, Query, sendError, sendJson } from "../../http/respond.ts";
 import type { JsonObject } from "../../protocol/json.ts";
@@ -15,6 +16,7 @@ import { EmergencyMode } from "./emergency.ts";
 import { RebootGuard } from "./guard.ts";
 import { JsonLinesLog } from "./log.ts";
 import { createProbe } from "./probes.ts";
+import { RefusalLog } from "./refusals.ts";
 import { type LadderHost, type StepEntry, Watch } from "./watch.ts";
 
 export interface AuditEntry {
@@ -28,6 +30,7 @@ export interface AuditEntry {
 }
 
 const EVENT_SOURCE = "recovery";
+const REFUSAL_WINDOW_MS = 60_000;
 const REBOOT_OVERDUE_MS = 5 * 60_000;
 type ControlName = "camera_test" | "camera_recover" | "restart_services";
 
@@ -42,6 +45,8 @@ export class RecoveryModule implements AgentModule, LadderHost {
   guard!: RebootGuard;
   log!: JsonLinesLog<StepEntry>;
   audit!: JsonLinesLog<AuditEntry>;
+  /** Refused control requests, apart from `audit` (a flood of them never rotates an authorised line out). */
+  refusals!: RefusalLog;
   disk: DiskSafeguard | null = null;
   emergency: EmergencyMode | null = null;
   private stopEmergency: (() => void) | null = null;
@@ -64,9 +69,12 @@ export class RecoveryModule implements AgentModule, LadderHost {
     const dir = join(ctx.config.state_dir, "recovery");
     this.log = new JsonLinesLog(this.cfg.log_file ?? join(dir, "recovery.log"));
     this.audit = new JsonLinesLog(join(dir, "audit.log"));
+    this.refusals = new RefusalLog(join(dir, "audit-refused.log"), REFUSAL_WINDOW_MS, Date.now, (err) =>
+      ctx.log.error(`recovery: cannot append to ${this.refusals.file.path}: ${err.message}`),
+    );
     // An unwritable state dir must not cost the agent its control routes: warn and go on
     // (log lines then only reach the events and the in-memory tail; the guard fails safe).
-    for (const l of [this.log, this.audit]) {
+    for (const l of [this.log, this.audit, this.refusals.file]) {
       await l.open().catch((err: Error) => ctx.log.error(`recovery: cannot open ${l.path}: ${err.message}`));
     }
     this.guard = new RebootGuard(join(dir, "reboots.json"), this.cfg.reboots_per_day);
@@ -101,16 +109,18 @@ export class RecoveryModule implements AgentModule, LadderHost {
     this.started = true;
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const w of this.watches) w.stop();
     this.disk?.stop();
     this.stopEmergency?.();
+    await this.refusals?.flush();
   }
 
   // ---- LadderHost -------------------------------------------------------------------------
 
-  async step(entry: StepEntry, level: Level): Promise<void> {
+  async step(raw: StepEntry, level: Level): Promise<void> {
+    const entry = scrubDeep(raw); // events become notifications: no secret of the config leaves in one
     try {
       await this.log.append(entry);
     } catch (err) {
@@ -146,7 +156,15 @@ export class RecoveryModule implements AgentModule, LadderHost {
     const since = this.alertSince.get(id) ?? new Date().toISOString();
     if (state === "firing") this.alertSince.set(id, since);
     else this.alertSince.delete(id);
-    const a: AlertState = { id, rule: "recovery", severity, state, summary, since, fields: { watch, ...fields } };
+    const a: AlertState = scrubDeep({
+      id,
+      rule: "recovery",
+      severity,
+      state,
+      summary,
+      since,
+      fields: { watch, ...fields },
+    } as AlertState);
     try {
       await this.ctx.state.setAlert(a);
     } catch (err) {
@@ -309,11 +327,13 @@ export class RecoveryModule implements AgentModule, LadderHost {
     ];
   }
 
-  /** A refused control request (no/wrong token, control disabled, rate limited) is audited too. */
+  /**
+   * A refused control request (no/wrong token, control disabled, rate limited) is audited too, in its
+   * own log and aggregated per client, action and result (see RefusalLog).
+   */
   private auditRejected(action: string, req: IncomingMessage, status: number, message: string): Promise<void> {
     const result = status === 429 ? "rate_limited" : status === 403 ? "control_disabled" : "unauthorized";
-    return this.auditLine({
-      time: now(),
+    return this.refusals.record({
       client: req.socket.remoteAddress ?? "unknown",
       action,
       result,
@@ -480,6 +500,7 @@ export class RecoveryModule implements AgentModule, LadderHost {
         sd_notify: this.ctx.sdNotify?.() ?? null,
         log: this.log.tail(lines),
         audit: this.audit.tail(lines),
+        refused: { total: this.refusals.total, log: this.refusals.tail(lines) },
       }),
     ) as JsonObject;
   }

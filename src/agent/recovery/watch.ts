@@ -1,4 +1,5 @@
 import type { WatchConfig } from "../../config/sections/recovery.ts";
+import { type Clock, StepDetector, systemClock } from "../../lib/clock.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import { createAction, type RecoveryAction } from "./actions/index.ts";
 import type { Probe } from "./probes.ts";
@@ -46,6 +47,7 @@ export interface LadderHost {
  */
 export class Watch {
   phase: WatchPhase = "grace";
+  /** Monotonic time of the last beat (see `clock.mono`); every time kept here is monotonic. */
   lastBeat = 0;
   lastReason = "";
   /** When the current failure was noticed (0 = none). */
@@ -62,13 +64,20 @@ export class Watch {
   private stopped = false;
   private readonly staleMs: number;
   private readonly waitMs: number;
+  /** When the last beat was looked at (monotonic): a changed beat cannot be older than that. */
+  private lastLook = Number.NEGATIVE_INFINITY;
+  private graceEnds = 0;
+  private readonly steps: StepDetector;
+  private readonly now: () => number;
 
   constructor(
     readonly cfg: WatchConfig,
     readonly probe: Probe,
     private readonly host: LadderHost,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Pick<Clock, "now" | "mono"> = systemClock,
   ) {
+    this.now = () => clock.mono();
+    this.steps = new StepDetector(clock);
     this.restartAction = cfg.restart ? createAction(cfg.restart) : null;
     this.cameraAction = cfg.camera_recover ? createAction(cfg.camera_recover) : null;
     this.staleMs = cfg.stale_after;
@@ -83,7 +92,19 @@ export class Watch {
     return this.phase === "healthy" || (this.phase === "grace" && this.alive());
   }
 
+  /** A monotonic time as the wall-clock time it stands for now (for logs and the API). */
+  private wall(mono: number): number {
+    return this.clock.now() - (this.now() - mono);
+  }
+
+  private graceOver(): boolean {
+    return this.now() >= this.graceEnds;
+  }
+
   async start(): Promise<void> {
+    // the start-up grace (a wall-clock time from the boot time) as a monotonic deadline
+    // (+1 ms: the wall clock counts whole milliseconds, so the grace never ends before its wall time)
+    this.graceEnds = this.now() + (this.host.graceEndsAt - this.clock.now()) + 1;
     // A program that never beats at all gets stale_after (after the grace) to show up.
     this.lastBeat = this.now();
     await this.probe.start(
@@ -112,11 +133,17 @@ export class Watch {
     return this.now() - this.lastBeat < this.staleMs;
   }
 
-  private onBeat(t: number): void {
+  private onBeat(wallTime: number): void {
     if (this.stopped) return;
-    // A beat from the future (a writer's clock ahead, or ours stepped back by NTP on a Pi without
-    // an RTC) counts as "now", so it can never postpone the deadline past stale_after.
-    t = Math.min(t, this.now());
+    this.noticeStep();
+    // A beat is a wall-clock time (an mtime, a written timestamp). It is dated on the monotonic clock
+    // by its wall-clock age, at least 0 (a beat from the future counts as "now", so it can never
+    // postpone the deadline) and at most the time since the previous beat was seen (the file was
+    // different then): a clock stepped either way cannot make it look fresher or older than that.
+    const now = this.now();
+    const age = Math.min(Math.max(0, this.clock.now() - wallTime), now - this.lastLook);
+    this.lastLook = now;
+    const t = now - age;
     if (t > this.lastBeat) this.lastBeat = t;
     if (!this.probe.heartbeat) this.lastReason = "";
     if (this.failingSince && this.lastBeat > this.failingSince && this.phase !== "restarting") {
@@ -125,7 +152,7 @@ export class Watch {
     }
     // Move the one deadline to the new beat's expiry: while beats keep coming the timer never
     // fires, so a healthy watch adds no wake-up of its own (the beat's inotify event is the only one).
-    if (this.phase === "grace" && this.now() >= this.host.graceEndsAt) this.phase = "healthy";
+    if (this.phase === "grace" && this.graceOver()) this.phase = "healthy";
     if (this.phase === "grace" || this.phase === "healthy") this.schedule();
   }
 
@@ -144,10 +171,8 @@ export class Watch {
     switch (this.phase) {
       case "grace":
       case "healthy":
-        at = this.probe.heartbeat
-          ? Math.max(this.lastBeat + this.staleMs, this.host.graceEndsAt)
-          : this.host.graceEndsAt;
-        if (!this.probe.heartbeat && now >= this.host.graceEndsAt) {
+        at = this.probe.heartbeat ? Math.max(this.lastBeat + this.staleMs, this.graceEnds) : this.graceEnds;
+        if (!this.probe.heartbeat && this.graceOver()) {
           this.phase = this.lastReason ? this.phase : "healthy";
           return; // the liveness probe's own checks drive it from here
         }
@@ -189,8 +214,9 @@ export class Watch {
   /** The timer fired (or a liveness probe said down): decide whether this is a failure. */
   private async evaluate(): Promise<void> {
     if (this.stopped || this.busy) return;
+    this.noticeStep();
     const now = this.now();
-    if (now < this.host.graceEndsAt) {
+    if (!this.graceOver()) {
       this.schedule();
       return;
     }
@@ -226,7 +252,7 @@ export class Watch {
       const first = !this.failingSince;
       if (first) {
         this.failingSince = now;
-        await this.host.step({ time: iso(now), watch: this.name, step: "detected", reason }, "error");
+        await this.host.step({ time: iso(this.wall(now)), watch: this.name, step: "detected", reason }, "error");
       }
       if (await this.cameraFirst(now, reason)) return;
       const n = this.restartsInWindow();
@@ -241,7 +267,7 @@ export class Watch {
         );
         await this.host.step(
           {
-            time: iso(this.now()),
+            time: iso(this.clock.now()),
             watch: this.name,
             step: "restart",
             reason: `${reason}; restart ${n + 1} of ${this.cfg.max_restarts} within ${this.cfg.window / 1000} s`,
@@ -253,7 +279,7 @@ export class Watch {
         this.host.countAction(this.name, "restart", r.result);
         await this.host.step(
           {
-            time: iso(this.now()),
+            time: iso(this.clock.now()),
             watch: this.name,
             step: "restart_result",
             reason: r.ok
@@ -287,7 +313,10 @@ export class Watch {
         this.phase = "failing";
         if (first || this.lastReason !== reason) {
           await this.host.alert(this.name, "firing", "critical", `${this.name}: ${why}`);
-          await this.host.step({ time: iso(this.now()), watch: this.name, step: "alert", reason: why }, "critical");
+          await this.host.step(
+            { time: iso(this.clock.now()), watch: this.name, step: "alert", reason: why },
+            "critical",
+          );
         }
       }
       this.schedule();
@@ -340,7 +369,7 @@ export class Watch {
     const down = ((this.now() - since) / 1000).toFixed(1);
     await this.host.step(
       {
-        time: iso(this.now()),
+        time: iso(this.clock.now()),
         watch: this.name,
         step: "recovered",
         reason: `fresh heartbeat after ${down} s of failure`,
@@ -348,6 +377,16 @@ export class Watch {
       "info",
     );
     await this.host.alert(this.name, "resolved", "warning", `${this.name}: recovered`);
+  }
+
+  /** A wall-clock step is logged as what it is; nothing here depends on the wall clock but the log's times. */
+  private noticeStep(): void {
+    const d = this.steps.check();
+    if (d !== 0)
+      this.host.warn(
+        `${this.name}: wall clock stepped ${d > 0 ? "forward" : "back"} by ${Math.abs(d / 1000).toFixed(1)} s; heartbeat ages are on the monotonic clock, so this neither hides nor fakes a stale heartbeat`,
+        { step_seconds: Math.round(d / 1000) },
+      );
   }
 
   snapshot(): JsonObject {
@@ -366,10 +405,10 @@ export class Watch {
       target: this.probe.target,
       phase: this.phase,
       healthy: this.healthy,
-      last_beat: this.lastBeat ? iso(this.lastBeat) : null,
+      last_beat: this.lastBeat ? iso(this.wall(this.lastBeat)) : null,
       heartbeat_age_ms: this.lastBeat ? now - this.lastBeat : null,
       stale_after_ms: this.staleMs,
-      failing_since: this.failingSince ? iso(this.failingSince) : null,
+      failing_since: this.failingSince ? iso(this.wall(this.failingSince)) : null,
       reason: this.failingSince ? this.reason(now) : null,
       restarts_in_window: n,
       max_restarts: this.cfg.max_restarts,

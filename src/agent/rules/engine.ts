@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
-import { type Clock, systemClock } from "../../lib/clock.ts";
+import { BeatAges, type Clock, StepDetector, systemClock } from "../../lib/clock.ts";
 import type { AlertNotice, AlertState, AlertView, NoticeKind, NoticeSink } from "../../notify/alert.ts";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
@@ -119,17 +119,21 @@ export class RuleEngine {
   private stopped = false;
   lastEvaluation = 0;
   private runningSince: number | null = null;
+  private readonly steps: StepDetector;
+  private readonly beats: BeatAges;
 
   /** For /health/deep: null while healthy, else why the engine is stuck (one run taking over a minute). */
   stuck(): string | null {
     if (this.runningSince === null) return null;
-    const ms = this.clock.now() - this.runningSince;
+    const ms = this.clock.mono() - this.runningSince;
     return ms > 60_000 ? `rules engine busy for ${Math.round(ms / 1000)} s (a notification write hanging?)` : null;
   }
 
   constructor(opts: EngineOptions) {
     this.o = opts;
     this.clock = opts.clock ?? systemClock;
+    this.steps = new StepDetector(this.clock);
+    this.beats = new BeatAges(this.clock);
     this.rules = new Map(opts.rules.map((r) => [r.name, r]));
     this.configSilences = (opts.silences ?? []).map((s, i) => ({ ...s, id: `config-${i}`, origin: "config" }));
   }
@@ -156,7 +160,8 @@ export class RuleEngine {
   /** Serialized: every entry point runs one at a time. */
   private run<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.chain.then(async () => {
-      this.runningSince = this.clock.now();
+      this.runningSince = this.clock.mono();
+      this.carryOverStep();
       try {
         return await fn();
       } finally {
@@ -249,7 +254,38 @@ export class RuleEngine {
   // ---------------------------------------------------------------- evaluation
 
   private input(): RuleInput {
-    return { state: this.o.state, heartbeats: this.o.heartbeats, now: this.clock.now() };
+    return { state: this.o.state, heartbeats: () => this.beats.translate(this.o.heartbeats()), now: this.clock.now() };
+  }
+
+  /**
+   * The wall clock was stepped (NTP's first sync on a Pi without an RTC): move every remembered time
+   * by the step, so ages, for/clear_for, repeats, expiries and flapping windows keep counting on the
+   * monotonic clock and timestamps read right in the new time. A step fires and resolves nothing.
+   * (Silences keep their wall-clock times: "until 18:00" means 18:00.)
+   */
+  private carryOverStep(): void {
+    const d = this.steps.check();
+    if (d === 0) return;
+    for (const i of this.instances.values()) {
+      i.pendingSince += d;
+      if (i.firingSince !== undefined) i.firingSince += d;
+      if (i.clearSince !== undefined) i.clearSince += d;
+      if (i.expiresAt !== undefined) i.expiresAt += d;
+      if (i.notifiedAt !== undefined) i.notifiedAt += d;
+    }
+    for (const ep of this.episodes.values()) {
+      ep.since += d;
+      ep.until += d;
+    }
+    for (const times of this.fireTimes.values()) for (let k = 0; k < times.length; k++) (times[k] as number) += d;
+    for (const [k, w] of this.wakeAts) this.wakeAts.set(k, w + d);
+    // the agent's start time too: "never reported since start" and uptime count on the monotonic clock
+    (this.o.state as { startedAt: number }).startedAt += d;
+    this.dirty = true;
+    this.o.log.warn(
+      `wall clock stepped ${d > 0 ? "forward" : "back"} by ${Math.abs(d / 1000).toFixed(1)} s (NTP sync, or set by hand): alert ages and deadlines carried over on the monotonic clock`,
+      { step_seconds: Math.round(d / 1000) },
+    );
   }
 
   private step(notices: AlertNotice[], origin: "event" | "state"): void {
@@ -650,10 +686,53 @@ export class RuleEngine {
       const p = JSON.parse(text) as Persisted;
       if (p.version !== 1 || !Array.isArray(p.instances)) throw new Error("expected version 1 alert state");
       this.deserialize(p);
+      this.silences = this.validSilences(p.silences, file);
+      // an alert whose times no Date can hold would break every view of the alerts: dropped, the rest kept
+      const isTime = (t: unknown) => typeof t === "number" && Number.isFinite(new Date(t).getTime());
+      for (const [id, i] of this.instances) {
+        const ok =
+          i !== null &&
+          typeof i === "object" &&
+          typeof i.rule === "string" &&
+          isTime(i.pendingSince) &&
+          (i.firingSince === undefined || isTime(i.firingSince));
+        if (ok) continue;
+        this.instances.delete(id);
+        this.o.log.warn(`alert state ${file}: alert ${JSON.stringify(id).slice(0, 100)} is not valid; dropped`);
+      }
       for (const i of this.instances.values()) this.o.state.alerts.set(i.id, this.toView(i, this.clock.now()));
     } catch (err) {
       this.o.log.warn(`alert state ${file} is unreadable (${(err as Error).message}); starting fresh`);
     }
+  }
+
+  /** Silences from the state file that a route can show and the engine can compare; the rest dropped with a warning. */
+  private validSilences(list: unknown, file: string): Silence[] {
+    if (list === undefined) return [];
+    if (!Array.isArray(list)) {
+      this.o.log.warn(`alert state ${file}: silences: expected a list, got ${typeof list}; dropped`);
+      return [];
+    }
+    const time = (t: unknown) => t === undefined || (typeof t === "number" && Number.isFinite(new Date(t).getTime()));
+    const names = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === "string"));
+    return list.filter((s: Partial<Silence> | null, i) => {
+      const ok =
+        s !== null &&
+        typeof s === "object" &&
+        typeof s.id === "string" &&
+        time(s.starts_at) &&
+        time(s.ends_at) &&
+        names(s.rules) &&
+        names(s.sources) &&
+        names(s.while_status) &&
+        (s.daily === undefined || (typeof s.daily === "string" && /^\d\d:\d\d-\d\d:\d\d$/.test(s.daily))) &&
+        (s.comment === undefined || typeof s.comment === "string");
+      if (!ok)
+        this.o.log.warn(
+          `alert state ${file}: silence ${i} is not valid (${JSON.stringify(s).slice(0, 200)}); dropped, the rest kept`,
+        );
+      return ok;
+    }) as Silence[];
   }
 
   private async persist(): Promise<void> {

@@ -47,6 +47,9 @@ export const email = defineChannel({
             to: cfg.to.join(", "),
             subject: `[edgewatch] ${n.device_id}: ${n.title}`.slice(0, 200),
             text: renderText(n),
+            // the same Message-ID on every attempt: mail stores and clients treat a repeat as one message
+            messageId: `<${n.id}.${n.channel}@${n.device_id.replace(/[^A-Za-z0-9.-]/g, "-") || "edgewatch"}.edgewatch>`,
+            ...(n.redelivery ? { headers: { "X-Edgewatch-Redelivery": "yes" } } : {}),
           });
           return { ok: true, detail: info.response ?? "sent" };
         } catch (err) {

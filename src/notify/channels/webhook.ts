@@ -18,6 +18,7 @@ export function webhookBody(n: Notification): Record<string, unknown> {
     ...(n.alert ? { alert: n.alert } : {}),
     ...(n.summary_of ? { summary_of: n.summary_of } : {}),
     ...(n.dropped_before ? { dropped_before: n.dropped_before } : {}),
+    ...(n.redelivery ? { redelivery: true } : {}),
   };
 }
 
@@ -39,7 +40,8 @@ export const webhook = defineChannel({
         return post(cfg.url, JSON.stringify(webhookBody(n)), {
           signal,
           timeoutMs,
-          headers: { "content-type": "application/json", ...cfg.headers },
+          // the same key on every attempt: a receiver that keeps seen keys drops a repeat
+          headers: { "content-type": "application/json", "idempotency-key": n.id, ...cfg.headers },
         });
       },
     };

@@ -17,6 +17,10 @@ export interface TestAgent extends RunningAgent {
 
 /** A real agent (every registered module) on an ephemeral port with its own temp dirs; stopped after the test. */
 export async function startTestAgent(t: TestContext, input: Partial<ConfigInput> = {}): Promise<TestAgent> {
+  // after-hooks run in the order they are added: stop the agent before its folder is removed (its
+  // last history flush would otherwise write the folder back after the removal)
+  let agent: RunningAgent | undefined;
+  t.after(() => agent?.stop());
   const dir = tempDir(t, "ew-agent-");
   const statusDir = join(dir, "status");
   const stateDir = join(dir, "state");
@@ -36,8 +40,7 @@ export async function startTestAgent(t: TestContext, input: Partial<ConfigInput>
   const rec = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
     logs.push({ level, msg, ...(fields ? { fields } : {}) });
   const log: Logger = { debug: rec("debug"), info: rec("info"), warn: rec("warn"), error: rec("error") };
-  const agent = await startAgent(config, { log, port: 0, host: "127.0.0.1" });
-  t.after(() => agent.stop());
+  agent = await startAgent(config, { log, port: 0, host: "127.0.0.1" });
   return Object.assign(agent, { dir, statusDir, stateDir, logs });
 }
 

@@ -115,3 +115,14 @@ test("ControlGuard unit: constant-time check, per-address block window", () => {
   now += 61_000;
   assert.deepEqual(g.check(req("Bearer abcdefghijklmnopqrst")), { ok: true });
 });
+
+test("ControlGuard: bad tokens from thousands of other addresses do not lift a block", () => {
+  const now = 1_000_000;
+  const g = new ControlGuard("abcdefghijklmnopqrst", () => now);
+  const from = (addr: string, auth: string) =>
+    ({ headers: { authorization: auth }, socket: { remoteAddress: addr } }) as never;
+  for (let i = 0; i < 5; i++) g.check(from("10.0.0.9", "Bearer nope"));
+  for (let i = 0; i < 12_000; i++) g.check(from(`10.1.${i >> 8}.${i & 255}`, "Bearer nope"));
+  const r = g.check(from("10.0.0.9", "Bearer abcdefghijklmnopqrst"));
+  assert.equal(!r.ok && r.status, 429, "still blocked");
+});

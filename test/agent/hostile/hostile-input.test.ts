@@ -220,7 +220,8 @@ test("an event whose hand-off keeps failing (outbox cannot write) is recorded in
   await waitFor("outbox started", () => existsSync(pending));
   rmSync(pending, { recursive: true });
   writeFileSync(pending, "not a folder: every write under it fails, like a full disk");
-  await emitEvent("cam", { level: "error", message: "capture failed", code: "CAP-1" }, { dir: a.statusDir });
+  // a video error notifies at once (a single capture error would only be counted)
+  await emitEvent("cam", { level: "error", message: "video encoding failed", code: "VID-1" }, { dir: a.statusDir });
   const failures = () =>
     a
       .log()
@@ -228,14 +229,14 @@ test("an event whose hand-off keeps failing (outbox cannot write) is recorded in
       .filter((l) => /cannot write notification/.test(l)).length;
   await waitFor("three failed hand-offs (the reader retries)", () => failures() >= 3);
   const errs = (await a.json<{ errors: { message: string }[] }>("/status")).body.errors;
-  assert.equal(errs.filter((e) => e.message === "capture failed").length, 1, JSON.stringify(errs));
+  assert.equal(errs.filter((e) => e.message === "video encoding failed").length, 1, JSON.stringify(errs));
 
   rmSync(pending);
   mkdirSync(pending);
   await waitFor("delivered once the outbox can write", () => hook.accepted.length >= 1);
   const after = (await a.json<{ errors: { message: string }[] }>("/status")).body.errors;
-  assert.equal(after.filter((e) => e.message === "capture failed").length, 1, JSON.stringify(after));
-  assert.equal(hook.accepted.filter((r) => /capture failed/.test(String(r.json?.message))).length, 1);
+  assert.equal(after.filter((e) => e.message === "video encoding failed").length, 1, JSON.stringify(after));
+  assert.equal(hook.accepted.filter((r) => /video encoding failed/.test(String(r.json?.message))).length, 1);
   assert.equal(await a.stop(), 0, a.log());
 });
 
@@ -252,7 +253,7 @@ test("thousands of queued events at start: HTTP answers before the backlog is dr
       const dir = join(statusDir, "events", "new");
       for (let i = 0; i < N; i++) {
         const name = `${String(1_700_000_000_000 + i).padStart(13, "0")}-1-${String(i).padStart(6, "0")}-aaaaaa.json`;
-        writeFileSync(join(dir, name), JSON.stringify({ level: "warning", source: "cam", message: `queued ${i}` }));
+        writeFileSync(join(dir, name), JSON.stringify({ level: "info", source: "cam", message: `queued ${i}` }));
       }
     },
   );

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -280,4 +282,67 @@ test("disk full while writing the outbox: a clear error, nothing corrupt, and it
   );
   await ob.enqueue(base(101), ["webhook"], { mustPersist: true });
   await waitFor("room again: a new notification is written and sent", () => srv.accepted.length === queued + 3);
+});
+
+test("SIGKILL mid-send: the notification goes again after restart, marked as a possible repeat, with the same Idempotency-Key", async (t) => {
+  const dir = tempDir(t);
+  // the receiver takes the first request and never answers (the agent dies waiting); later ones get 200
+  const got: { key: string | undefined; body: Record<string, unknown> }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      got.push({
+        key: req.headers["idempotency-key"] as string | undefined,
+        body: JSON.parse(Buffer.concat(chunks).toString()),
+      });
+      if (got.length > 1) res.end("ok");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const first = runChild(t, dir, url, 1);
+  await waitFor("the first attempt reached the receiver", () => got.length === 1);
+  first.kill("SIGKILL");
+  await new Promise((r) => first.once("exit", r));
+  const second = runChild(t, dir, url, 0);
+  let out = "";
+  second.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  await waitFor("delivered after the restart", () => got.length === 2 && out.includes("depth 0"));
+  second.kill("SIGKILL");
+  const [a, b] = got as [(typeof got)[0], (typeof got)[0]];
+  assert.equal(a.body.dedupe_key, "k0");
+  assert.equal(b.body.dedupe_key, "k0");
+  assert.ok(a.key, "an Idempotency-Key header is sent");
+  assert.equal(b.key, a.key, "the same key on the repeat: a receiver that keeps keys drops it");
+  assert.equal(a.body.redelivery, undefined, "the first attempt is not marked");
+  assert.equal(b.body.redelivery, true, "the repeat is marked as one");
+  assert.match(String(b.body.message), /alert 0/);
+});
+
+test("a notification the channel took is not sent again when the agent stopped before removing its file", async (t) => {
+  const dir = tempDir(t);
+  const srv = await webhookServer(t);
+  const a = outbox(dir, srv.url);
+  await a.start();
+  await a.enqueue(base(7), ["webhook"]);
+  await waitFor("sent", () => a.drained && srv.accepted.length === 1);
+  a.stop();
+  // what a stop right after the send was recorded leaves: the file still pending, its key in sent.log
+  const sent = JSON.parse(JSON.stringify(srv.accepted[0]?.json)) as Record<string, unknown>;
+  const file = join(dir, "pending", `${String(sent.id)}-webhook.json`);
+  writeFileSync(file, JSON.stringify({ ...sent, channel: "webhook", level: "error", title: "alert 7" }));
+  const b = outbox(dir, srv.url);
+  t.after(() => b.stop());
+  await b.start();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(srv.accepted.length, 1, "not sent twice");
+  assert.deepEqual(readdirSync(join(dir, "pending")), [], "the leftover file is removed");
+  assert.equal(b.counters.get("webhook\tdeduped"), 1);
 });

@@ -46,13 +46,19 @@ notify:
   const child = spawn(faketime, ["-f", "@2026-02-08 22:59:50", process.execPath, BIN, "agent", "--config", cfg], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, TZ: "UTC", FAKETIME_DONT_FAKE_MONOTONIC: "1" },
+    // faketime forks the agent as its child: kill the whole group, or the agent outlives the test
+    detached: true,
   });
   let log = "";
   child.stderr?.on("data", (d: Buffer) => {
     log += d.toString();
   });
   t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // the group is already gone
+    }
   });
   const summary = (await waitFor(
     "the daily summary",

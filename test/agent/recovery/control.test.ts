@@ -44,9 +44,14 @@ const cmdline = (pid: number) => {
 
 const allAudit = (root: string) =>
   readLines(join(root, "state", "recovery", "audit.log")).map((l) => JSON.parse(l) as AuditEntry);
-const REFUSED = new Set(["unauthorized", "rate_limited", "control_disabled"]);
-/** Audit lines of requests that got past the token check. */
-const granted = (root: string) => allAudit(root).filter((l) => !REFUSED.has(l.result));
+/** Audit lines of requests that got past the token check (refusals have their own log). */
+const granted = allAudit;
+const refused = (root: string) =>
+  readLines(join(root, "state", "recovery", "audit-refused.log")).map(
+    (l) => JSON.parse(l) as AuditEntry & { count: number },
+  );
+const refusedTotal = async (url: string) =>
+  ((await (await fetch(`${url}/api/recovery`)).json()) as { refused: { total: number } }).refused.total;
 
 test("control routes: token checks, 200 + audit line, hanging command killed at its timeout, reboot answers first", {
   timeout: 60_000,
@@ -62,13 +67,12 @@ test("control routes: token checks, 200 + audit line, hanging command killed at 
   assert.equal(wrong.status, 401);
   assert.match(String(wrong.body.error), /wrong bearer token/);
   assert.deepEqual(
-    allAudit(root).map((l) => [l.action, l.result, l.status]),
-    [
-      ["camera_test", "unauthorized", 401],
-      ["camera_test", "unauthorized", 401],
-    ],
-    "refused calls are audited, and never reach the action",
+    refused(root).map((l) => [l.action, l.result, l.status, l.count]),
+    [["camera_test", "unauthorized", 401, 1]],
+    "refused calls are audited apart (the first of a burst at once, the rest counted), and never reach the action",
   );
+  assert.equal(await refusedTotal(url), 2);
+  assert.deepEqual(allAudit(root), []);
 
   const ok = await post(`${url}/api/camera/test`, TOKEN);
   assert.equal(ok.status, 200);
@@ -144,11 +148,23 @@ test("control routes: token checks, 200 + audit line, hanging command killed at 
   assert.equal(limited.status, 429);
   assert.ok(Number(limited.headers.get("retry-after")) > 0);
   assert.deepEqual(
-    allAudit(root)
-      .slice(-6)
-      .map((l) => l.result),
-    [...Array(5).fill("unauthorized"), "rate_limited"],
-    "bad tokens and the rate-limited call are in the audit log",
+    refused(root).map((l) => [l.result, l.count]),
+    [
+      ["unauthorized", 1],
+      ["rate_limited", 1],
+    ],
+    "the rate-limited call starts its own burst",
+  );
+  assert.equal(await refusedTotal(url), 8, "bad tokens and the rate-limited call are all counted");
+  await h.stop();
+  assert.deepEqual(
+    refused(root).map((l) => [l.result, l.count]),
+    [
+      ["unauthorized", 1],
+      ["rate_limited", 1],
+      ["unauthorized", 6],
+    ],
+    "at stop, the open burst is written with its count",
   );
 });
 
@@ -161,7 +177,7 @@ test("control is disabled (403) until a token is configured; a camera test witho
   assert.equal(r.status, 403);
   assert.match(String(r.body.error), /control is disabled: set http.token/);
   assert.deepEqual(
-    allAudit(root).map((l) => [l.result, l.status]),
+    refused(root).map((l) => [l.result, l.status]),
     [["control_disabled", 403]],
   );
   await h.stop();
@@ -194,4 +210,49 @@ test("an unusable state dir: control still works, automatic reboots are off (fai
   assert.match(state.reboot_guard.problem, /cannot create .*not-a-dir\/state\/recovery .*automatic reboots are off/);
   assert.equal(state.audit[0]?.action, "camera_test", "the audit line is kept in memory at least");
   assert.ok(h.warnings.some((w) => /cannot (open|append to)/.test(w)));
+});
+
+test("a flood of refused requests never rotates an authorised action out of the audit trail", {
+  timeout: 300_000,
+}, async (t) => {
+  const root = tempDir(t, "ew-ctl-");
+  const h = await startRecovery(t, config(root, TOKEN));
+  const url = h.agent.url;
+  assert.equal((await post(`${url}/api/camera/test`, TOKEN)).status, 200);
+  const N = 3000;
+  for (let i = 0; i < N; i += 50) {
+    const batch = Array.from({ length: 50 }, (_, j) =>
+      post(`${url}/api/${j % 2 ? "camera/test" : "system/reboot"}`).then((r) => r.status),
+    );
+    for (const s of await Promise.all(batch)) assert.equal(s, 401);
+  }
+  const state = (await (await fetch(`${url}/api/recovery?lines=100`)).json()) as {
+    audit: AuditEntry[];
+    refused: { total: number; log: { count: number }[] };
+  };
+  assert.deepEqual(
+    state.audit.map((a) => [a.action, a.result]),
+    [["camera_test", "ok"]],
+    "the authorised action is still in /api/recovery",
+  );
+  assert.equal(state.refused.total, N);
+  assert.ok(state.refused.log.length <= 4, `refusals aggregated: ${state.refused.log.length} lines`);
+  await h.stop();
+  assert.deepEqual(
+    granted(root).map((a) => a.result),
+    ["ok"],
+  );
+  const lines = refused(root);
+  assert.equal(
+    lines.reduce((n, l) => n + l.count, 0),
+    N,
+    "every refusal is counted in the refusals log",
+  );
+  // and after a restart it is still what /api/recovery shows
+  const again = await startRecovery(t, config(root, TOKEN));
+  const after = (await (await fetch(`${again.agent.url}/api/recovery`)).json()) as { audit: AuditEntry[] };
+  assert.deepEqual(
+    after.audit.map((a) => a.result),
+    ["ok"],
+  );
 });

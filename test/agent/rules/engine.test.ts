@@ -311,3 +311,27 @@ test("daily maintenance window (local time, wrapping midnight) mutes matching ru
   assert.deepEqual(s.kinds(), ["firing:temperature"]);
   assert.equal(s.notices[0]?.alert.firing_since, new Date(new Date(2026, 1, 8, 22, 5).getTime()).toISOString());
 });
+
+test("wall-clock steps: `for` and clear_for count on the monotonic clock; a step fires and resolves nothing", async (t) => {
+  const s = setup();
+  t.after(() => s.engine.stop());
+  await s.engine.start();
+  await s.cpu(99); // pending: cpu's `for` has not passed
+  await s.clock.advance(10_000);
+  s.clock.stepWall(3_600_000); // NTP's first sync: an hour forward
+  await s.cpu(99);
+  await s.clock.advance(1000);
+  assert.deepEqual(s.kinds(), [], "an hour on the wall clock is not an hour of high CPU");
+  assert.equal(s.engine.view().pending.length, 1);
+  for (let i = 0; i < 30 && s.kinds().length === 0; i++) {
+    await s.cpu(99);
+    await s.clock.advance(10_000);
+  }
+  assert.deepEqual(s.kinds(), ["firing:cpu"], "it fires once `for` has really passed");
+  const firing = s.engine.view().firing[0];
+  assert.ok(Date.parse(firing?.firing_since ?? "") > Date.UTC(2026, 1, 8, 12, 30), "timestamps read in the new time");
+  s.clock.stepWall(-7_200_000); // and two hours back while firing and clear
+  await s.cpu(10);
+  await s.clock.advance(1000);
+  assert.deepEqual(s.kinds(), ["firing:cpu"], "stepping back does not resolve it before clear_for");
+});
