@@ -10,10 +10,9 @@ import { atLeast, LOG_LEVELS, type LogFormat, type LogLevel, tailFile } from "..
 import { serveFile } from "../files/serve.ts";
 import type { HistorySample } from "../history/ring.ts";
 import { HttpError, Query, sendBody, sendJson } from "../http/respond.ts";
-import { collectFamilies } from "../metrics/families.ts";
+import { collectFamilies, monotonicBeats } from "../metrics/families.ts";
 import { CONTENT_TYPES, negotiateFormat, renderMetrics } from "../metrics/render.ts";
 import type { AgentModule, HealthVerdict, Route } from "../module.ts";
-import { BeatAges, systemClock } from "../rules/clock.ts";
 import { StatusBody } from "./document.ts";
 import { redact } from "./redact.ts";
 import type { AgentRuntime } from "./runtime.ts";
@@ -52,7 +51,6 @@ export function coreModule(rt: AgentRuntime): AgentModule {
   const baseLabels = { device: config.device.id, site: config.device.site };
   const problemsSeen = new Set<string>();
   const invalidate = () => statusBody.invalidate();
-  const beatAges = new BeatAges(systemClock);
   /** When each collector last reported, on the monotonic clock. */
   const sampledAt = new Map<string, number>();
 
@@ -452,7 +450,7 @@ export function coreModule(rt: AgentRuntime): AgentModule {
         }),
         // every fragment change is a look at the heartbeats: each is dated when it changed, not when scraped
         state.on("status", () => {
-          beatAges.translate(rt.reader.heartbeats());
+          monotonicBeats(rt);
         }),
       ];
     },

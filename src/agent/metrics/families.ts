@@ -12,7 +12,11 @@ export type FamilySources = Pick<
 
 // Heartbeat ages on the monotonic clock, as the rules see them: a stepped wall clock does not age a source.
 const beatAges = new WeakMap<object, BeatAges>();
-function monotonicBeats(rt: FamilySources): Map<string, number> {
+/**
+ * The heartbeats as wall-clock times whose age is monotonic. Each call is also a look: call it on every
+ * fragment change (the core module does) so a beat is dated when it changed, not when first scraped.
+ */
+export function monotonicBeats(rt: FamilySources): Map<string, number> {
   let ages = beatAges.get(rt);
   if (!ages) {
     ages = new BeatAges(systemClock);
