@@ -8,7 +8,7 @@ import { layout } from "../protocol/paths.ts";
 import { StatusReader } from "../protocol/reader.ts";
 import { buildDocument } from "./core/document.ts";
 import { coreModule } from "./core/routes.ts";
-import { type AgentRuntime, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
+import { type AgentRuntime, ERROR_WINDOW_MS, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
 import { flattenNumbers, HistoryStore } from "./history/ring.ts";
 import { redactingLogger } from "./log.ts";
 import { collectFamilies } from "./metrics/families.ts";
@@ -79,6 +79,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
         });
         if (rt.errors.length > MAX_ERRORS) rt.errors.splice(0, rt.errors.length - MAX_ERRORS);
         pruneErrors(rt);
+        armErrorExpiry();
         refreshDoc();
       }
       recorded.add(id);
@@ -139,6 +140,26 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
       }
       state.setDocument(doc).catch((err: Error) => log.warn("status subscriber failed", { error: err.message }));
     });
+  };
+
+  // An error leaves /status when it is an hour old: one deadline timer for the oldest, so reading
+  // /status never has to change the document (a GET never writes state).
+  let errorExpiry: NodeJS.Timeout | null = null;
+  const armErrorExpiry = (): void => {
+    if (errorExpiry) clearTimeout(errorExpiry);
+    errorExpiry = null;
+    const oldest = rt.errors[0];
+    if (!oldest) return;
+    const ms = Date.parse(oldest.time) + ERROR_WINDOW_MS - Date.now() + 1;
+    errorExpiry = setTimeout(
+      () => {
+        errorExpiry = null;
+        if (pruneErrors(rt)) refreshDoc();
+        armErrorExpiry();
+      },
+      Math.max(0, Math.min(Number.isFinite(ms) ? ms : 0, 2_147_483_647)),
+    );
+    errorExpiry.unref();
   };
 
   await history.load();
@@ -222,6 +243,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
   void reader.drainEvents();
 
   async function stopAll(): Promise<void> {
+    if (errorExpiry) clearTimeout(errorExpiry);
     reader.stop();
     for (const m of [...rt.modules].reverse()) {
       try {
