@@ -160,8 +160,8 @@ Options:
       let agent: Awaited<ReturnType<typeof startAgent>>;
       try {
         agent = await startAgent(config, {
-          // /config shows the values in effect; its path must not claim the sample file alone.
-          configPath: `${path ?? "built-in defaults"} with the demo's status_dir, state_dir, files, http.bind and history.interval`,
+          // /config: the file the values came from, and `overrides` names the keys the demo replaced
+          ...(path ? { configPath: path } : {}),
           ...(port !== undefined ? { port } : {}),
           host: bind,
         });
