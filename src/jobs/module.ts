@@ -4,7 +4,7 @@ import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route, Sam
 import { jobViews, ledgerSuccesses, queueData } from "../agent/rules/jobs.ts";
 import type { Config } from "../config/schema.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
-import { jobsDir, jobsLayout, readTail } from "./ledger.ts";
+import { jobsDir, jobsLayout, ledgerTailReader } from "./ledger.ts";
 import { TransferLedger, verifiedLedgerPath } from "./transfer-ledger.ts";
 
 /** `?limit=N` (1..max); null plus a 400 already sent when it is malformed. */
@@ -32,6 +32,8 @@ export class JobsModule implements AgentModule {
   private ctx: AgentContext | null = null;
   private readonly dir: string;
   private readonly transfers: TransferLedger;
+  /** A ledger that is not a regular file reads as empty, with one warning (not a 500). */
+  private readonly readLedger = ledgerTailReader((msg, fields) => this.ctx?.log.warn(msg, fields));
 
   constructor(private readonly config: Config) {
     this.dir = jobsDir(config);
@@ -71,11 +73,16 @@ export class JobsModule implements AgentModule {
       const limit = limitParam(url, res, 50, 1000);
       if (limit === null) return;
       const l = jobsLayout(this.dir);
-      const [recent, deadLetters] = await Promise.all([readTail(l.ledger, limit), readTail(l.deadLetters, limit)]);
+      const [recent, deadLetters] = await Promise.all([
+        this.readLedger(l.ledger, limit),
+        this.readLedger(l.deadLetters, limit),
+      ]);
+      const warnings = [recent.problem, deadLetters.problem].filter((p) => p !== null);
       sendJson(res, 200, {
         ...this.jobsOverview(),
-        recent_attempts: recent.reverse(),
-        dead_letters: deadLetters.reverse(),
+        recent_attempts: recent.records.reverse(),
+        dead_letters: deadLetters.records.reverse(),
+        ...(warnings.length ? { warnings } : {}),
       });
     };
     return [
@@ -88,10 +95,12 @@ export class JobsModule implements AgentModule {
           const limit = limitParam(url, res, 20, 1000);
           if (limit === null) return;
           const t = this.state.document.transfers;
+          const verified = await this.readLedger(this.transfers.path, limit);
           sendJson(res, 200, {
             transfers: isPlainObject(t) ? t : {},
             verified_ledger: verifiedLedgerPath(this.config.state_dir),
-            recent_verified: (await this.transfers.recent(limit)).reverse(),
+            recent_verified: verified.records.reverse(),
+            ...(verified.problem ? { warnings: [verified.problem] } : {}),
           });
         },
       },
