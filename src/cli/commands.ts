@@ -4,6 +4,7 @@ import config from "./config.ts";
 import demo from "./demo.ts";
 import event from "./event.ts";
 import heartbeat from "./heartbeat.ts";
+import hub from "./hub.ts";
 import install from "./install.ts";
 import notify from "./notify.ts";
 import run from "./run.ts";
@@ -11,4 +12,4 @@ import status from "./status.ts";
 import transfer from "./transfer.ts";
 
 /** Every CLI command, one file each in src/cli/; test/cli/commands.test.ts checks none is missing. */
-export const commands: Command[] = [agent, status, event, heartbeat, config, demo, run, transfer, notify, install];
+export const commands: Command[] = [agent, status, event, heartbeat, config, demo, run, transfer, notify, install, hub];

@@ -91,6 +91,18 @@ function substituteEnv(value: unknown, path: (string | number)[], env: NodeJS.Pr
 
 /** Validate an already-parsed config object. `label` prefixes every problem (the file name). */
 export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const config = validateWith(configSchema, raw, label, env);
+  if (env.EDGEWATCH_DIR) config.status_dir = env.EDGEWATCH_DIR;
+  return config;
+}
+
+/** Validate against any config schema (the agent's, the hub's): ${ENV} substitution, every problem at once. */
+export function validateWith<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  label: string,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
   const problems: string[] = [];
   if (raw === null || raw === undefined) raw = {};
   if (!isPlainObject(raw))
@@ -98,7 +110,7 @@ export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessE
   const substituted = substituteEnv(raw, [], env, problems);
   const envPaths = new Set(problems.map((p) => p.slice(0, p.indexOf(": "))));
   for (let i = 0; i < problems.length; i++) problems[i] = `${label}: ${problems[i]}`;
-  const result = configSchema.safeParse(substituted, { reportInput: true });
+  const result = schema.safeParse(substituted, { reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {
@@ -111,13 +123,16 @@ export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessE
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  const config = result.data;
-  if (env.EDGEWATCH_DIR) config.status_dir = env.EDGEWATCH_DIR;
-  return config;
+  return result.data;
 }
 
 /** Parse YAML text; syntax errors are reported with line and column. */
 export function parseConfigText(text: string, label: string, env: NodeJS.ProcessEnv = process.env): Config {
+  return validateConfig(parseYaml(text, label), label, env);
+}
+
+/** YAML text → plain value; syntax errors are a ConfigError with line and column. */
+export function parseYaml(text: string, label: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -127,7 +142,7 @@ export function parseConfigText(text: string, label: string, env: NodeJS.Process
       }),
     );
   }
-  return validateConfig(doc.toJS(), label, env);
+  return doc.toJS();
 }
 
 /**
