@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { jobsModule } from "../jobs/module.ts";
 import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
+import { hubModule } from "./hub/module.ts";
 import type { AgentModule } from "./module.ts";
 import { alertsModule } from "./notify/module.ts";
 import { recoveryModule } from "./recovery/module.ts";
@@ -19,4 +20,5 @@ export const moduleFactories: ModuleFactory[] = [
   recoveryModule,
   alertsModule,
   jobsModule,
+  hubModule,
 ];

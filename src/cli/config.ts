@@ -1,5 +1,5 @@
-import { configJsonSchema, configMarkdown } from "../config/docs.ts";
 import { readFileSync } from "node:fs";
+import { configJsonSchema, configMarkdown } from "../config/docs.ts";
 import { ConfigError, loadConfig, parseYaml } from "../config/load.ts";
 import { defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 
