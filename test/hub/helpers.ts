@@ -56,10 +56,10 @@ export function hubConfig(dir: string, extra = ""): string {
   writeFileSync(
     f,
     `state_dir: ${join(dir, "state")}
-http: { bind: 127.0.0.1 }
 enroll_key: ${ENROLL_KEY}
 admin_token: ${ADMIN}
-ingest: { commit_interval: 20ms }
+${/^http:/m.test(extra) ? "" : "http: { bind: 127.0.0.1 }"}
+${/^ingest:/m.test(extra) ? "" : "ingest: { commit_interval: 20ms }"}
 ${extra}
 `,
   );
@@ -70,12 +70,12 @@ export async function startHub(t: TestContext, cfg: string, port?: number): Prom
   const p = port ?? (await freePort());
   const proc = run(t, ["hub", "--config", cfg, "--port", String(p)]);
   const m = await waitFor("hub listening", () => {
-    if (proc.child.exitCode !== null) throw new Error(`hub exited: ${proc.out()}`);
+    if (proc.child.exitCode !== null) return "exited";
     return /listening on (\S+)[\s\S]*enroll key (\S+)[\s\S]*\/ping\/<uuid> and \S+\/ping\/(\S+)\/<slug>/.exec(
       proc.out(),
     );
   });
-  if (!m) throw new Error("unreachable");
+  if (typeof m === "string") throw new Error(`hub exited: ${proc.out()}`);
   return Object.assign(proc, { url: m[1] as string, port: p, enrollKey: m[2] as string, pingKey: m[3] as string });
 }
 
@@ -105,10 +105,8 @@ ${extra}
 export async function startAgent(t: TestContext, dir: string, id: string, cfg?: string): Promise<Agent> {
   const file = cfg ?? join(dir, "agent.yaml");
   const proc = run(t, ["agent", "--config", file]);
-  await waitFor(`agent ${id} listening`, () => {
-    if (proc.child.exitCode !== null) throw new Error(`agent exited: ${proc.out()}`);
-    return proc.out().includes("agent listening");
-  });
+  await waitFor(`agent ${id} listening`, () => proc.child.exitCode !== null || proc.out().includes("agent listening"));
+  if (proc.child.exitCode !== null) throw new Error(`agent exited: ${proc.out()}`);
   return Object.assign(proc, { id, dir, cfg: file });
 }
 
@@ -141,4 +139,27 @@ export async function devices(hubUrl: string): Promise<DeviceView[]> {
   const r = await api<DeviceView[]>(`${hubUrl}/api/v1/devices`);
   assert.equal(r.status, 200, r.text);
   return r.body;
+}
+
+/** A simulated device: enrolls over HTTP and pushes hand-made batches. */
+export async function enroll(hubUrl: string, id: string, site = "lab", tags: string[] = [], interval = 1): Promise<string> {
+  const r = await api<{ token: string }>(`${hubUrl}/api/v1/enroll`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${ENROLL_KEY}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ id, site, tags, interval }),
+  });
+  assert.equal(r.status, 201, r.text);
+  return r.body.token;
+}
+
+export function batch(seq: number, extra: Record<string, unknown> = {}, boot = "boot-1") {
+  return { boot_id: boot, seq, sent_at: Date.now(), interval: 1, samples: [{ t: Date.now(), v: { "system.load": seq } }], ...extra };
+}
+
+export function push(hubUrl: string, token: string, body: unknown) {
+  return api<Record<string, unknown>>(`${hubUrl}/api/v1/push`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 }
