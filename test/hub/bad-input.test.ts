@@ -3,9 +3,17 @@ import { test } from "node:test";
 import { tempDir } from "../helpers/tools.ts";
 import { api, batch, devices, ENROLL_KEY, enroll, hubConfig, push, startHub } from "./helpers.ts";
 
-test("bad input: each a clear 4xx, nothing stored that should not be, the hub keeps serving", { timeout: 180_000 }, async (t) => {
+test("bad input: each a clear 4xx, nothing stored that should not be, the hub keeps serving", {
+  timeout: 180_000,
+}, async (t) => {
   const dir = tempDir(t);
-  const hub = await startHub(t, hubConfig(dir, "http: { bind: 127.0.0.1, max_body_bytes: 65536 }\ningest: { enroll_per_minute: 20, commit_interval: 20ms }"));
+  const hub = await startHub(
+    t,
+    hubConfig(
+      dir,
+      "http: { bind: 127.0.0.1, max_body_bytes: 65536 }\ningest: { enroll_per_minute: 20, commit_interval: 20ms }",
+    ),
+  );
   const token = await enroll(hub.url, "cam-1");
   assert.equal((await push(hub.url, token, batch(1))).status, 200);
   const pushes = async () => (await devices(hub.url)).find((d) => d.id === "cam-1")?.pushes;
@@ -43,12 +51,18 @@ test("bad input: each a clear 4xx, nothing stored that should not be, the hub ke
 
   // a batch from a clock an hour ahead: accepted for liveness, samples restamped, the device flagged
   const ahead = Date.now() + 3_600_000;
-  const future = await push(hub.url, token, batch(2, { sent_at: ahead, samples: [{ t: ahead, v: { "system.load": 7 } }] }));
+  const future = await push(
+    hub.url,
+    token,
+    batch(2, { sent_at: ahead, samples: [{ t: ahead, v: { "system.load": 7 } }] }),
+  );
   assert.equal(future.status, 200, future.text);
   assert.match(JSON.stringify(future.body.warnings), /device clock is \d+ s ahead of the hub; samples restamped/);
   const dev = (await devices(hub.url)).find((d) => d.id === "cam-1");
   assert.equal(dev?.clock_ahead, true);
-  const h = await api<{ points: { t: string }[] }>(`${hub.url}/api/v1/devices/cam-1/history?from=-1h&to=${ahead + 7_200_000}&step=1m`);
+  const h = await api<{ points: { t: string }[] }>(
+    `${hub.url}/api/v1/devices/cam-1/history?from=-1h&to=${ahead + 7_200_000}&step=1m`,
+  );
   assert.equal(h.status, 200, h.text);
   assert.ok(h.body.points.length > 0);
   for (const p of h.body.points) assert.ok(Date.parse(p.t) <= Date.now(), `no sample stored in the future (${p.t})`);

@@ -4,12 +4,15 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../helpers/tools.ts";
-import { BIN, enroll, freePort, hubConfig, push, batch, run, startHub, waitFor } from "./helpers.ts";
+import { BIN, batch, enroll, freePort, hubConfig, push, run, startHub, waitFor } from "./helpers.ts";
 
 test("edgewatch hub with no config: SQLite under the local state dir, prints its URL and enroll key", async (t) => {
   const dir = tempDir(t, "ew-hubcli-");
   const port = await freePort();
-  const p = run(t, ["hub", "--port", String(port), "--bind", "127.0.0.1"], { XDG_STATE_HOME: dir, EDGEWATCH_CONFIG: "" });
+  const p = run(t, ["hub", "--port", String(port), "--bind", "127.0.0.1"], {
+    XDG_STATE_HOME: dir,
+    EDGEWATCH_CONFIG: "",
+  });
   const m = await waitFor("URL and enroll key", () => /listening on (\S+)[\s\S]*enroll key (ewe_\S+)/.exec(p.out()));
   assert.ok(m);
   assert.equal(m[1], `http://127.0.0.1:${port}`);
@@ -24,19 +27,28 @@ test("edgewatch hub with no config: SQLite under the local state dir, prints its
   await p.kill("SIGTERM");
   assert.equal(p.child.exitCode, 0, p.out());
   // the same key after a restart (kept in the state dir)
-  const p2 = run(t, ["hub", "--port", String(port), "--bind", "127.0.0.1"], { XDG_STATE_HOME: dir, EDGEWATCH_CONFIG: "" });
+  const p2 = run(t, ["hub", "--port", String(port), "--bind", "127.0.0.1"], {
+    XDG_STATE_HOME: dir,
+    EDGEWATCH_CONFIG: "",
+  });
   const m2 = await waitFor("URL and enroll key", () => /enroll key (ewe_\S+)/.exec(p2.out()));
   assert.equal(m2?.[1], m[2]);
 });
 
 test("edgewatch config check knows a hub config: ok, or every problem with its key path", (t) => {
   const dir = tempDir(t);
-  const good = hubConfig(dir, "offline_after: 20s\nstore: { type: sqlite }\nnotify: { channels: [{ type: webhook, url: 'http://127.0.0.1:9/hook' }] }");
+  const good = hubConfig(
+    dir,
+    "offline_after: 20s\nstore: { type: sqlite }\nnotify: { channels: [{ type: webhook, url: 'http://127.0.0.1:9/hook' }] }",
+  );
   const ok = spawnSync(process.execPath, [BIN, "config", "check", good], { encoding: "utf8" });
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   assert.equal(ok.stdout, "ok\n");
   const bad = join(dir, "bad.yaml");
-  writeFileSync(bad, "enroll_key: short\noffline_after: soon\nstore: { type: mysql }\nhttp: { port: 99999 }\nviewer_tokn: x\n");
+  writeFileSync(
+    bad,
+    "enroll_key: short\noffline_after: soon\nstore: { type: mysql }\nhttp: { port: 99999 }\nviewer_tokn: x\n",
+  );
   const r = spawnSync(process.execPath, [BIN, "config", "check", bad], { encoding: "utf8" });
   assert.equal(r.status, 1);
   assert.match(r.stdout, /bad\.yaml: enroll_key: expected a secret of at least 16 characters/);

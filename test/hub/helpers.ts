@@ -75,7 +75,7 @@ export async function startHub(t: TestContext, cfg: string, port?: number): Prom
       proc.out(),
     );
   });
-  if (typeof m === "string") throw new Error(`hub exited: ${proc.out()}`);
+  if (!m || typeof m === "string") throw new Error(`hub exited: ${proc.out()}`);
   return Object.assign(proc, { url: m[1] as string, port: p, enrollKey: m[2] as string, pingKey: m[3] as string });
 }
 
@@ -142,7 +142,13 @@ export async function devices(hubUrl: string): Promise<DeviceView[]> {
 }
 
 /** A simulated device: enrolls over HTTP and pushes hand-made batches. */
-export async function enroll(hubUrl: string, id: string, site = "lab", tags: string[] = [], interval = 1): Promise<string> {
+export async function enroll(
+  hubUrl: string,
+  id: string,
+  site = "lab",
+  tags: string[] = [],
+  interval = 1,
+): Promise<string> {
   const r = await api<{ token: string }>(`${hubUrl}/api/v1/enroll`, {
     method: "POST",
     headers: { Authorization: `Bearer ${ENROLL_KEY}`, "Content-Type": "application/json" },
@@ -153,7 +159,14 @@ export async function enroll(hubUrl: string, id: string, site = "lab", tags: str
 }
 
 export function batch(seq: number, extra: Record<string, unknown> = {}, boot = "boot-1") {
-  return { boot_id: boot, seq, sent_at: Date.now(), interval: 1, samples: [{ t: Date.now(), v: { "system.load": seq } }], ...extra };
+  return {
+    boot_id: boot,
+    seq,
+    sent_at: Date.now(),
+    interval: 1,
+    samples: [{ t: Date.now(), v: { "system.load": seq } }],
+    ...extra,
+  };
 }
 
 export function push(hubUrl: string, token: string, body: unknown) {

@@ -18,7 +18,9 @@ function curl(args: string[]): { code: number; body: string; headers: string } {
   return { code, headers: text.slice(0, split), body: text.slice(split + 4) };
 }
 
-test("Healthchecks contract: the docs' curl one-liners verbatim, codes, bodies and headers", { timeout: 120_000 }, async (t) => {
+test("Healthchecks contract: the docs' curl one-liners verbatim, codes, bodies and headers", {
+  timeout: 120_000,
+}, async (t) => {
   if (!requireTool(t, "curl")) return;
   const dir = tempDir(t);
   const hub = await startHub(t, hubConfig(dir));
@@ -38,7 +40,9 @@ test("Healthchecks contract: the docs' curl one-liners verbatim, codes, bodies a
   writeFileSync(join(dir, "log.txt"), "log line 1\nlog line 2\n");
   sh(`cd ${dir} && curl -fsS -m 10 --retry 5 --data-binary @log.txt "$URL/0"`);
   sh('wget -q -T 10 -O /dev/null "$URL" 2>/dev/null || curl -fsS -o /dev/null "$URL"');
-  let checks = await api<{ uuid: string; state: string; pings: number; last_body: string }[]>(`${hub.url}/api/v1/checks`);
+  let checks = await api<{ uuid: string; state: string; pings: number; last_body: string }[]>(
+    `${hub.url}/api/v1/checks`,
+  );
   const c = checks.body.find((x) => x.uuid === created.body.uuid);
   assert.equal(c?.state, "up");
   assert.equal(c?.pings, 5);
@@ -55,11 +59,17 @@ test("Healthchecks contract: the docs' curl one-liners verbatim, codes, bodies a
   const missing = curl([`${hub.url}/ping/0f0e0d0c-0b0a-4908-8706-050403020100`]);
   assert.deepEqual([missing.code, missing.body], [404, "not found"]);
   assert.deepEqual([curl([`${hub.url}/ping/wrong-key-123/backup`]).code], [404]);
-  assert.deepEqual([curl([`${hub.url}/ping/${hub.pingKey}/nope`]).code, curl([`${hub.url}/ping/${hub.pingKey}/nope`]).body], [404, "not found"]);
+  assert.deepEqual(
+    [curl([`${hub.url}/ping/${hub.pingKey}/nope`]).code, curl([`${hub.url}/ping/${hub.pingKey}/nope`]).body],
+    [404, "not found"],
+  );
   // 400: exit status over 255, an uppercase slug, a malformed rid
   assert.deepEqual([curl([`${URL}/256`]).code, curl([`${URL}/256`]).body], [400, "invalid url format"]);
   assert.deepEqual([curl([`${hub.url}/ping/${hub.pingKey}/Backup`]).body], ["invalid url format"]);
-  assert.deepEqual([curl([`${URL}?rid=not-a-uuid`]).code, curl([`${URL}?rid=not-a-uuid`]).body], [400, "invalid uuid format"]);
+  assert.deepEqual(
+    [curl([`${URL}?rid=not-a-uuid`]).code, curl([`${URL}?rid=not-a-uuid`]).body],
+    [400, "invalid uuid format"],
+  );
   // slug pings; ?create=1 → 201 Created once, then 200
   const slugUrl = `${hub.url}/ping/${hub.pingKey}/backup`;
   assert.deepEqual([curl([slugUrl]).code, curl([slugUrl]).body], [200, "OK"]);
@@ -67,7 +77,11 @@ test("Healthchecks contract: the docs' curl one-liners verbatim, codes, bodies a
   assert.deepEqual([create.code, create.body], [201, "Created"]);
   assert.equal(curl([`${hub.url}/ping/${hub.pingKey}/db-dump?create=1`]).code, 200);
   // 409: two checks with the same slug
-  await api(`${hub.url}/api/v1/checks`, { method: "POST", headers: admin, body: JSON.stringify({ name: "backup 2", slug: "backup" }) });
+  await api(`${hub.url}/api/v1/checks`, {
+    method: "POST",
+    headers: admin,
+    body: JSON.stringify({ name: "backup 2", slug: "backup" }),
+  });
   const amb = curl([slugUrl]);
   assert.deepEqual([amb.code, amb.body], [409, "ambiguous slug"]);
 
@@ -87,7 +101,9 @@ test("Healthchecks contract: the docs' curl one-liners verbatim, codes, bodies a
   assert.equal(checks.body.find((x) => x.uuid === created.body.uuid)?.last_body.length, 10_000);
 });
 
-test("a check that misses its period + grace alerts once, naming it; /fail alerts at once; a ping brings it back", { timeout: 120_000 }, async (t) => {
+test("a check that misses its period + grace alerts once, naming it; /fail alerts at once; a ping brings it back", {
+  timeout: 120_000,
+}, async (t) => {
   const dir = tempDir(t);
   const hook = await webhookServer(t);
   const hub = await startHub(
@@ -103,7 +119,10 @@ notify:
   );
   const nightly = `${hub.url}/ping/${hub.pingKey}/nightly-backup`;
   assert.equal((await fetch(nightly)).status, 200);
-  const downs = (name: string) => hook.accepted.filter((r) => r.json.alert?.rule === "check_down" && r.json.alert?.state === "firing" && r.json.message.includes(name));
+  const downs = (name: string) =>
+    hook.accepted.filter(
+      (r) => r.json.alert?.rule === "check_down" && r.json.alert?.state === "firing" && r.json.message.includes(name),
+    );
   await waitFor("the missed check's alert", () => downs("Nightly backup").length === 1);
   assert.match(downs("Nightly backup")[0]?.json.message, /check Nightly backup is down: no ping for \d+ s/);
   const metrics = await api(`${hub.url}/metrics`);
@@ -111,7 +130,9 @@ notify:
   await new Promise((r) => setTimeout(r, 4000));
   assert.equal(downs("Nightly backup").length, 1, "alerted once, not once per period");
   assert.equal((await fetch(nightly)).status, 200);
-  await waitFor("the up notification", () => hook.accepted.some((r) => r.json.alert?.rule === "check_down" && r.json.alert?.state === "resolved"));
+  await waitFor("the up notification", () =>
+    hook.accepted.some((r) => r.json.alert?.rule === "check_down" && r.json.alert?.state === "resolved"),
+  );
   // a reported failure alerts at once, naming the check and the exit status
   assert.equal((await fetch(`${hub.url}/ping/${hub.pingKey}/rsync/3`)).status, 200);
   await waitFor("the failure alert", () => downs("rsync").length === 1);
