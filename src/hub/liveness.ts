@@ -21,6 +21,8 @@ interface Live {
 export class Liveness {
   readonly devices = new Map<string, Live>();
   private readonly sites = new Map<string, AlertRow>();
+  /** Sites with a down notification waiting on a silent neighbour. */
+  private readonly heldSites = new Set<string>();
   private readonly startedAt: number;
 
   constructor(
@@ -48,13 +50,27 @@ export class Liveness {
     for (const a of firing) if (a.kind === "site_unreachable") this.sites.set(a.subject, a);
   }
 
+  private chain: Promise<void> = Promise.resolve();
+
+  /** Transitions run one at a time: a site's devices going down together must be judged together. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(fn);
+    this.chain = next.catch((err: Error) => this.log.error("liveness transition failed", { error: err.message }));
+    return next;
+  }
+
   /** A device row changed (enrolled, pushed): refresh the cached copy and its deadline. */
-  async pushed(row: DeviceRow, now: number): Promise<void> {
+  pushed(row: DeviceRow, now: number): Promise<void> {
+    return this.serial(() => this.pushedNow(row, now));
+  }
+
+  private async pushedNow(row: DeviceRow, now: number): Promise<void> {
     const live = this.devices.get(row.id) ?? { row, alert: null, held: false };
     const was = live.row.state;
     live.row = { ...row, state: was, state_since: live.row.state_since };
     this.devices.set(row.id, live);
     if (was !== "up") await this.transition(live, "up", now);
+    else if (this.heldSites.has(row.site)) await this.settleSite(row.site, now); // a neighbour's alert waits on this one
     this.schedule(row.id);
   }
 
@@ -87,7 +103,11 @@ export class Liveness {
   }
 
   /** A device's deadline passed. */
-  async due(id: string, now: number): Promise<void> {
+  due(id: string, now: number): Promise<void> {
+    return this.serial(() => this.dueNow(id, now));
+  }
+
+  private async dueNow(id: string, now: number): Promise<void> {
     const live = this.devices.get(id);
     if (!live) return;
     const next = this.stateAt(live, now);
@@ -128,8 +148,11 @@ export class Liveness {
   private async settleSite(site: string, now: number): Promise<void> {
     const all = this.inSite(site);
     const held = all.filter((l) => l.held && l.row.state === "down");
+    this.heldSites.delete(site);
     if (held.length === 0) return;
-    const silent = all.filter((l) => l.row.state === "down" || l.row.state === "late");
+    this.heldSites.add(site);
+    // Silent: late or down, or quiet for longer than 1.5 pushes (its own deadline has not fired yet).
+    const silent = all.filter((l) => l.row.state !== "up" || now - (l.row.last_seen ?? now) > 1.5 * l.row.interval_ms);
     if (this.config.site_unreachable && all.length >= 2 && silent.length === all.length) {
       if (all.every((l) => l.row.state === "down")) {
         if (!this.sites.has(site)) {
@@ -148,6 +171,7 @@ export class Liveness {
           );
           this.sites.set(site, row);
         }
+        this.heldSites.delete(site);
         for (const l of held) {
           l.held = false;
           l.alert = await this.recordDown(l, now, false);
@@ -155,6 +179,7 @@ export class Liveness {
       }
       return; // the others are late: they decide within offline_after
     }
+    this.heldSites.delete(site);
     for (const l of held) {
       l.held = false;
       l.alert = await this.recordDown(l, now, true);

@@ -15,7 +15,9 @@ test("hub SIGKILLed mid-ingest: no acknowledged batch lost (counted)", { timeout
   const pushers = tokens.map(async (token, i) => {
     for (let seq = 1; !stop; seq++) {
       try {
-        const body = batch(seq, { samples: Array.from({ length: 20 }, (_, k) => ({ t: Date.now() - k * 10, v: { a: seq, b: k } })) });
+        const body = batch(seq, {
+          samples: Array.from({ length: 20 }, (_, k) => ({ t: Date.now() - k * 10, v: { a: seq, b: k } })),
+        });
         const r = await push(hub.url, token, body);
         if (r.status === 200) acked[i]?.push(seq);
       } catch {
@@ -42,7 +44,10 @@ test("hub SIGKILLed mid-ingest: no acknowledged batch lost (counted)", { timeout
   const list = await devices(hub.url);
   for (const [i] of tokens.entries()) {
     const d = list.find((x) => x.id === `sim-${i}`);
-    assert.ok((d?.pushes ?? 0) >= (acked[i]?.length ?? 0), `sim-${i}: ${d?.pushes} stored, ${acked[i]?.length} acknowledged`);
+    assert.ok(
+      (d?.pushes ?? 0) >= (acked[i]?.length ?? 0),
+      `sim-${i}: ${d?.pushes} stored, ${acked[i]?.length} acknowledged`,
+    );
   }
   t.diagnostic(`${total} acknowledged batches, all present after SIGKILL + restart`);
 });
