@@ -20,7 +20,7 @@ function which(program: string): string | null {
 export default defineCommand({
   name: "install",
   summary: "write (or print) the systemd units and the sudoers lines for this device",
-  usage: `Usage: edgewatch install [--print] [--user USER] [--config FILE] [--unit-dir DIR] [--sudoers-dir DIR]
+  usage: `Usage: edgewatch install [--hub] [--print] [--user USER] [--config FILE] [--unit-dir DIR] [--sudoers-dir DIR]
 
 Writes edgewatch-agent.service (Type=notify, Restart=always, WatchdogSec, Nice, CPUQuota,
 MemoryMax) and /etc/sudoers.d/edgewatch with one line for each configured recovery command that
@@ -28,6 +28,7 @@ starts with "sudo" (exactly those commands and arguments). Then run:
   systemctl daemon-reload && systemctl enable --now edgewatch-agent
 
 Options:
+  --hub               write the fleet hub's unit (edgewatch-hub.service; config default /etc/edgewatch/hub.yaml) instead
   --print             print everything to stdout instead of writing files
   --user USER         user the agent runs as (default: $SUDO_USER, else the current user)
   -c, --config FILE   agent config (default ${DEFAULT_CONFIG}; its recovery commands make the sudoers lines)
@@ -42,6 +43,7 @@ Options:
       args,
       {
         print: { type: "boolean" },
+        hub: { type: "boolean" },
         user: { type: "string" },
         config: { type: "string", short: "c" },
         "unit-dir": { type: "string" },
@@ -56,6 +58,7 @@ Options:
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) {
       throw new UsageError(`--user: expected a user name like "pi", got ${JSON.stringify(user)}`);
     }
+    if (values.hub) return (await import("../hub/unit.ts")).installHub({ ...values, user });
     const nice = values.nice === undefined ? UNIT_DEFAULTS.nice : Number(values.nice);
     if (!Number.isInteger(nice) || nice < -20 || nice > 19) {
       throw new UsageError(`--nice: expected an integer from -20 to 19, got ${JSON.stringify(values.nice)}`);

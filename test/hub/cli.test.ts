@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { tempDir } from "../helpers/tools.ts";
+import { requireTool, tempDir } from "../helpers/tools.ts";
 import { BIN, batch, enroll, freePort, hubConfig, push, run, startHub, waitFor } from "./helpers.ts";
 
 test("edgewatch hub with no config: SQLite under the local state dir, prints its URL and enroll key", async (t) => {
@@ -79,4 +79,21 @@ test("a hub restart keeps devices, history and acknowledged batches (SQLite file
   const again = await push(hub.url, token, batch(3));
   assert.equal(again.status, 409, "an acknowledged batch is remembered across restarts");
   assert.equal((await push(hub.url, token, batch(4))).status, 200);
+});
+
+test("edgewatch install --hub writes a hub unit systemd-analyze verify accepts", { timeout: 60_000 }, (t) => {
+  const analyze = requireTool(t, "systemd-analyze", "systemd");
+  if (!analyze) return;
+  const dir = tempDir(t, "ew-install-");
+  const r = spawnSync(process.execPath, [BIN, "install", "--hub", "--user", "root", "--unit-dir", dir], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /wrote .*edgewatch-hub\.service/);
+  const unit = join(dir, "edgewatch-hub.service");
+  const v = spawnSync(analyze, ["verify", unit], { encoding: "utf8" });
+  assert.equal(`${v.stdout}${v.stderr}`, "", "systemd-analyze verify printed something");
+  const text = readFileSync(unit, "utf8");
+  assert.match(text, /ExecStart=\S+node \S+edgewatch hub --config \/etc\/edgewatch\/hub\.yaml/);
+  assert.match(text, /Restart=always/);
+  assert.match(text, /StateDirectory=edgewatch-hub/);
+  assert.ok(!existsSync(join(dir, "edgewatch-agent.service")), "only the hub's unit");
 });
