@@ -22,7 +22,8 @@ Options:
       return EXIT_OK;
     }
     if (verb === "docs") {
-      process.stdout.write(configMarkdown());
+      const { hubConfigMarkdown } = await import("../hub/config.ts");
+      process.stdout.write(configMarkdown() + hubConfigMarkdown());
       return EXIT_OK;
     }
     if (verb === "check") {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { schemaRows } from "../config/docs.ts";
 import { duration, port } from "../config/kit.ts";
 import { ConfigError, parseYaml, validateWith } from "../config/load.ts";
 import { notifySection } from "../config/sections/notify.ts";
@@ -71,10 +72,10 @@ export const hubConfigSchema = z
     retention: z
       .array(tier)
       .min(1)
-      .default([
-        { step: 60_000, keep: 48 * 3_600_000 },
-        { step: 900_000, keep: 30 * 86_400_000 },
-        { step: 21_600_000, keep: 730 * 86_400_000 },
+      .prefault([
+        { step: "1m", keep: "48h" },
+        { step: "15m", keep: "30d" },
+        { step: "6h", keep: "730d" },
       ])
       .describe("History rollups: each pushed sample is averaged into every tier"),
     ingest: z
@@ -154,4 +155,20 @@ export function loadHubConfig(
     throw new ConfigError([`${path}: cannot read the config file: ${(err as Error).message}`]);
   }
   return { config: validateWith(hubConfigSchema, parseYaml(text, path) ?? {}, path, env), path };
+}
+
+/** The hub's part of docs/config.md (appended by `edgewatch config docs`). */
+export function hubConfigMarkdown(): string {
+  return `
+## Hub configuration
+
+The file \`edgewatch hub --config FILE\` reads (\`edgewatch config check FILE\` recognises it by its hub-only
+keys: ${HUB_ONLY_KEYS.map((k) => `\`${k}\``).join(", ")}). The same rules apply: unknown keys are errors, \`\${NAME}\`
+reads the environment, durations as above. \`notify\` is the agent's notify section. With no file, the hub
+runs on these defaults with \`state_dir\` under \`$XDG_STATE_HOME/edgewatch-hub\`.
+
+| key | type | default | what |
+| --- | --- | --- | --- |
+${schemaRows(hubConfigSchema).join("\n")}
+`;
 }

@@ -41,7 +41,11 @@ WantedBy=multi-user.target
 export function installHub(values: { print?: boolean; user: string; config?: string; "unit-dir"?: string }): number {
   const script = process.argv[1] ? realpathSync(process.argv[1]) : null;
   if (!script) throw new Error("cannot tell where the edgewatch CLI is");
-  const text = hubUnit({ exec: [process.execPath, script], user: values.user, configPath: values.config ?? HUB_CONFIG });
+  const text = hubUnit({
+    exec: [process.execPath, script],
+    user: values.user,
+    configPath: values.config ?? HUB_CONFIG,
+  });
   const path = join(values["unit-dir"] ?? "/etc/systemd/system", "edgewatch-hub.service");
   if (values.print) {
     process.stdout.write(`### ${path}\n${text}\n`);
@@ -51,7 +55,9 @@ export function installHub(values: { print?: boolean; user: string; config?: str
     mkdirSync(join(path, ".."), { recursive: true });
     writeFileSync(path, text, { mode: 0o644 });
   } catch (err) {
-    process.stderr.write(`edgewatch install: cannot write ${path}: ${(err as Error).message} (run as root, or use --print)\n`);
+    process.stderr.write(
+      `edgewatch install: cannot write ${path}: ${(err as Error).message} (run as root, or use --print)\n`,
+    );
     return 1;
   }
   process.stdout.write(`wrote ${path}\nnext: systemctl daemon-reload && systemctl enable --now edgewatch-hub\n`);

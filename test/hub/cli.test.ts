@@ -85,7 +85,9 @@ test("edgewatch install --hub writes a hub unit systemd-analyze verify accepts",
   const analyze = requireTool(t, "systemd-analyze", "systemd");
   if (!analyze) return;
   const dir = tempDir(t, "ew-install-");
-  const r = spawnSync(process.execPath, [BIN, "install", "--hub", "--user", "root", "--unit-dir", dir], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [BIN, "install", "--hub", "--user", "root", "--unit-dir", dir], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /wrote .*edgewatch-hub\.service/);
   const unit = join(dir, "edgewatch-hub.service");
