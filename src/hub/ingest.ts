@@ -121,7 +121,7 @@ export function ingestRoutes(k: HubKernel): Route[] {
       async handle(req, res, _url, body) {
         const received = Date.now();
         const token = bearer(req);
-        const dev = token ? k.byToken(hashToken(token)) : undefined;
+        const dev = token ? (k.byToken(hashToken(token)) ?? (await k.tokenFromStore(hashToken(token)))) : undefined;
         if (!dev) {
           throw reject(
             "auth",

@@ -113,6 +113,15 @@ export class HubKernel {
     return this.tokens.get(hash);
   }
 
+  /** A token this replica has not seen: another replica sharing the store may have enrolled it. */
+  async tokenFromStore(hash: string): Promise<string | undefined> {
+    if (this.store.kind !== "postgres") return undefined;
+    const row = await this.store.deviceByTokenHash(hash);
+    if (!row) return undefined;
+    await this.deviceChanged(row.id, Date.now(), false);
+    return row.id;
+  }
+
   /** A device was enrolled or pushed: refresh the caches from the store. */
   async deviceChanged(id: string, now: number, pushed: boolean): Promise<void> {
     const row = await this.store.getDevice(id);
