@@ -9,6 +9,7 @@ import { type Batch, PushQueue } from "./queue.ts";
 
 type HubSettings = NonNullable<Config["hub"]>;
 const MAX_PENDING_EVENTS = 1000;
+const SAVE_EVERY_MS = 60_000;
 
 /**
  * Push to the fleet hub: every `hub.interval` one batch (status document, /metrics exposition, one
@@ -30,6 +31,7 @@ export class HubModule implements AgentModule {
   private unsubs: (() => void)[] = [];
   private running: Promise<void> | null = null;
   private stopped = false;
+  private savedAt = 0;
   readonly stats = { pushed: 0, failures: 0, lastSuccess: 0, lastError: "" };
 
   constructor(
@@ -127,9 +129,15 @@ export class HubModule implements AgentModule {
         this.queue.ack(b);
       }
     } finally {
-      await this.queue
-        .save()
-        .catch((err: Error) => this.ctx.log.warn("hub: cannot write the push queue", { error: err.message }));
+      // While the hub is unreachable the queue is written at most once a minute (and at stop): an SD
+      // card is not rewritten every interval; a crash loses at most that minute of queued samples.
+      const now = Date.now();
+      if (this.queue.batches.length === 0 || now - this.savedAt >= SAVE_EVERY_MS) {
+        this.savedAt = now;
+        await this.queue
+          .save()
+          .catch((err: Error) => this.ctx.log.warn("hub: cannot write the push queue", { error: err.message }));
+      }
     }
   }
 
