@@ -36,9 +36,10 @@ notify:
   const seq: Record<string, number> = {};
   const beat = (ids: string[]) =>
     Promise.all(
-      ids.map((id) =>
-        push(hub.url, tok[id] as string, batch((seq[id] = (seq[id] ?? 0) + 1), { status: { status: "capturing" } })),
-      ),
+      ids.map((id) => {
+        seq[id] = (seq[id] ?? 0) + 1;
+        return push(hub.url, tok[id] as string, batch(seq[id], { status: { status: "capturing" } }));
+      }),
     );
   const state = async (id: string) =>
     (await api<{ state: string }>(`${hub.url}/api/v1/devices/${id}`, { headers: viewer })).body.state;
