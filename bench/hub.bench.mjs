@@ -4,7 +4,8 @@
 //   1. pushes/s and CPU per push: 32 concurrent simulated devices, each push one sample of 20 values
 //      (the size of a real agent sample) plus a status document; VM gets the same 20 values per
 //      request as 20 remote_write series (snappy block, hand-encoded protobuf), same concurrency;
-//   2. time from a device's last push to the hub's "down" notification (offline_after 3 s: the floor);
+//   2. time from a device's last push to the hub's "down" notification (offline_after 3 s: the floor),
+//      beside Pushgateway + Prometheus (`time() - push_time_seconds > 3`, 1 s evaluation) + Alertmanager;
 //   3. hub RSS with 1,000 simulated devices enrolled and pushing (each with a 4 KB /metrics exposition),
 //      beside VM's RSS holding the same 1,000 devices' series.
 import { spawn, spawnSync } from "node:child_process";
@@ -253,6 +254,91 @@ for (let i = 0; i < 5; i++) {
 }
 lat.sort((a, b) => a - b);
 
+// 2b. the peer: a heartbeat pushed to Pushgateway, Prometheus alerting on `time() - push_time_seconds > 3`
+//     (scrape and evaluation every 1 s), Alertmanager (group_wait 0s) posting to the same kind of webhook
+const which = (b) => spawnSync("sh", ["-c", `command -v ${b}`], { encoding: "utf8" }).stdout.trim();
+const peerLat = [];
+const [pgwBin, promBin, amBin] = [
+  which("prometheus-pushgateway"),
+  which("prometheus"),
+  which("prometheus-alertmanager"),
+];
+if (pgwBin && promBin && amBin) {
+  const peerNotified = new Map();
+  const peerHook = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      res.end("{}");
+      try {
+        for (const a of JSON.parse(body).alerts ?? [])
+          if (a.status === "firing") peerNotified.set(a.labels.instance, Date.now());
+      } catch {}
+    });
+  }).listen(0, "127.0.0.1");
+  await new Promise((r) => peerHook.once("listening", r));
+  const [pgwPort, promPort, amPort] = [await freePort(), await freePort(), await freePort()];
+  writeFileSync(
+    join(tmp, "am.yml"),
+    `route: { receiver: hook, group_by: [instance], group_wait: 0s, group_interval: 1s, repeat_interval: 1h }\nreceivers: [{ name: hook, webhook_configs: [{ url: "http://127.0.0.1:${peerHook.address().port}/" }] }]\n`,
+  );
+  writeFileSync(
+    join(tmp, "rules.yml"),
+    "groups: [{ name: silent, interval: 1s, rules: [{ alert: DeviceSilent, expr: 'time() - push_time_seconds{job=\"dev\"} > 3' }] }]\n",
+  );
+  writeFileSync(
+    join(tmp, "prom.yml"),
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: [${join(tmp, "rules.yml")}]\nalerting: { alertmanagers: [{ static_configs: [{ targets: ["127.0.0.1:${amPort}"] }] }] }\nscrape_configs: [{ job_name: pgw, honor_labels: true, static_configs: [{ targets: ["127.0.0.1:${pgwPort}"] }] }]\n`,
+  );
+  children.push(spawn(pgwBin, [`--web.listen-address=127.0.0.1:${pgwPort}`], { stdio: "ignore" }));
+  children.push(
+    spawn(
+      amBin,
+      [
+        `--config.file=${join(tmp, "am.yml")}`,
+        `--storage.path=${join(tmp, "am")}`,
+        `--web.listen-address=127.0.0.1:${amPort}`,
+        "--cluster.listen-address=",
+      ],
+      { stdio: "ignore" },
+    ),
+  );
+  children.push(
+    spawn(
+      promBin,
+      [
+        `--config.file=${join(tmp, "prom.yml")}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        `--storage.tsdb.path=${join(tmp, "prom")}`,
+        "--log.level=error",
+      ],
+      { stdio: "ignore" },
+    ),
+  );
+  await until("prometheus ready", async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok);
+  await until("alertmanager ready", async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok);
+  const beat = (i) =>
+    fetch(`http://127.0.0.1:${pgwPort}/metrics/job/dev/instance/quiet-${i}`, {
+      method: "PUT",
+      body: "heartbeat 1\n",
+    }).then((r) => r.arrayBuffer());
+  for (let i = 0; i < 5; i++) {
+    for (let k = 0; k < 6; k++) {
+      await beat(i);
+      await sleep(500);
+    }
+    await beat(i);
+    const last = Date.now();
+    await until(`peer notification for quiet-${i}`, () => peerNotified.has(`quiet-${i}`), 60_000);
+    peerLat.push(peerNotified.get(`quiet-${i}`) - last);
+  }
+  peerLat.sort((a, b) => a - b);
+  for (const c of children.splice(-3)) c.kill("SIGKILL"); // out of the way of the RSS figures
+  peerHook.close();
+}
+
 // 3. RSS with 1,000 devices on a fresh hub (default offline_after: max(3 × 15 s, 45 s)); each device
 //    pushes three times (status, one sample, a 40-family exposition kept for /devices/<id>/metrics)
 hub.kill("SIGTERM");
@@ -323,8 +409,10 @@ latency, not CPU: each answer waits for its group commit (up to 50 ms, \`ingest.
 **Last push → "down" notification** (offline_after 3 s, webhook on loopback, 5 devices, each timed from
 the sender's receipt of its last acknowledgement; the hub counts from receiving that push, up to one
 50 ms group commit earlier): median ${f(lat[2] / 1000, 2)} s, worst ${f(lat[4] / 1000, 2)} s, against the floor of offline_after itself,
-3.00 s: each device has its own deadline timer, so there is no sweep interval to wait for (a 5 s sweep
-would add up to 5 s).
+3.00 s: each device has its own deadline timer, so there is no sweep interval to wait for. Peer in the
+same run, the usual self-hosted alternative: a heartbeat pushed to Pushgateway every 0.5 s, Prometheus
+scraping it and evaluating \`time() - push_time_seconds > 3\` every 1 s, Alertmanager (group_wait 0s)
+posting to a webhook: ${peerLat.length ? `median ${f(peerLat[2] / 1000, 2)} s, worst ${f(peerLat[4] / 1000, 2)} s` : "not measured (prometheus, prometheus-pushgateway or prometheus-alertmanager missing)"}.
 
 **RSS with 1,000 devices** enrolled, each having pushed three times (a status document, one sample and a
 40-family /metrics exposition the hub keeps for \`/devices/<id>/metrics\`; ${devicesUp} up): hub ${f(hubRss)} MiB;
