@@ -134,7 +134,7 @@ export class HubKernel {
   async removeDevice(id: string): Promise<boolean> {
     const live = this.liveness.devices.get(id);
     if (live) this.tokens.delete(live.row.token_hash);
-    this.liveness.forget(id);
+    await this.liveness.forget(id);
     return this.store.deleteDevice(id);
   }
 

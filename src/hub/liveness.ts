@@ -74,9 +74,12 @@ export class Liveness {
     this.schedule(row.id);
   }
 
-  forget(id: string): void {
+  /** A removed device: no deadline, and its open alert is closed (not notified). */
+  async forget(id: string): Promise<void> {
+    const live = this.devices.get(id);
     this.devices.delete(id);
     this.deadlines.clear(`dev:${id}`);
+    if (live?.alert) await this.store.putAlert({ ...live.alert, state: "resolved", resolved_at: Date.now() });
   }
 
   /** The state a device should be in at `now` (hub receive time only). */
@@ -227,8 +230,14 @@ export class Liveness {
       );
     }
     // Devices of a recovered site that are still down are now reported one by one.
-    if (site)
-      for (const l of this.inSite(d.site)) if (l.row.state === "down" && l.alert && !l.alert.notified) l.held = true;
+    if (site) {
+      for (const l of this.inSite(d.site)) {
+        if (l.row.state !== "down" || !l.alert || l.alert.notified) continue;
+        await this.store.putAlert({ ...l.alert, state: "resolved", resolved_at: now }); // replaced by its own alert
+        l.alert = null;
+        l.held = true;
+      }
+    }
     await this.settleSite(d.site, now);
   }
 

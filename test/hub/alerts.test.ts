@@ -111,5 +111,11 @@ notify:
     "site_unreachable:firing:gym",
     "site_unreachable:resolved:gym",
   ]);
+
+  // gym-b back too: one up for it, and no alert is left open
+  alive = ["roof-d", "gym-a", "roof-c", "gym-b"];
+  await waitFor("gym-b's up", () => rules().includes("device_down:resolved:gym-b"));
+  const open = await api<unknown[]>(`${hub.url}/api/v1/alerts?state=firing`, { headers: viewer });
+  assert.deepEqual(open.body, []);
   clearInterval(timer);
 });
