@@ -3,6 +3,7 @@ import { jobsModule } from "../jobs/module.ts";
 import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
 import { exportsModule } from "./exports/module.ts";
+import { hubModule } from "./hub/module.ts";
 import { eventsMetricsModule } from "./metrics/events.ts";
 import type { AgentModule } from "./module.ts";
 import { alertsModule } from "./notify/module.ts";
@@ -23,4 +24,5 @@ export const moduleFactories: ModuleFactory[] = [
   exportsModule,
   jobsModule,
   eventsMetricsModule,
+  hubModule,
 ];
