@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { build } from "esbuild";
 
@@ -41,10 +41,21 @@ test("nodemailer costs the agent nothing unless an email channel is configured: 
     return;
   }
   const dist = readFileSync("dist/edgewatch.mjs", "utf8");
-  const chunk = /chunks\/nodemailer-[A-Z0-9]+\.mjs/.exec(dist)?.[0];
-  assert.ok(chunk && existsSync(`dist/${chunk}`), "dist/edgewatch.mjs loads nodemailer from dist/chunks/");
   assert.doesNotMatch(dist, /smtp-connection/, "nodemailer's SMTP code is not in dist/edgewatch.mjs");
-  assert.match(readFileSync(`dist/${chunk}`, "utf8"), /smtp-connection/, "it is in the chunk");
+  const chunk = readdirSync("dist/chunks").find((f) => /^nodemailer-[A-Z0-9]+\.mjs$/.test(f));
+  assert.ok(chunk, "nodemailer has its own file in dist/chunks/");
+  assert.match(readFileSync(`dist/chunks/${chunk}`, "utf8"), /smtp-connection/, "its SMTP code is in that chunk");
+  // Every file a start reads names the chunk only inside import(): loaded when an email channel sends.
+  for (const f of ["edgewatch.mjs", ...readdirSync("dist/chunks").map((c) => `chunks/${c}`)]) {
+    if (!f.endsWith(".mjs") || f.endsWith(chunk)) continue;
+    const text = readFileSync(`dist/${f}`, "utf8");
+    for (const m of text.matchAll(new RegExp(`.{0,12}${chunk.replace(".", "\\.")}`, "g")))
+      assert.match(
+        m[0],
+        /import\("\.{1,2}\/(chunks\/)?nodemailer-/,
+        `dist/${f} loads the chunk only dynamically: ${m[0]}`,
+      );
+  }
 });
 
 test("every runtime dependency in package.json is used by the agent's bundle (no dead weight to install)", async () => {
