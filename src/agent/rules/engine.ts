@@ -3,7 +3,7 @@ import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
 import { BeatAges, type Clock, StepDetector, systemClock } from "../../lib/clock.ts";
 import { inDailyWindow, nextDailyEdge } from "../../lib/time-of-day.ts";
-import type { AlertNotice, AlertState, AlertView, NoticeKind, NoticeSink } from "../../notify/alert.ts";
+import type { AlertNotice, AlertView, NoticeKind, NoticeSink } from "../../notify/alert.ts";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
 import type { JsonObject } from "../../protocol/json.ts";
