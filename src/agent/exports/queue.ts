@@ -34,6 +34,8 @@ const SEG_RE = /^seg-(\d{12})$/;
 export class DiskQueue {
   private items: Item[] = [];
   private segCount = new Map<number, number>();
+  /** Segment files being removed; close() waits for them, so a closed queue leaves no emptied file. */
+  private unlinking = new Set<Promise<void>>();
   private nextSeg = 1;
   private byteSize = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -161,7 +163,11 @@ export class DiskQueue {
       return;
     }
     this.segCount.delete(v.seg);
-    void fsp.unlink(join(this.o.dir, `seg-${String(v.seg).padStart(12, "0")}`)).catch(() => {});
+    const gone: Promise<void> = fsp
+      .unlink(join(this.o.dir, `seg-${String(v.seg).padStart(12, "0")}`))
+      .catch(() => {})
+      .finally(() => this.unlinking.delete(gone));
+    this.unlinking.add(gone);
   }
 
   /**
@@ -226,5 +232,6 @@ export class DiskQueue {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.flush();
+    await Promise.all(this.unlinking);
   }
 }
