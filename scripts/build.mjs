@@ -31,6 +31,10 @@ await Promise.all([
     entryPoints: { edgewatch: "src/cli/main.ts" },
     outdir: "dist",
     outExtension: { ".js": ".mjs" },
+    // A dependency only one optional feature imports dynamically (nodemailer, for the email channel)
+    // goes into its own file under dist/chunks/: a device that configures no e-mail never reads it.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     banner: { js: `${shebang}\n${common.banner.js}` },
   }),
   build({ ...common, entryPoints: { index: "src/index.ts" }, outdir: "dist" }),

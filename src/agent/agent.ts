@@ -1,14 +1,15 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
+import { createHttpServer } from "../http/server.ts";
+import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { DeviceEvent } from "../protocol/events.ts";
 import { layout } from "../protocol/paths.ts";
 import { StatusReader } from "../protocol/reader.ts";
 import { buildDocument } from "./core/document.ts";
 import { coreModule } from "./core/routes.ts";
-import { type AgentRuntime, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
+import { type AgentRuntime, ERROR_WINDOW_MS, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
 import { flattenNumbers, HistoryStore } from "./history/ring.ts";
-import { createHttpServer } from "./http/server.ts";
 import { redactingLogger } from "./log.ts";
 import { collectFamilies } from "./metrics/families.ts";
 import type { AgentContext, AgentModule, Logger } from "./module.ts";
@@ -27,6 +28,8 @@ export interface AgentOptions {
   host?: string;
   /** Module factories to start (default: every registered one). */
   factories?: typeof moduleFactories;
+  /** What the process tells systemd (the kernel's sd_notify), for the modules that report it. */
+  sdNotify?: () => SdNotifyStatus | null;
 }
 
 export interface RunningAgent {
@@ -76,6 +79,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
         });
         if (rt.errors.length > MAX_ERRORS) rt.errors.splice(0, rt.errors.length - MAX_ERRORS);
         pruneErrors(rt);
+        armErrorExpiry();
         refreshDoc();
       }
       recorded.add(id);
@@ -138,6 +142,26 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
     });
   };
 
+  // An error leaves /status when it is an hour old: one deadline timer for the oldest, so reading
+  // /status never has to change the document (a GET never writes state).
+  let errorExpiry: NodeJS.Timeout | null = null;
+  const armErrorExpiry = (): void => {
+    if (errorExpiry) clearTimeout(errorExpiry);
+    errorExpiry = null;
+    const oldest = rt.errors[0];
+    if (!oldest) return;
+    const ms = Date.parse(oldest.time) + ERROR_WINDOW_MS - Date.now() + 1;
+    errorExpiry = setTimeout(
+      () => {
+        errorExpiry = null;
+        if (pruneErrors(rt)) refreshDoc();
+        armErrorExpiry();
+      },
+      Math.max(0, Math.min(Number.isFinite(ms) ? ms : 0, 2_147_483_647)),
+    );
+    errorExpiry.unref();
+  };
+
   await history.load();
   const sampleHistory = () => {
     if (state.quiet) return; // nothing extra while the device encodes
@@ -153,6 +177,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
   const ctx: AgentContext = {
     config,
     ...(opts.configPath ? { configPath: opts.configPath } : {}),
+    ...(opts.sdNotify ? { sdNotify: opts.sdNotify } : {}),
     state,
     reader,
     log,
@@ -218,6 +243,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
   void reader.drainEvents();
 
   async function stopAll(): Promise<void> {
+    if (errorExpiry) clearTimeout(errorExpiry);
     reader.stop();
     for (const m of [...rt.modules].reverse()) {
       try {

@@ -1,7 +1,11 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/schema.ts";
+import type { Route } from "../http/route.ts";
+import type { Logger } from "../lib/log.ts";
+import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { StatusReader } from "../protocol/reader.ts";
 import type { DeviceState } from "./state.ts";
+
+export type { Logger, Route };
 
 /**
  * The agent is a set of modules wired around one DeviceState. Data flows one way:
@@ -15,26 +19,10 @@ export interface AgentContext {
   readonly state: DeviceState;
   readonly reader: StatusReader;
   readonly log: Logger;
+  /** What the process tells systemd; the kernel owns sd_notify, modules only report it. */
+  readonly sdNotify?: () => SdNotifyStatus | null;
   /** Every metric family /metrics renders (without the device/site labels): for exports. */
   readonly metricFamilies?: () => MetricFamily[];
-}
-
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-/** A route a module serves. `control: true` routes require the bearer token (http.token). */
-export interface Route {
-  method: "GET" | "POST" | "DELETE";
-  /** Exact path, e.g. "/api/alerts". */
-  path: string;
-  control?: boolean;
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, body?: unknown): void | Promise<void>;
-  /** Called when a control route refused a request (401/403/429) before `handle` ran: for audit logs. */
-  onRejected?(req: IncomingMessage, status: number, message: string): void | Promise<void>;
 }
 
 export interface Sample {
@@ -60,10 +48,13 @@ export interface AgentModule {
   readonly name: string;
   start(ctx: AgentContext): void | Promise<void>;
   stop?(): void | Promise<void>;
-  /** Called once the HTTP server is listening (e.g. to tell systemd READY=1). */
+  /** Called once the HTTP server is listening. */
   ready?(url: string): void | Promise<void>;
   routes?(): Route[];
   metrics?(): MetricFamily[];
   /** For /health/deep: is this subsystem alive? */
   health?(): HealthVerdict;
 }
+
+/** Builds a module from the config; null when its config section leaves it disabled. */
+export type ModuleFactory = (config: Config) => AgentModule | null;

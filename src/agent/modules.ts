@@ -1,10 +1,9 @@
-import type { Config } from "../config/schema.ts";
-import { jobsModule } from "../jobs/module.ts";
 import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
 import { exportsModule } from "./exports/module.ts";
+import { jobsModule } from "./jobs/module.ts";
 import { eventsMetricsModule } from "./metrics/events.ts";
-import type { AgentModule } from "./module.ts";
+import type { ModuleFactory } from "./module.ts";
 import { alertsModule } from "./notify/module.ts";
 import { recoveryModule } from "./recovery/module.ts";
 
@@ -13,7 +12,7 @@ import { recoveryModule } from "./recovery/module.ts";
  * jobs, dashboard, exports) is one factory here. Each factory reads its own config section and
  * returns null when that section leaves it disabled.
  */
-export type ModuleFactory = (config: Config) => AgentModule | null;
+export type { ModuleFactory };
 
 export const moduleFactories: ModuleFactory[] = [
   collectorsModule,

@@ -1,3 +1,4 @@
+import type { AlertState } from "../notify/alert.ts";
 import type { DeviceEvent } from "../protocol/events.ts";
 import { type JsonObject, toJson } from "../protocol/json.ts";
 
@@ -13,16 +14,7 @@ export interface CollectorResult {
   error?: string;
 }
 
-/** An alert as rules publish it. */
-export interface AlertState {
-  id: string;
-  rule: string;
-  severity: "info" | "warning" | "critical";
-  state: "pending" | "firing" | "resolved" | "flapping";
-  summary: string;
-  since: string;
-  fields?: JsonObject;
-}
+export type { AlertState };
 
 type Topics = {
   /** The merged status document changed. */

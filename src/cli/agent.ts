@@ -1,4 +1,5 @@
-import { startAgent } from "../agent/agent.ts";
+import type { RunningAgent } from "../agent/agent.ts";
+import { AgentKernel } from "../agent/kernel.ts";
 import { loadConfig } from "../config/load.ts";
 import {
   configOption,
@@ -52,13 +53,20 @@ Example:
     const onRejection = boundary("unhandled promise rejection");
     process.on("uncaughtException", onException);
     process.on("unhandledRejection", onRejection);
-    let agent: Awaited<ReturnType<typeof startAgent>>;
+    let fatal = false;
+    let wake = () => {};
+    const kernel = new AgentKernel(config, {
+      ...(path ? { configPath: path } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(values.bind ? { host: values.bind } : {}),
+      onFatal: () => {
+        fatal = true;
+        wake();
+      },
+    });
+    let agent: RunningAgent;
     try {
-      agent = await startAgent(config, {
-        ...(path ? { configPath: path } : {}),
-        ...(port !== undefined ? { port } : {}),
-        ...(values.bind ? { host: values.bind } : {}),
-      });
+      agent = await kernel.start();
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const where = `${values.bind ?? config.http.bind}:${port ?? config.http.port}`;
@@ -74,54 +82,19 @@ Example:
       return EXIT_FAIL;
     }
     process.stdout.write(`edgewatch agent: listening on ${agent.url} (status dir ${config.status_dir})\n`);
-    const overrides = {
-      ...(port !== undefined ? { port } : {}),
-      ...(values.bind ? { host: values.bind } : {}),
-    };
-    let current = config;
-    let reloading: Promise<void> = Promise.resolve();
     // SIGHUP: re-read the config; a bad one is reported and the running agent is kept as it is.
-    const onHup = () => {
-      reloading = reloading.then(async () => {
-        if (!path) {
-          process.stderr.write(
-            "edgewatch agent: SIGHUP ignored: running on built-in defaults, no config file to re-read\n",
-          );
-          return;
-        }
-        let next: typeof config;
-        try {
-          next = loadConfig(path).config;
-        } catch (err) {
-          const problems = (err as { problems?: string[] }).problems ?? [(err as Error).message];
-          process.stderr.write(
-            `edgewatch agent: reload refused, keeping the running config:\n  ${problems.join("\n  ")}\n`,
-          );
-          return;
-        }
-        await agent.stop();
-        try {
-          agent = await startAgent(next, { configPath: path, ...overrides });
-          current = next;
-          process.stdout.write(`edgewatch agent: config reloaded; listening on ${agent.url}\n`);
-        } catch (err) {
-          process.stderr.write(
-            `edgewatch agent: reload failed (${(err as Error).message}); restarting with the previous config\n`,
-          );
-          agent = await startAgent(current, { configPath: path, ...overrides });
-        }
-      });
-    };
+    const onHup = () => void kernel.reload();
     process.on("SIGHUP", onHup);
     await new Promise<void>((resolve) => {
+      wake = resolve;
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
     process.off("SIGHUP", onHup);
-    await reloading;
-    await agent.stop();
+    await kernel.stop();
     process.off("uncaughtException", onException);
     process.off("unhandledRejection", onRejection);
+    if (fatal) return EXIT_FAIL;
     return EXIT_OK;
   },
 });

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
-import { createChannels } from "../agent/notify/notifier.ts";
 import { createAction } from "../agent/recovery/actions/index.ts";
 import type { Config } from "../config/schema.ts";
 import type { ActionSpec } from "../config/sections/recovery.ts";
+import { createChannels } from "../notify/notifier.ts";
 import { emitEvent } from "../protocol/events.ts";
 import type { JsonObject } from "../protocol/json.ts";
 import {

@@ -1,7 +1,7 @@
-import { createChannels } from "../agent/notify/notifier.ts";
-import type { Notification } from "../agent/notify/types.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { scrub } from "../config/secrets.ts";
+import { createChannels } from "../notify/notifier.ts";
+import type { Notification } from "../notify/types.ts";
 import {
   configOption,
   configPath,

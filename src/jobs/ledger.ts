@@ -1,10 +1,8 @@
-import { closeSync, promises as fsp, readSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
-import { mkdirp } from "../protocol/atomic.ts";
-import { EdgewatchError } from "../protocol/errors.ts";
-import { isPlainObject, type JsonObject } from "../protocol/json.ts";
-import { openRegularFile, openRegularFileSync } from "../protocol/read-file.ts";
+import { JsonLinesFile } from "../lib/jsonl.ts";
+import { openRegularFileSync } from "../protocol/read-file.ts";
 
 /** Where jobs keep their files: `jobs.dir`, else `<state_dir>/jobs`. */
 export function jobsDir(config: Pick<Config, "state_dir" | "jobs">): string {
@@ -56,98 +54,6 @@ export interface DeadLetterRecord {
 }
 
 export type LedgerRecord = AttemptRecord | DeadLetterRecord;
-
-/**
- * Append-only JSON-lines file, bounded: once it passes `maxBytes` it is renamed to `<file>.1`
- * (replacing the previous one) and a new file starts. Each append is one write() of one line
- * with O_APPEND, so concurrent writers (different jobs) never interleave within a line.
- */
-export class JsonLinesFile {
-  constructor(
-    readonly path: string,
-    readonly maxBytes: number,
-  ) {}
-
-  async append(record: JsonObject | LedgerRecord): Promise<void> {
-    await this.appendMany([record]);
-  }
-
-  /** Appends records as one write (a few MiB at most per call in practice). */
-  async appendMany(records: (JsonObject | LedgerRecord)[]): Promise<void> {
-    const line = records.map((r) => `${JSON.stringify(r)}\n`).join("");
-    try {
-      await mkdirp(join(this.path, ".."));
-      await this.rotateIfNeeded();
-      const fh = await fsp.open(this.path, "a+");
-      try {
-        // a writer killed mid-line leaves no newline: start on a fresh line so this record survives
-        const { size } = await fh.stat();
-        const last = Buffer.alloc(1);
-        if (size > 0) await fh.read(last, 0, 1, size - 1);
-        await fh.appendFile(size > 0 && last[0] !== 0x0a ? `\n${line}` : line);
-      } finally {
-        await fh.close();
-      }
-    } catch (err) {
-      throw new EdgewatchError("EW_LEDGER_WRITE", `cannot append to ${this.path}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-  }
-
-  private async rotateIfNeeded(): Promise<void> {
-    let size: number;
-    try {
-      size = (await fsp.stat(this.path)).size;
-    } catch {
-      return;
-    }
-    if (size < this.maxBytes) return;
-    await fsp.rename(this.path, `${this.path}.1`).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== "ENOENT") throw err; // another writer rotated it first
-    });
-  }
-
-  /** The last records (newest last), read from at most `maxBytes` of the file's end; bad lines are skipped. */
-  async tail(limit = 100, maxBytes = 256 * 1024): Promise<JsonObject[]> {
-    return readTail(this.path, limit, maxBytes);
-  }
-}
-
-/** Bounded read of a JSON-lines file's last records. A missing file is empty. */
-export async function readTail(path: string, limit: number, maxBytes = 256 * 1024): Promise<JsonObject[]> {
-  let fh: fsp.FileHandle;
-  let size: number;
-  try {
-    ({
-      fh,
-      stat: { size },
-    } = await openRegularFile(path));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw err;
-  }
-  try {
-    const start = Math.max(0, size - maxBytes);
-    const buf = Buffer.alloc(size - start);
-    await fh.read(buf, 0, buf.length, start);
-    let text = buf.toString("utf8");
-    if (start > 0) text = text.slice(text.indexOf("\n") + 1); // drop the partial first line
-    const out: JsonObject[] = [];
-    for (const line of text.split("\n")) {
-      if (!line) continue;
-      try {
-        const v = JSON.parse(line);
-        if (isPlainObject(v)) out.push(v);
-      } catch {
-        // a torn line from a crash mid-write: skip it
-      }
-    }
-    return out.slice(-limit);
-  } finally {
-    await fh.close();
-  }
-}
 
 /** The jobs ledger of one jobs dir. */
 export function openLedger(dir: string, maxBytes: number) {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { JsonLinesFile, readTail } from "./ledger.ts";
+import { JsonLinesFile, readTail } from "../lib/jsonl.ts";
 
 /**
  * One verified file: its source and the copy matched by checksum at `verified_at`. The disk

@@ -1,7 +1,9 @@
-/** Every edgewatch error carries a stable code (EW_…) so scripts and docs can refer to it. */
+import type { ErrorCode } from "./codes.ts";
+
+/** Every edgewatch error carries a stable code (EW_…, catalogued in ./codes.ts) so scripts and docs can refer to it. */
 export class EdgewatchError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = "EdgewatchError";

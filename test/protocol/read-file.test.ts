@@ -3,7 +3,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ledgerSummarySync, readTail } from "../../src/jobs/ledger.ts";
+import { ledgerSummarySync } from "../../src/jobs/ledger.ts";
+import { readTail } from "../../src/lib/jsonl.ts";
 import { openRegularFile, readRegularFile, readRegularFileSync } from "../../src/protocol/read-file.ts";
 import { tempDir } from "../helpers/tools.ts";
 

@@ -1,4 +1,4 @@
-import type { ModuleFactory } from "../modules.ts";
+import type { ModuleFactory } from "../module.ts";
 import { CollectorRunner } from "./runner.ts";
 
 /** The "collectors" agent module (registered in src/agent/modules.ts). */

@@ -61,11 +61,6 @@ export class StatusBody {
   }
 
   body(now = Date.now()): string {
-    if (now >= this.expiresAt && pruneErrors(this.rt, now)) {
-      // an error aged out of the window: the shared document changes too
-      this.rt.state.setDocument(buildDocument(this.rt)).catch((err: Error) => this.rt.log.warn(err.message));
-      this.rest = null;
-    }
     if (this.rest === null || now >= this.expiresAt) {
       const { device_id, site, ...doc } = this.rt.state.document;
       const live = liveFields(this.rt.state);

@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { duration } from "../../config/kit.ts";
 import { type HttpAnswer, request } from "../../lib/http-request.ts";
-import { classify, redactUrl, retryAfterHeader } from "../notify/http.ts";
-import type { SendResult } from "../notify/types.ts";
+import { classify, redactUrl, retryAfterHeader } from "../../notify/http.ts";
+import type { SendResult } from "../../notify/types.ts";
 
 /** Options every queued export shares. */
 export const queueOptions = () =>

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { duration, httpUrl } from "../../config/kit.ts";
 import { request } from "../../lib/http-request.ts";
 import { snappyCompress, snappyUncompress } from "../../lib/snappy.ts";
-import type { SendResult } from "../notify/types.ts";
+import type { SendResult } from "../../notify/types.ts";
 import { authHeaders, authOptions, exportDir, exportName, postExport, queueOptions, USER_AGENT } from "./common.ts";
 import { encodeWriteRequest, familiesToSeries } from "./prom-series.ts";
 import { DiskQueue } from "./queue.ts";

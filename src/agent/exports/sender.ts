@@ -1,6 +1,6 @@
+import { backoffDelay } from "../../notify/http.ts";
+import type { SendResult } from "../../notify/types.ts";
 import type { Logger } from "../module.ts";
-import { backoffDelay } from "../notify/http.ts";
-import type { SendResult } from "../notify/types.ts";
 import type { DiskQueue } from "./queue.ts";
 import type { ExportStats } from "./types.ts";
 

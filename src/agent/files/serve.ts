@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { basename, extname } from "node:path";
+import { HttpError } from "../../http/respond.ts";
 import { EdgewatchError } from "../../protocol/errors.ts";
 import { openRegularFile } from "../../protocol/read-file.ts";
-import { HttpError } from "../http/respond.ts";
 
 const TYPES: Record<string, string> = {
   ".jpg": "image/jpeg",

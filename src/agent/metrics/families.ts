@@ -1,6 +1,6 @@
+import { BeatAges, systemClock } from "../../lib/clock.ts";
 import type { AgentRuntime } from "../core/runtime.ts";
 import type { MetricFamily } from "../module.ts";
-import { BeatAges, systemClock } from "../rules/clock.ts";
 import { COMPAT } from "./compat/index.ts";
 import { coreFamilies, documentFamilies } from "./core.ts";
 import { programMetricFamilies } from "./program.ts";

@@ -2,15 +2,15 @@ import { join } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "../../config/kit.ts";
 import type { Config } from "../../config/schema.ts";
-import { HttpError, Query, sendJson } from "../http/respond.ts";
+import { HttpError, Query, sendJson } from "../../http/respond.ts";
+import { type Clock, systemClock } from "../../lib/clock.ts";
+import { createChannels, Notifier } from "../../notify/notifier.ts";
+import { Outbox } from "../../notify/outbox.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
-import { type Clock, systemClock } from "../rules/clock.ts";
 import { type AlertNotice, RuleEngine, type Silence } from "../rules/engine.ts";
 import { ruleDefinitions } from "../rules/index.ts";
 import type { Rule } from "../rules/types.ts";
 import type { AlertState } from "../state.ts";
-import { createChannels, Notifier } from "./notifier.ts";
-import { Outbox } from "./outbox.ts";
 import { DailyTimer, dailySummaryText, localDate } from "./summary.ts";
 
 /** Build every enabled rule from the config. */

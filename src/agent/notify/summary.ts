@@ -1,6 +1,6 @@
+import type { Clock } from "../../lib/clock.ts";
 import { getPath } from "../../protocol/json.ts";
 import { liveFields } from "../core/document.ts";
-import type { Clock } from "../rules/clock.ts";
 import type { DeviceState } from "../state.ts";
 
 /**

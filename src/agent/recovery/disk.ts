@@ -1,10 +1,7 @@
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { join, sep } from "node:path";
 import type { DiskConfig } from "../../config/sections/recovery.ts";
-import { readRegularFile } from "../../protocol/read-file.ts";
-
-/** The transfer ledger rotates at 16 MiB; a regular file over this is refused, not read whole. */
-const LEDGER_MAX_BYTES = 64 * 1024 * 1024;
+import { readJsonLines } from "../../lib/jsonl.ts";
 
 export interface DiskUsage {
   path: string;
@@ -57,25 +54,15 @@ export async function diskUsage(path: string): Promise<DiskUsage> {
   return { path, usedPercent: denom > 0 ? (used / denom) * 100 : 0, totalBytes: s.blocks * s.bsize, availBytes: avail };
 }
 
-/** Reads the transfer ledger (JSON lines); the last entry for a path wins. Bad lines are skipped. */
+/**
+ * Reads the transfer ledger (JSON lines) with its rotated `.1` generation, so a file verified
+ * before the last rotation still counts; the last entry for a path wins. Bad lines are skipped.
+ */
 export async function readLedger(file: string): Promise<Map<string, LedgerEntry>> {
   const out = new Map<string, LedgerEntry>();
-  let text: string;
-  try {
-    text = (await readRegularFile(file, LEDGER_MAX_BYTES)).buf.toString("utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return out;
-    throw err;
-  }
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const v = JSON.parse(line) as Partial<LedgerEntry>;
-      if (typeof v.path === "string" && typeof v.size === "number" && typeof v.mtime_ms === "number") {
-        out.set(v.path, { path: v.path, size: v.size, mtime_ms: v.mtime_ms });
-      }
-    } catch {
-      // a torn line: not verified
+  for (const v of await readJsonLines(file)) {
+    if (typeof v.path === "string" && typeof v.size === "number" && typeof v.mtime_ms === "number") {
+      out.set(v.path, { path: v.path, size: v.size, mtime_ms: v.mtime_ms });
     }
   }
   return out;

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import type { Config } from "../../config/schema.ts";
 import { scrubDeep } from "../../config/secrets.ts";
 import type { RecoveryConfig } from "../../config/sections/recovery.ts";
+import { HttpError, Query, sendError, sendJson } from "../../http/respond.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { Level } from "../../protocol/names.ts";
-import { HttpError, Query, sendError, sendJson } from "../http/respond.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
 import type { AlertState } from "../state.ts";
 import { type ActionResult, createAction, type RecoveryAction } from "./actions/index.ts";
@@ -17,7 +17,6 @@ import { RebootGuard } from "./guard.ts";
 import { JsonLinesLog } from "./log.ts";
 import { createProbe } from "./probes.ts";
 import { RefusalLog } from "./refusals.ts";
-import { SdNotify } from "./sdnotify.ts";
 import { type LadderHost, type StepEntry, Watch } from "./watch.ts";
 
 export interface AuditEntry {
@@ -37,7 +36,7 @@ type ControlName = "camera_test" | "camera_recover" | "restart_services";
 
 /**
  * Self-healing: the watches and their escalation ladders, the guarded reboot, the disk
- * safeguard, sd_notify for the agent itself, and the control routes with their audit log.
+ * safeguard and the control routes with their audit log.
  */
 export class RecoveryModule implements AgentModule, LadderHost {
   readonly name = "recovery";
@@ -49,7 +48,6 @@ export class RecoveryModule implements AgentModule, LadderHost {
   /** Refused control requests, apart from `audit` (a flood of them never rotates an authorised line out). */
   refusals!: RefusalLog;
   disk: DiskSafeguard | null = null;
-  sd: SdNotify | null = null;
   emergency: EmergencyMode | null = null;
   private stopEmergency: (() => void) | null = null;
   private ctx!: AgentContext;
@@ -109,21 +107,12 @@ export class RecoveryModule implements AgentModule, LadderHost {
       this.stopEmergency = this.emergency.start();
     }
     this.started = true;
-    if (this.cfg.sd_notify) {
-      this.sd = new SdNotify(() => this.health().ok);
-    }
-  }
-
-  /** READY=1 only once the HTTP server listens (the agent calls this after listen()). */
-  ready(): void {
-    this.sd?.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const w of this.watches) w.stop();
     this.disk?.stop();
-    this.sd?.stop();
     this.stopEmergency?.();
     await this.refusals?.flush();
   }
@@ -508,9 +497,7 @@ export class RecoveryModule implements AgentModule, LadderHost {
         },
         disk: this.disk?.status() ?? null,
         emergency: this.emergency?.snapshot() ?? { enabled: false },
-        sd_notify: this.sd
-          ? { enabled: this.sd.enabled, watchdog_ms: this.sd.watchdogMs, sent: this.sd.sent, error: this.sd.lastError }
-          : null,
+        sd_notify: this.ctx.sdNotify?.() ?? null,
         log: this.log.tail(lines),
         audit: this.audit.tail(lines),
         refused: { total: this.refusals.total, log: this.refusals.tail(lines) },

@@ -1,6 +1,6 @@
 import type { WatchConfig } from "../../config/sections/recovery.ts";
+import { type Clock, StepDetector, systemClock } from "../../lib/clock.ts";
 import type { JsonObject } from "../../protocol/json.ts";
-import { type Clock, StepDetector, systemClock } from "../rules/clock.ts";
 import { createAction, type RecoveryAction } from "./actions/index.ts";
 import type { Probe } from "./probes.ts";
 

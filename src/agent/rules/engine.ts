@@ -1,41 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
+import { BeatAges, type Clock, StepDetector, systemClock } from "../../lib/clock.ts";
+import type { AlertNotice, AlertState, AlertView, NoticeKind, NoticeSink } from "../../notify/alert.ts";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { Level } from "../../protocol/names.ts";
 import type { Logger } from "../module.ts";
-import type { AlertState, DeviceState } from "../state.ts";
-import { BeatAges, type Clock, StepDetector, systemClock } from "./clock.ts";
+import type { DeviceState } from "../state.ts";
 import type { Condition, Rule, RuleInput, Severity } from "./types.ts";
 
-export type NoticeKind = "firing" | "resolved" | "escalated" | "repeat" | "flapping";
-
-/** An alert as the API, the state topic and notifications see it. */
-export interface AlertView extends AlertState {
-  key: string;
-  source?: string;
-  value?: number;
-  level: Level;
-  firing_since?: string;
-  resolved_at?: string;
-  silenced: boolean;
-  flapping: boolean;
-}
-
-export interface AlertNotice {
-  kind: NoticeKind;
-  alert: AlertView;
-  level: Level;
-  /** Same key → same notification: the outbox never sends one key twice. */
-  dedupeKey: string;
-  /** "event": born from a protocol event (must reach disk before the event is acknowledged). */
-  origin: "event" | "state";
-  text: string;
-}
-
-export type NoticeSink = (notice: AlertNotice) => Promise<void>;
+export type { AlertNotice, AlertView, NoticeKind, NoticeSink };
 
 export interface Silence {
   id: string;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { channelTypes } from "../../agent/notify/channels/index.ts";
+import { channelTypes } from "../../notify/channels/index.ts";
 import { LEVELS } from "../../protocol/names.ts";
 import { duration } from "../kit.ts";
 

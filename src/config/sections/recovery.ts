@@ -232,7 +232,9 @@ export const recoverySection = z
     sd_notify: z
       .boolean()
       .default(true)
-      .describe("Send READY=1 and WATCHDOG=1 (at half WatchdogSec) when run by systemd with Type=notify"),
+      .describe(
+        "Send READY=1, WATCHDOG=1 (at half WatchdogSec), RELOADING=1 and STOPPING=1 when run by systemd with Type=notify (whether or not recovery is enabled)",
+      ),
   })
   .prefault({})
   .describe("Self-healing: watches, the escalation ladder, control actions, disk safeguard");

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ControlGuard } from "../../../src/agent/http/auth.ts";
-import { HttpError, sendJson } from "../../../src/agent/http/respond.ts";
-import { createHttpServer } from "../../../src/agent/http/server.ts";
 import type { Logger, Route } from "../../../src/agent/module.ts";
 import { validateConfig } from "../../../src/config/load.ts";
+import { ControlGuard } from "../../../src/http/auth.ts";
+import { HttpError, sendJson } from "../../../src/http/respond.ts";
+import { createHttpServer } from "../../../src/http/server.ts";
 import { get } from "./helpers.ts";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SMTPServer } from "smtp-server";
-import { DISCORD_LIMIT, discord } from "../../../src/agent/notify/channels/discord.ts";
-import { email } from "../../../src/agent/notify/channels/email.ts";
-import { ntfy } from "../../../src/agent/notify/channels/ntfy.ts";
-import { slack } from "../../../src/agent/notify/channels/slack.ts";
-import { TELEGRAM_LIMIT, telegram } from "../../../src/agent/notify/channels/telegram.ts";
-import { webhook } from "../../../src/agent/notify/channels/webhook.ts";
-import { Outbox } from "../../../src/agent/notify/outbox.ts";
-import type { Channel, Notification } from "../../../src/agent/notify/types.ts";
-import { ManualClock } from "../../../src/agent/rules/clock.ts";
+import { ManualClock } from "../../../src/lib/clock.ts";
+import { DISCORD_LIMIT, discord } from "../../../src/notify/channels/discord.ts";
+import { email } from "../../../src/notify/channels/email.ts";
+import { ntfy } from "../../../src/notify/channels/ntfy.ts";
+import { slack } from "../../../src/notify/channels/slack.ts";
+import { TELEGRAM_LIMIT, telegram } from "../../../src/notify/channels/telegram.ts";
+import { webhook } from "../../../src/notify/channels/webhook.ts";
+import { Outbox } from "../../../src/notify/outbox.ts";
+import type { Channel, Notification } from "../../../src/notify/types.ts";
 import { tempDir, waitFor as waitForBase } from "../../helpers/tools.ts";
 import { discordServer, ntfyServer, slackServer, telegramServer, webhookServer } from "./contracts.ts";
 

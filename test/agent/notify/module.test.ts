@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AlertsModule } from "../../../src/agent/notify/module.ts";
-import { ManualClock } from "../../../src/agent/rules/clock.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
 import { validateConfig } from "../../../src/config/load.ts";
+import { ManualClock } from "../../../src/lib/clock.ts";
 import { StatusReader } from "../../../src/protocol/reader.ts";
 import { tempDir, waitFor as waitForBase } from "../../helpers/tools.ts";
 import { webhookServer } from "./contracts.ts";

@@ -5,6 +5,7 @@ import {
   lutimesSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -15,6 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { diskUsage } from "../../../src/agent/recovery/disk.ts";
+import { TransferLedger, type VerifiedFile } from "../../../src/jobs/transfer-ledger.ts";
+import { parseJsonLines } from "../../../src/lib/jsonl.ts";
 import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
 import { readSteps, startRecovery } from "./harness.ts";
 
@@ -263,4 +266,32 @@ test("disk safeguard: an unreadable ledger means nothing is deleted, with a warn
   );
   await h.stop();
   for (const p of f.verified) assert.ok(existsSync(p), `kept ${p}`);
+});
+
+test("disk safeguard: files verified before the transfer ledger rotated (now in verified.jsonl.1) are freed", {
+  timeout: 60_000,
+}, async (t) => {
+  const disk = smallDisk(t);
+  if (!disk) return;
+  const root = tempDir(t, "ew-dsk-");
+  const f = fill(t, disk, join(root, "state"));
+  const records = parseJsonLines(readFileSync(f.ledger, "utf8")) as unknown as VerifiedFile[];
+  rmSync(f.ledger);
+  // The real ledger writer, with a tiny size limit: the second batch rotates the first into `.1`.
+  const ledger = new TransferLedger(join(root, "state"), 1);
+  assert.equal(ledger.path, f.ledger);
+  await ledger.recordAll(records);
+  await ledger.recordAll([{ ...(records[0] as VerifiedFile), path: join(root, "elsewhere.jpg") }]);
+  assert.ok(existsSync(`${f.ledger}.1`), "the ledger rotated");
+  assert.ok(!readFileSync(f.ledger, "utf8").includes(f.verified[0] as string), "the verified files are only in .1");
+
+  const h = await startRecovery(t, cfg(root, disk, false));
+  const log0 = join(root, "state", "recovery", "recovery.log");
+  await waitFor("the cleanup", () => readSteps(log0).some((e) => e.step === "disk_cleanup"));
+  await h.stop();
+  const gone = f.verified.filter((p) => !existsSync(p));
+  assert.ok(gone.length > 0, "verified files listed in the rotated ledger were deleted");
+  assert.deepEqual(gone, f.verified.slice(0, gone.length), "oldest verified files went first");
+  for (const p of [...f.unverified, f.mismatched, ...f.newest]) assert.ok(existsSync(p), `kept ${p}`);
+  assert.ok((await diskUsage(disk)).usedPercent < 50);
 });

@@ -3,10 +3,10 @@ import { spawn } from "node:child_process";
 import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCommand } from "../../../src/agent/recovery/actions/run-command.ts";
 import { parseHeartbeatTimestamp } from "../../../src/agent/recovery/probes.ts";
-import { SdNotify } from "../../../src/agent/recovery/sdnotify.ts";
 import { ConfigError, validateConfig } from "../../../src/config/load.ts";
+import { SdNotify } from "../../../src/lib/sdnotify.ts";
+import { runCommand } from "../../../src/lib/spawn.ts";
 import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
 import { FIXTURES, readSteps, startRecovery } from "./harness.ts";
 

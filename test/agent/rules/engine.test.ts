@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ManualClock } from "../../../src/agent/rules/clock.ts";
 import { type AlertNotice, inDailyWindow, nextDailyEdge } from "../../../src/agent/rules/engine.ts";
 import { thresholdSeverity } from "../../../src/agent/rules/kit.ts";
+import { ManualClock } from "../../../src/lib/clock.ts";
 import { tempDir } from "../../helpers/tools.ts";
 import { setup } from "./helpers.ts";
 

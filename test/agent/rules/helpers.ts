@@ -1,8 +1,8 @@
 import { createRules } from "../../../src/agent/notify/module.ts";
-import { ManualClock } from "../../../src/agent/rules/clock.ts";
 import { type AlertNotice, RuleEngine } from "../../../src/agent/rules/engine.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
 import { validateConfig } from "../../../src/config/load.ts";
+import { ManualClock } from "../../../src/lib/clock.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -1,20 +1,7 @@
-/** What one action run did; every run is reported, a hanging command included. */
-export interface ActionResult {
-  /** Action label, e.g. "systemctl restart recorder.service". */
-  action: string;
-  argv: string[];
-  ok: boolean;
-  /** "ok" | "failed" | "timeout" | "error" (could not start). */
-  result: "ok" | "failed" | "timeout" | "error";
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  durationMs: number;
-  /** Last few KiB of stdout + stderr. */
-  output: string;
-  /** Why it failed, in words. */
-  error?: string;
-}
+import type { RunResult } from "../../../lib/spawn.ts";
+
+/** What one action run did (the shared spawn helper's result). */
+export type ActionResult = RunResult;
 
 /** One recovery action behind one interface: build from config once, run many times. */
 export interface RecoveryAction {

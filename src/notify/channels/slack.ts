@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { httpUrl } from "../../../config/kit.ts";
-import { LEVELS } from "../../../protocol/names.ts";
+import { httpUrl } from "../../config/kit.ts";
+import { LEVELS } from "../../protocol/names.ts";
 import { renderText } from "../format.ts";
 import { post, splitText } from "../http.ts";
 import { defineChannel, type SendResult } from "../types.ts";

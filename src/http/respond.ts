@@ -1,16 +1,20 @@
 import type { ServerResponse } from "node:http";
-import { scrub } from "../../config/secrets.ts";
-import { describeValue } from "../../protocol/errors.ts";
-import { toJson } from "../../protocol/json.ts";
+import { scrub } from "../config/secrets.ts";
+import { type ErrorCode, httpErrorCode } from "../protocol/codes.ts";
+import { describeValue } from "../protocol/errors.ts";
+import { toJson } from "../protocol/json.ts";
 
-/** A request the agent refuses: status + a message saying what was expected and what was got. */
+/** A request the agent refuses: status + a message saying what was expected and what was got, and its code. */
 export class HttpError extends Error {
+  readonly code: ErrorCode;
   constructor(
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    code?: ErrorCode,
   ) {
     super(message);
+    this.code = code ?? httpErrorCode(status);
   }
 }
 
@@ -46,8 +50,18 @@ export function sendBody(
   res.end(buf);
 }
 
-export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) {
-  sendJson(res, status, { error: message, status }, headers);
+/**
+ * The one error answer: JSON `{error, status}` and its code in the `X-Edgewatch-Error-Code` header
+ * (codes in src/protocol/codes.ts, docs/errors.md; the body keeps the shape clients already parse).
+ */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  code: ErrorCode = httpErrorCode(status),
+) {
+  sendJson(res, status, { error: message, status }, { ...headers, "X-Edgewatch-Error-Code": code });
 }
 
 /** Reads validated query parameters; each bad value is a 400 naming the parameter, the expectation and the value. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { port } from "../../../config/kit.ts";
-import { LEVELS } from "../../../protocol/names.ts";
+import { port } from "../../config/kit.ts";
+import { LEVELS } from "../../protocol/names.ts";
 import { renderText } from "../format.ts";
 import { defineChannel, type SendResult } from "../types.ts";
 

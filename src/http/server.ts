@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { Config } from "../../config/schema.ts";
-import type { Logger, Route } from "../module.ts";
+import type { z } from "zod";
+import type { httpSection } from "../config/sections/http.ts";
+import type { Logger } from "../lib/log.ts";
 import { ControlGuard } from "./auth.ts";
 import { HttpError, sendError } from "./respond.ts";
+import type { Route } from "./route.ts";
 
-type HttpConfig = Config["http"];
+type HttpConfig = z.output<typeof httpSection>;
 
 export interface HttpServerOptions {
   http: HttpConfig;
@@ -198,7 +200,7 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
       else body = await readBody(req, socket, http.max_body_bytes);
     } catch (err) {
       if (err instanceof HttpError) {
-        sendError(res, err.status, err.message, { Connection: "close", ...err.headers });
+        sendError(res, err.status, err.message, { Connection: "close", ...err.headers }, err.code);
         res.once("finish", () => socket.destroySoon());
         return;
       }
@@ -208,7 +210,7 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
       await route.handle(req, res, url, body);
     } catch (err) {
       if (err instanceof HttpError) {
-        if (!res.headersSent) sendError(res, err.status, err.message, err.headers);
+        if (!res.headersSent) sendError(res, err.status, err.message, err.headers, err.code);
         else res.destroy();
         return;
       }

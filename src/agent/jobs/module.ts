@@ -1,11 +1,12 @@
 import type { ServerResponse } from "node:http";
-import { sendError, sendJson } from "../agent/http/respond.ts";
-import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route, Sample } from "../agent/module.ts";
-import { jobViews, ledgerSuccesses, queueData } from "../agent/rules/jobs.ts";
-import type { Config } from "../config/schema.ts";
-import { isPlainObject, type JsonObject } from "../protocol/json.ts";
-import { jobsDir, jobsLayout, readTail } from "./ledger.ts";
-import { TransferLedger, verifiedLedgerPath } from "./transfer-ledger.ts";
+import type { Config } from "../../config/schema.ts";
+import { sendError, sendJson } from "../../http/respond.ts";
+import { jobsDir, jobsLayout } from "../../jobs/ledger.ts";
+import { TransferLedger, verifiedLedgerPath } from "../../jobs/transfer-ledger.ts";
+import { readTail } from "../../lib/jsonl.ts";
+import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
+import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route, Sample } from "../module.ts";
+import { jobViews, ledgerSuccesses, queueData } from "../rules/jobs.ts";
 
 /** `?limit=N` (1..max); null plus a 400 already sent when it is malformed. */
 function limitParam(url: URL, res: ServerResponse, def: number, max: number): number | null {

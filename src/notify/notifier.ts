@@ -1,6 +1,6 @@
-import type { Config } from "../../config/schema.ts";
-import { type Level, levelRank } from "../../protocol/names.ts";
-import type { AlertNotice } from "../rules/engine.ts";
+import type { Config } from "../config/schema.ts";
+import { type Level, levelRank } from "../protocol/names.ts";
+import type { AlertNotice } from "./alert.ts";
 import { channelTypes } from "./channels/index.ts";
 import type { Outbox } from "./outbox.ts";
 import type { Channel, Notification } from "./types.ts";

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { JsonObject } from "../../protocol/json.ts";
-import type { Level } from "../../protocol/names.ts";
+import type { JsonObject } from "../protocol/json.ts";
+import type { Level } from "../protocol/names.ts";
 
 /** One notification as stored in the outbox and handed to a channel. */
 export interface Notification {

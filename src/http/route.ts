@@ -1,0 +1,12 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** A route a module serves. `control: true` routes require the bearer token (http.token). */
+export interface Route {
+  method: "GET" | "POST" | "DELETE";
+  /** Exact path, e.g. "/api/alerts". */
+  path: string;
+  control?: boolean;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, body?: unknown): void | Promise<void>;
+  /** Called when a control route refused a request (401/403/429) before `handle` ran: for audit logs. */
+  onRejected?(req: IncomingMessage, status: number, message: string): void | Promise<void>;
+}

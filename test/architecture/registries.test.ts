@@ -1,0 +1,264 @@
+// One contract per registry, run on every member the registry lists (as unstorage's testDriver does):
+// a new channel, collector, rule or recovery action is one file plus one list line, and this file
+// picks it up with nothing else to edit. And every member file in a registry's folder is listed.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
+import { z } from "zod";
+import { collectorFactories } from "../../src/agent/collectors/index.ts";
+import type { CollectContext } from "../../src/agent/collectors/types.ts";
+import { createAction } from "../../src/agent/recovery/actions/index.ts";
+import { ruleDefinitions } from "../../src/agent/rules/index.ts";
+import { DeviceState } from "../../src/agent/state.ts";
+import { validateConfig } from "../../src/config/load.ts";
+import { type ActionSpec, actionSpec } from "../../src/config/sections/recovery.ts";
+import { channelTypes } from "../../src/notify/channels/index.ts";
+import type { Notification } from "../../src/notify/types.ts";
+import { isPlainObject } from "../../src/protocol/json.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+/** Each registry: its folder, its list file, and the files in the folder that are not members. */
+const REGISTRIES = [
+  { name: "channels", dir: "src/notify/channels", support: [] as string[] },
+  {
+    name: "collectors",
+    dir: "src/agent/collectors",
+    support: ["types.ts", "module.ts", "runner.ts", "read.ts", "camera-test.ts"],
+  },
+  { name: "rules", dir: "src/agent/rules", support: ["types.ts", "kit.ts", "engine.ts"] },
+  { name: "recovery actions", dir: "src/agent/recovery/actions", support: ["types.ts", "reboot.ts"] },
+  {
+    name: "exports",
+    dir: "src/agent/exports",
+    support: [
+      "types.ts",
+      "module.ts",
+      "common.ts",
+      "follow.ts",
+      "queue.ts",
+      "sender.ts",
+      "prom-series.ts",
+      "ha-discovery.ts",
+    ],
+  },
+];
+
+test("every member file in a registry's folder is listed in its index.ts", () => {
+  for (const r of REGISTRIES) {
+    const index = readFileSync(join(ROOT, r.dir, "index.ts"), "utf8");
+    const listed = new Set([...index.matchAll(/from "\.\/([\w.-]+\.ts)"/g)].map((m) => m[1]));
+    const members = readdirSync(join(ROOT, r.dir)).filter(
+      (f) => f.endsWith(".ts") && f !== "index.ts" && !r.support.includes(f),
+    );
+    assert.ok(members.length > 0, `${r.name}: found members`);
+    assert.deepEqual(
+      members.filter((f) => !listed.has(f)),
+      [],
+      `${r.name}: files in ${r.dir} missing from its index.ts (list them, or name them as support files here)`,
+    );
+  }
+});
+
+const unique = (what: string, names: string[]) =>
+  assert.deepEqual(
+    names.filter((n, i) => names.indexOf(n) !== i),
+    [],
+    `${what}: names are unique`,
+  );
+
+/** A local server answering every request with `status` (a service having a bad moment). */
+async function failingServer(t: TestContext, status: number): Promise<{ url: string; port: number }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: false, error: "contract test" }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/contract`, port };
+}
+
+type JsonSchema = {
+  const?: unknown;
+  type?: string;
+  format?: string;
+  pattern?: string;
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+};
+const CANDIDATES = ["contract-test", "123:abc", "ew@example.org", "contract.service"];
+
+/** A value for one schema property; URLs, hosts and ports always point at the local server. */
+function sample(name: string, s: JsonSchema, local: { url: string; port: number }): unknown {
+  if (s.const !== undefined) return s.const;
+  if (s.anyOf?.[0]) return sample(name, s.anyOf[0], local);
+  if (s.type === "array") return [sample(name, s.items ?? {}, local)];
+  if (s.type === "integer" || s.type === "number") return /port/.test(name) ? local.port : 1;
+  if (s.type === "boolean") return false;
+  if (s.format === "uri" || /url|server|api/.test(name)) return local.url;
+  if (/host/.test(name)) return "127.0.0.1";
+  if (s.format === "email") return "ew@example.org";
+  const re = s.pattern ? new RegExp(s.pattern) : null;
+  return CANDIDATES.find((c) => !re || re.test(c)) ?? "contract-test";
+}
+
+const NOTE: Notification = {
+  id: "n1",
+  channel: "c",
+  kind: "test",
+  level: "warning",
+  title: "contract",
+  message: "contract test",
+  device_id: "cam",
+  site: "lab",
+  timestamp: new Date().toISOString(),
+  dedupe_key: "contract",
+};
+
+test("channels: options schema refuses a config without its required fields; a failing service is a retryable SendResult, never a throw", {
+  timeout: 60_000,
+}, async (t) => {
+  unique(
+    "channels",
+    channelTypes.map((c) => c.type),
+  );
+  const local = await failingServer(t, 503);
+  for (const ct of channelTypes) {
+    const js = z.toJSONSchema(ct.schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+    assert.equal(js.properties?.type?.const, ct.type, `${ct.type}: the schema's type is the channel's type`);
+    if ((js.required ?? []).length > 1)
+      assert.equal(ct.schema.safeParse({ type: ct.type }).success, false, `${ct.type}: required fields are required`);
+    const cfg: Record<string, unknown> = {};
+    for (const [k, p] of Object.entries(js.properties ?? {}))
+      if (js.required?.includes(k) || /url|server|api|host|port/.test(k)) cfg[k] = sample(k, p, local);
+    const parsed = ct.schema.safeParse(cfg);
+    assert.ok(parsed.success, `${ct.type}: a sample config parses: ${JSON.stringify(cfg)} ${parsed.error?.message}`);
+    const ch = ct.create(parsed.data, 2000);
+    assert.equal(ch.type, ct.type);
+    const r = await ch.send({ ...NOTE, channel: ch.name }, new AbortController().signal);
+    assert.equal(r.ok, false, `${ct.type}: a 503 (or no SMTP greeting) is not a success`);
+    if (!r.ok) {
+      assert.equal(r.permanent, false, `${ct.type}: a failing service is worth retrying: ${r.reason}`);
+      assert.ok(r.reason.length > 0, `${ct.type}: says why`);
+    }
+  }
+});
+
+const PROM_NAME = /^edgewatch_[a-z0-9_]+$/;
+
+test("collectors: each factory builds from the config or says disabled; collect gives plain JSON or fails with an Error; metrics are well named", {
+  timeout: 60_000,
+}, async () => {
+  const fixtures = join(ROOT, "test", "agent", "collectors", "fixtures");
+  const config = validateConfig(
+    {
+      collectors: {
+        proc_root: join(fixtures, "proc-this-machine"),
+        sys_root: join(fixtures, "pi4-healthy", "sys"),
+        redis: { url: "redis://127.0.0.1:1", timeout: "1s" },
+      },
+    },
+    "contract.yaml",
+  );
+  const built = collectorFactories.map((f) => f(config)).filter((c) => c !== null);
+  assert.ok(built.length >= 5, `most collectors are on by default (${built.length})`);
+  unique(
+    "collectors",
+    built.map((c) => c.name),
+  );
+  const state = new DeviceState();
+  for (const c of built) {
+    assert.match(c.name, /^[a-z][a-z0-9_]*$/, "a collector name is a metric-label-safe word");
+    assert.ok(Number.isFinite(c.intervalMs) && c.intervalMs > 0, `${c.name}: a positive interval`);
+    const ctx: CollectContext = {
+      config,
+      state,
+      now: Date.now,
+      signal: AbortSignal.timeout(5000),
+      procRoot: config.collectors.proc_root,
+      sysRoot: config.collectors.sys_root,
+    };
+    let data: unknown;
+    try {
+      data = await c.collect(ctx);
+    } catch (err) {
+      assert.ok(err instanceof Error, `${c.name}: a failed run throws an Error, got ${String(err)}`);
+      continue;
+    }
+    assert.ok(isPlainObject(data), `${c.name}: collect gives a JSON object`);
+    assert.deepEqual(JSON.parse(JSON.stringify(data)), data, `${c.name}: the data is plain JSON`);
+    for (const fam of c.metrics?.(data) ?? []) {
+      assert.match(fam.name, PROM_NAME, `${c.name}: metric name`);
+      assert.ok(fam.help.length > 0, `${c.name}: ${fam.name} has help`);
+      if (fam.type === "counter") assert.match(fam.name, /_total$/, `${c.name}: counter ${fam.name} ends in _total`);
+      for (const s of fam.samples) assert.equal(typeof s.value, "number", `${c.name}: ${fam.name} sample`);
+    }
+  }
+});
+
+const SEVERITIES = [null, "info", "warning", "critical"];
+
+test("rules: each has an alerts.rules.<name> config with defaults; a built rule evaluates an empty device to well-formed conditions", () => {
+  unique(
+    "rules",
+    ruleDefinitions.map((d) => d.name),
+  );
+  const config = validateConfig({}, "contract.yaml");
+  const rules = config.alerts.rules as Record<string, unknown>;
+  const input = { state: new DeviceState(), heartbeats: () => new Map<string, number>(), now: Date.now() };
+  for (const def of ruleDefinitions) {
+    assert.ok(def.description.length > 0, `${def.name}: described`);
+    assert.ok(def.name in rules, `${def.name}: alerts.rules.${def.name} is in the config`);
+    const rule = def.create(rules[def.name] as never, config);
+    if (!rule) continue;
+    assert.ok(rule.forMs >= 0 && rule.clearForMs >= 0, `${def.name}: durations`);
+    assert.ok(rule.evaluate || rule.onEvent, `${def.name}: evaluates levels or events`);
+    const conds = [
+      ...(rule.evaluate?.(input, new Map()).conditions ?? []),
+      ...(rule.onEvent?.(
+        { time: new Date().toISOString(), level: "error", source: "contract", message: "contract test" },
+        input,
+      ) ?? []),
+    ];
+    for (const c of conds) {
+      assert.equal(typeof c.key, "string", `${def.name}: condition key`);
+      assert.ok(SEVERITIES.includes(c.severity), `${def.name}: severity ${c.severity}`);
+      assert.equal(typeof c.summary, "string", `${def.name}: summary`);
+    }
+  }
+});
+
+test("recovery actions: every configurable kind builds from a minimal spec into argv arrays (no shell), labelled", () => {
+  const kinds = actionSpec.options.map((o) => o.shape.type.value);
+  assert.ok(kinds.length >= 5);
+  unique("recovery actions", kinds);
+  const fields: Record<string, unknown> = { argv: ["/bin/true"], unit: "contract.service", sudo: false };
+  for (const kind of kinds) {
+    const option = actionSpec.options.find((o) => o.shape.type.value === kind);
+    const js = z.toJSONSchema(option as z.ZodType, { io: "input" }) as JsonSchema;
+    const spec: Record<string, unknown> = { type: kind };
+    for (const k of js.required ?? []) if (k !== "type") spec[k] = fields[k];
+    const parsed = actionSpec.safeParse(spec);
+    assert.ok(parsed.success, `${kind}: a minimal spec ${JSON.stringify(spec)} parses (add its field here)`);
+    const a = createAction(parsed.data as ActionSpec);
+    assert.equal(a.kind, kind);
+    assert.ok(a.label.length > 0, `${kind}: labelled`);
+    assert.ok(a.argvs.length > 0, `${kind}: says what it runs`);
+    for (const argv of a.argvs) {
+      assert.ok(argv.length > 0 && argv.every((x) => typeof x === "string" && x.length > 0), `${kind}: argv`);
+      assert.doesNotMatch(argv[0] as string, /\s/, `${kind}: argv[0] is a program, not a shell line`);
+    }
+  }
+});
