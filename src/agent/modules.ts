@@ -1,6 +1,7 @@
 import { collectorsModule } from "./collectors/module.ts";
 import { dashboardModule } from "./dashboard/module.ts";
 import { exportsModule } from "./exports/module.ts";
+import { hubModule } from "./hub/module.ts";
 import { jobsModule } from "./jobs/module.ts";
 import { eventsMetricsModule } from "./metrics/events.ts";
 import type { ModuleFactory } from "./module.ts";
@@ -22,4 +23,5 @@ export const moduleFactories: ModuleFactory[] = [
   exportsModule,
   jobsModule,
   eventsMetricsModule,
+  hubModule,
 ];

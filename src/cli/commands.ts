@@ -5,6 +5,7 @@ import demo from "./demo.ts";
 import drill from "./drill.ts";
 import event from "./event.ts";
 import heartbeat from "./heartbeat.ts";
+import hub from "./hub.ts";
 import install from "./install.ts";
 import integrations from "./integrations.ts";
 import notify from "./notify.ts";
@@ -28,4 +29,5 @@ export const commands: Command[] = [
   notify,
   install,
   integrations,
+  hub,
 ];

@@ -1,12 +1,14 @@
+import { readFileSync } from "node:fs";
 import { configJsonSchema, configMarkdown } from "../config/docs.ts";
-import { ConfigError, loadConfig } from "../config/load.ts";
+import { ConfigError, loadConfig, parseYaml } from "../config/load.ts";
 import { defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 
 export default defineCommand({
   name: "config",
   summary: "check a config file, or print the config's JSON Schema",
   usage: `Usage:
-  edgewatch config check FILE   print every problem in FILE, or "ok" (exit 0 ok, 1 invalid)
+  edgewatch config check FILE   print every problem in FILE, or "ok" (exit 0 ok, 1 invalid); an agent
+                                or a hub config (one with enroll_key, store, offline_after, ... is a hub's)
   edgewatch config schema       print the JSON Schema of the config (for editor completion)
   edgewatch config docs         print the config reference (docs/config.md) as markdown
 
@@ -20,13 +22,21 @@ Options:
       return EXIT_OK;
     }
     if (verb === "docs") {
-      process.stdout.write(configMarkdown());
+      const { hubConfigMarkdown } = await import("../hub/config.ts");
+      process.stdout.write(configMarkdown() + hubConfigMarkdown());
       return EXIT_OK;
     }
     if (verb === "check") {
       if (rest.length !== 1) throw new UsageError(`config check: expected one FILE, got ${rest.length}`);
       try {
-        loadConfig(rest[0]);
+        const file = rest[0] as string;
+        const { looksLikeHubConfig, loadHubConfig } = await import("../hub/config.ts");
+        let raw: unknown = null;
+        try {
+          raw = parseYaml(readFileSync(file, "utf8"), file);
+        } catch {} // unreadable or not YAML: the loader below reports it
+        if (looksLikeHubConfig(raw)) loadHubConfig(file);
+        else loadConfig(file);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         process.stdout.write(`${err.problems.join("\n")}\n`);

@@ -31,7 +31,7 @@ function primaryGroup(user: string): string {
 export default defineCommand({
   name: "install",
   summary: "write (or print) the systemd units and the sudoers lines for this device",
-  usage: `Usage: edgewatch install [--print] [--user USER] [--config FILE] [--unit-dir DIR] [--sudoers-dir DIR]
+  usage: `Usage: edgewatch install [--hub] [--print] [--user USER] [--config FILE] [--unit-dir DIR] [--sudoers-dir DIR]
 
 Writes edgewatch-agent.service (Type=notify, Restart=always, WatchdogSec, Nice, CPUQuota,
 MemoryMax) and /etc/sudoers.d/edgewatch with one line for each configured recovery command that
@@ -39,6 +39,7 @@ starts with "sudo" (exactly those commands and arguments). Then run:
   systemctl daemon-reload && systemctl enable --now edgewatch-agent
 
 Options:
+  --hub               write the fleet hub's unit (edgewatch-hub.service; config default /etc/edgewatch/hub.yaml) instead
   --print             print everything to stdout instead of writing files
   --user USER         user the agent runs as (default: $SUDO_USER, else the current user)
   --group GROUP       group whose members may write status (default: USER's primary group)
@@ -54,6 +55,7 @@ Options:
       args,
       {
         print: { type: "boolean" },
+        hub: { type: "boolean" },
         user: { type: "string" },
         group: { type: "string" },
         config: { type: "string", short: "c" },
@@ -69,6 +71,7 @@ Options:
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) {
       throw new UsageError(`--user: expected a user name like "pi", got ${JSON.stringify(user)}`);
     }
+    if (values.hub) return (await import("../hub/unit.ts")).installHub({ ...values, user });
     const group = values.group ?? primaryGroup(user);
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(group)) {
       throw new UsageError(`--group: expected a group name like "video", got ${JSON.stringify(group)}`);

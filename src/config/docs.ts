@@ -66,6 +66,13 @@ function rows(s: JsonSchema, path: string, out: string[]): void {
   }
 }
 
+/** Reference table rows (key, type, default, what) of any config schema (the hub's uses it too). */
+export function schemaRows(schema: z.ZodType): string[] {
+  const out: string[] = [];
+  rows(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema, "", out);
+  return out;
+}
+
 /** docs/config.md, generated from the one schema so the reference cannot drift from the code. */
 export function configMarkdown(): string {
   const out: string[] = [];

@@ -146,6 +146,18 @@ export function configOrigin(config: Config, claimedPath?: string): { path: stri
 
 /** Validate an already-parsed config object. `label` prefixes every problem (the file name). */
 export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const config = validateWith(configSchema, raw, label, env);
+  if (env.EDGEWATCH_DIR) config.status_dir = env.EDGEWATCH_DIR;
+  return config;
+}
+
+/** Validate against any config schema (the agent's, the hub's): ${ENV} substitution, every problem at once. */
+export function validateWith<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  label: string,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
   const problems: string[] = [];
   if (raw === null || raw === undefined) raw = {};
   if (!isPlainObject(raw))
@@ -155,12 +167,12 @@ export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessE
   const found = collectSecrets(substituted, fromEnv);
   const envPaths = new Set(problems.map((p) => p.slice(0, p.indexOf(": "))));
   for (let i = 0; i < problems.length; i++) problems[i] = `${label}: ${problems[i]}`;
-  const result = configSchema.safeParse(substituted, { reportInput: true });
+  const result = schema.safeParse(substituted, { reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {
         for (const k of issue.keys) {
-          const near = nearKey(configSchema, issue.path, k);
+          const near = nearKey(schema, issue.path, k);
           problems.push(
             `${label}: ${formatPath([...issue.path, k])}: ${near ? `unknown key; did you mean "${near}"?` : formatIssue(issue)}`,
           );
@@ -176,15 +188,21 @@ export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessE
   secrets.add(found);
   if (problems.length > 0 || !result.success) throw new ConfigError(problems.map((p) => secrets.scrub(p)));
   const config = result.data;
-  const sections = new Map<string, string>();
-  for (const [k, v] of Object.entries(config)) sections.set(k, JSON.stringify(v));
-  origins.set(config, { path: null, sections });
-  if (env.EDGEWATCH_DIR) config.status_dir = env.EDGEWATCH_DIR;
+  if (isPlainObject(config)) {
+    const sections = new Map<string, string>();
+    for (const [k, v] of Object.entries(config)) sections.set(k, JSON.stringify(v));
+    origins.set(config, { path: null, sections });
+  }
   return config;
 }
 
 /** Parse YAML text; syntax errors are reported with line and column. */
 export function parseConfigText(text: string, label: string, env: NodeJS.ProcessEnv = process.env): Config {
+  return validateConfig(parseYaml(text, label), label, env);
+}
+
+/** YAML text → plain value; syntax errors are a ConfigError with line and column. */
+export function parseYaml(text: string, label: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -194,7 +212,7 @@ export function parseConfigText(text: string, label: string, env: NodeJS.Process
       }),
     );
   }
-  return validateConfig(doc.toJS(), label, env);
+  return doc.toJS();
 }
 
 /**

@@ -6,6 +6,7 @@ import { exportsSection } from "./sections/exports.ts";
 import { filesSection } from "./sections/files.ts";
 import { historySection } from "./sections/history.ts";
 import { httpSection } from "./sections/http.ts";
+import { hubSection } from "./sections/hub.ts";
 import { jobsSection } from "./sections/jobs.ts";
 import { metricsSection } from "./sections/metrics.ts";
 import { notifySection } from "./sections/notify.ts";
@@ -25,6 +26,11 @@ export const configSchema = z
           .default(hostname())
           .describe("Device name shown in alerts and metrics (default: this machine's host name)"),
         site: z.string().min(1).max(128).default("default").describe("Where the device is (label on every metric)"),
+        tags: z
+          .array(z.string().min(1).max(64))
+          .max(32)
+          .default([])
+          .describe("Free-form labels the hub groups, filters and silences by (e.g. [rooftop, gen2])"),
       })
       .prefault({})
       .describe("Which device this is: its name and site label every alert and metric"),
@@ -53,6 +59,7 @@ export const configSchema = z
     exports: exportsSection,
     jobs: jobsSection,
     metrics: metricsSection,
+    hub: hubSection,
   })
   .describe("edgewatch configuration");
 

@@ -65,11 +65,13 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
   const { http, log } = opts;
   const guard = opts.guard ?? new ControlGuard(http.token);
   const table = new Map<string, Map<string, Route>>();
+  const prefixes = new Map<string, Map<string, Route>>();
   for (const r of opts.routes) {
-    let byMethod = table.get(r.path);
+    const into = r.prefix ? prefixes : table;
+    let byMethod = into.get(r.path);
     if (!byMethod) {
       byMethod = new Map();
-      table.set(r.path, byMethod);
+      into.set(r.path, byMethod);
     }
     if (byMethod.has(r.method)) {
       log.warn("duplicate route ignored", { method: r.method, path: r.path });
@@ -164,7 +166,13 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
       sendError(res, 400, `expected a request path like /status, got ${JSON.stringify(String(req.url).slice(0, 80))}`);
       return;
     }
-    const byMethod = table.get(url.pathname);
+    let byMethod = table.get(url.pathname);
+    if (!byMethod) {
+      let best = "";
+      for (const [p, m] of prefixes) {
+        if (url.pathname.startsWith(p) && p.length > best.length) [best, byMethod] = [p, m];
+      }
+    }
     if (!byMethod) {
       drain(req, socket);
       sendError(res, 404, `no such path: ${url.pathname.slice(0, 200)}`);
@@ -197,7 +205,7 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
     let body: unknown;
     try {
       if (route.method === "GET") drain(req, socket);
-      else body = await readBody(req, socket, http.max_body_bytes);
+      else body = await readBody(req, socket, http.max_body_bytes, route.rawBody);
     } catch (err) {
       if (err instanceof HttpError) {
         sendError(res, err.status, err.message, { Connection: "close", ...err.headers }, err.code);
@@ -225,7 +233,7 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
     req.resume();
   }
 
-  function readBody(req: IncomingMessage, socket: TrackedSocket, limit: number): Promise<unknown> {
+  function readBody(req: IncomingMessage, socket: TrackedSocket, limit: number, raw?: boolean): Promise<unknown> {
     const declared = req.headers["content-length"];
     if (declared !== undefined && Number(declared) > limit) {
       req.resume();
@@ -248,6 +256,7 @@ export function createHttpServer(opts: HttpServerOptions): AgentHttpServer {
       req.once("end", () => {
         clearDeadline(socket);
         if (failed) return;
+        if (raw) return resolve(Buffer.concat(chunks));
         if (size === 0) return resolve(undefined);
         const text = Buffer.concat(chunks).toString("utf8");
         try {

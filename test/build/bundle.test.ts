@@ -61,6 +61,12 @@ test("the agent's bundle has no native dependency (a Pi must not compile anythin
   }
   const text = result.outputFiles[0]?.text ?? "";
   assert.doesNotMatch(text, /require\([^)]*\.node["']\)/, "no require() of a .node addon");
+  // The hub's stores load their drivers only when the hub runs: neither is bundled.
+  assert.ok(
+    !packages.has("better-sqlite3") && !packages.has("bindings"),
+    "better-sqlite3 is not in the agent's bundle",
+  );
+  assert.ok(!packages.has("postgres"), "postgres is not in the agent's bundle");
 });
 
 test("the library entry point stays light: no config schema, validator or YAML parser inside", async () => {

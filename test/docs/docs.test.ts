@@ -13,8 +13,9 @@ function sources(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-test("every HTTP route the agent's modules declare is documented in docs/api.md", () => {
-  const api = readFileSync("docs/api.md", "utf8");
+test("every HTTP route the agent's modules and the hub declare is documented in docs/api.md or docs/hub-api.md", () => {
+  // The hub's routes are documented in docs/hub-api.md.
+  const api = ["docs/api.md", "docs/hub-api.md"].map((f) => readFileSync(f, "utf8")).join("\n");
   const paths = new Set<string>();
   for (const f of sources("src")) {
     for (const m of readFileSync(f, "utf8").matchAll(/\bpath: "(\/[^"]*)"/g)) paths.add(m[1] as string);

@@ -1,0 +1,29 @@
+// The shared families the hub builds on (HTTP server, notify): one place that adapts them to the
+// hub's config.
+import type { Config } from "../config/schema.ts";
+import { httpSection } from "../config/sections/http.ts";
+import { ControlGuard } from "../http/auth.ts";
+import type { Route } from "../http/route.ts";
+import { createHttpServer } from "../http/server.ts";
+import type { Logger } from "../lib/log.ts";
+import { createChannels } from "../notify/notifier.ts";
+import { Outbox } from "../notify/outbox.ts";
+import type { HubConfig } from "./config.ts";
+
+export { HttpError, Query, sendBody, sendError, sendJson } from "../http/respond.ts";
+export type { Route } from "../http/route.ts";
+export type { AgentHttpServer as HttpServer } from "../http/server.ts";
+export type { Logger } from "../lib/log.ts";
+export type { Notification } from "../notify/types.ts";
+export { ControlGuard, Outbox };
+
+/** The hardened HTTP server, with the hub's port, bind and limits; control routes take admin_token. */
+export function hubHttpServer(config: HubConfig, routes: Route[], log: Logger) {
+  const http = { ...httpSection.parse({}), ...config.http };
+  return createHttpServer({ http, routes, log, guard: new ControlGuard(config.admin_token) });
+}
+
+/** The notification channels, built from the hub's `notify:` section (same schema as the agent's). */
+export function hubChannels(config: HubConfig) {
+  return createChannels({ notify: config.notify } as unknown as Config);
+}
