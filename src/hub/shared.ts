@@ -1,7 +1,6 @@
 // The shared families the hub builds on (HTTP server, notify): one place that adapts them to the
 // hub's config.
-import type { Config } from "../config/schema.ts";
-import { httpSection } from "../config/sections/http.ts";
+import { type Config, configSchema } from "../config/schema.ts";
 import { ControlGuard } from "../http/auth.ts";
 import type { Route } from "../http/route.ts";
 import { createHttpServer } from "../http/server.ts";
@@ -19,7 +18,7 @@ export { ControlGuard, Outbox };
 
 /** The hardened HTTP server, with the hub's port, bind and limits; control routes take admin_token. */
 export function hubHttpServer(config: HubConfig, routes: Route[], log: Logger) {
-  const http = { ...httpSection.parse({}), ...config.http };
+  const http = { ...configSchema.shape.http.parse({}), ...config.http };
   return createHttpServer({ http, routes, log, guard: new ControlGuard(config.admin_token) });
 }
 
