@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants } from "node:os";
+import { withJitter } from "../lib/backoff.ts";
 import { emitEvent } from "../protocol/events.ts";
 import { parseFragment, writeFragment } from "../protocol/fragment.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
@@ -54,12 +55,6 @@ const MAX_LINE = 500;
 const RECENT_FAILURES_KEPT = 50;
 
 export const jobSource = (name: string) => `job-${name}`;
-
-/** "5m,15m,1h" style lists and durations are parsed by the CLI; this applies jitter. */
-export function withJitter(ms: number, jitter: number, rand = Math.random): number {
-  if (ms <= 0 || jitter <= 0) return ms;
-  return Math.max(0, Math.round(ms * (1 - jitter + 2 * jitter * rand())));
-}
 
 /** Keeps the last `n` lines of a byte stream. */
 class TailBuffer {

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fsp } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
+import { withJitter } from "../lib/backoff.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 import { emitEvent } from "../protocol/events.ts";
 import { parseFragment, writeFragment } from "../protocol/fragment.ts";
@@ -11,7 +12,7 @@ import { layout } from "../protocol/paths.ts";
 import { readRegularFile } from "../protocol/read-file.ts";
 import { jobsLayout } from "./ledger.ts";
 import { acquireLock } from "./lock.ts";
-import { formatMs, withJitter } from "./run.ts";
+import { formatMs } from "./run.ts";
 import { TransferLedger, type VerifiedFile } from "./transfer-ledger.ts";
 
 export interface TransferOptions {

@@ -9,22 +9,6 @@ export function retryAfterHeader(value: string | null, now = Date.now()): number
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
-/**
- * Delay before retry number `failures` (1-based): exponential from `initialMs` up to `maxMs` with ±20 %
- * jitter, or the server's Retry-After (capped at six times `maxMs`) plus a little jitter.
- */
-export function backoffDelay(
-  failures: number,
-  initialMs: number,
-  maxMs: number,
-  retryAfterMs?: number,
-  random: () => number = Math.random,
-): number {
-  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, maxMs * 6) + Math.floor(random() * 250);
-  const base = Math.min(maxMs, initialMs * 2 ** Math.min(failures - 1, 30));
-  return Math.round(base * (0.8 + 0.4 * random()));
-}
-
 /** 2xx ok; 429 and 5xx retry; other 4xx permanent (dead-lettered with the reason). */
 export function classify(status: number, body: string, retryAfterMs?: number): SendResult {
   if (status >= 200 && status < 300) return { ok: true, detail: `HTTP ${status}` };

@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { scrub } from "../config/secrets.ts";
+import { backoffDelay } from "../lib/backoff.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import { mkdirp, writeFileAtomic } from "../protocol/atomic.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 import { isPlainObject, toJson } from "../protocol/json.ts";
 import { levelRank } from "../protocol/names.ts";
-import { backoffDelay } from "./http.ts";
 import type { Channel, Notification, SendResult } from "./types.ts";
 
 export interface OutboxOptions {

@@ -1,53 +1,7 @@
+import { localDate, parseTimeOfDay, windowState } from "../../lib/time-of-day.ts";
 import { parseTime } from "../../protocol/fragment.ts";
 import { isPlainObject } from "../../protocol/json.ts";
 import { type CollectorFactory, gauge, num } from "./types.ts";
-
-/** "07:15" / "07:15:00" → seconds after local midnight; null when malformed. */
-export function parseTimeOfDay(v: unknown): number | null {
-  if (typeof v !== "string") return null;
-  const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(v.trim());
-  if (!m) return null;
-  const [h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  if (h > 23 || mi > 59 || s > 59) return null;
-  return h * 3600 + mi * 60 + s;
-}
-
-export function localDate(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
-
-function localMidnight(ms: number): number {
-  const d = new Date(ms);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
-}
-
-/**
- * Where `now` is relative to the daily window [start, end) in local time. A window may cross
- * midnight (start > end). Returns whether we are inside and when the current window opened (ms).
- */
-export function windowState(
-  now: number,
-  startSec: number,
-  endSec: number,
-): { inside: boolean; openedAt: number | null } {
-  const midnight = localMidnight(now);
-  const t = (now - midnight) / 1000;
-  if (startSec === endSec) return { inside: false, openedAt: null };
-  if (startSec < endSec) {
-    const inside = t >= startSec && t < endSec;
-    return { inside, openedAt: inside ? midnight + startSec * 1000 : null };
-  }
-  if (t >= startSec) return { inside: true, openedAt: midnight + startSec * 1000 };
-  if (t < endSec) {
-    const y = new Date(midnight);
-    y.setDate(y.getDate() - 1); // DST-safe "yesterday at start"
-    return { inside: true, openedAt: y.getTime() + startSec * 1000 };
-  }
-  return { inside: false, openedAt: null };
-}
 
 const numOrNull = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { duration, httpUrl } from "../../config/kit.ts";
-import { backoffDelay } from "../../notify/http.ts";
+import { backoffDelay } from "../../lib/backoff.ts";
 import type { AlertState } from "../state.ts";
 import { authHeaders, authOptions, postExport, USER_AGENT } from "./common.ts";
 import { defineExport, ExportStats } from "./types.ts";

@@ -1,4 +1,4 @@
-import { backoffDelay } from "../../notify/http.ts";
+import { backoffDelay } from "../../lib/backoff.ts";
 import type { SendResult } from "../../notify/types.ts";
 import type { Logger } from "../module.ts";
 import type { DiskQueue } from "./queue.ts";

@@ -4,6 +4,7 @@ import { parseDuration } from "../../config/kit.ts";
 import type { Config } from "../../config/schema.ts";
 import { HttpError, Query, sendJson } from "../../http/respond.ts";
 import { type Clock, systemClock } from "../../lib/clock.ts";
+import { localDate } from "../../lib/time-of-day.ts";
 import { createChannels, Notifier } from "../../notify/notifier.ts";
 import { Outbox } from "../../notify/outbox.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
@@ -11,7 +12,7 @@ import { type AlertNotice, RuleEngine, type Silence } from "../rules/engine.ts";
 import { ruleDefinitions } from "../rules/index.ts";
 import type { Rule } from "../rules/types.ts";
 import type { AlertState } from "../state.ts";
-import { DailyTimer, dailySummaryText, localDate } from "./summary.ts";
+import { DailyTimer, dailySummaryText } from "./summary.ts";
 
 /** Build every enabled rule from the config. */
 export function createRules(config: Config): Rule[] {

@@ -1,4 +1,5 @@
 import type { Clock } from "../../lib/clock.ts";
+import { nextLocalTime } from "../../lib/time-of-day.ts";
 import { getPath } from "../../protocol/json.ts";
 import { liveFields } from "../core/document.ts";
 import type { DeviceState } from "../state.ts";
@@ -40,21 +41,6 @@ export function dailySummaryText(deviceId: string, date: string, state: DeviceSt
     for (const e of errors.slice(-10)) lines.push(`- ${e}`);
   }
   return lines.join("\n");
-}
-
-/** Local-date string YYYY-MM-DD. */
-export function localDate(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
-
-/** Next local occurrence of "HH:MM" strictly after `now`. */
-export function nextLocalTime(now: number, hhmm: string): number {
-  const [h, m] = hhmm.split(":").map(Number) as [number, number];
-  const d = new Date(now);
-  d.setHours(h, m, 0, 0);
-  if (d.getTime() <= now) d.setDate(d.getDate() + 1);
-  return d.getTime();
 }
 
 /** Fires `fn` at the configured local time each day (one timer; re-armed after each run). */

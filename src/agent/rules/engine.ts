@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
 import { BeatAges, type Clock, StepDetector, systemClock } from "../../lib/clock.ts";
+import { inDailyWindow, nextDailyEdge } from "../../lib/time-of-day.ts";
 import type { AlertNotice, AlertState, AlertView, NoticeKind, NoticeSink } from "../../notify/alert.ts";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
@@ -749,32 +750,4 @@ export class RuleEngine {
       this.persistWarned = true;
     }
   }
-}
-
-function minutesOf(hhmm: string): number {
-  const [h, m] = hhmm.split(":").map(Number) as [number, number];
-  return h * 60 + m;
-}
-
-/** Is local time `now` inside "HH:MM-HH:MM" (wrapping past midnight when end < start)? */
-export function inDailyWindow(now: number, window: string): boolean {
-  const [a, b] = window.split("-") as [string, string];
-  const d = new Date(now);
-  const m = d.getHours() * 60 + d.getMinutes();
-  const s = minutesOf(a);
-  const e = minutesOf(b);
-  return s <= e ? m >= s && m < e : m >= s || m < e;
-}
-
-/** The next local time either edge of the window is reached. */
-export function nextDailyEdge(now: number, window: string): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (const edge of window.split("-")) {
-    const d = new Date(now);
-    const mins = minutesOf(edge);
-    d.setHours(Math.floor(mins / 60), mins % 60, 0, 0);
-    if (d.getTime() <= now) d.setDate(d.getDate() + 1);
-    best = Math.min(best, d.getTime());
-  }
-  return best;
 }

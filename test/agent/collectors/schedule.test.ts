@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { localDate, parseTimeOfDay, scheduleCollector, windowState } from "../../../src/agent/collectors/schedule.ts";
+import { scheduleCollector } from "../../../src/agent/collectors/schedule.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
+import { localDate, parseTimeOfDay, windowState } from "../../../src/lib/time-of-day.ts";
 import type { JsonObject } from "../../../src/protocol/json.ts";
 import { collectOnce, config } from "./helpers.ts";
 
