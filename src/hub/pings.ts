@@ -117,7 +117,20 @@ export class Pings {
     else this.k.deadlines.set(`chk:${c.uuid}`, at);
   }
 
-  async due(uuid: string, now: number): Promise<void> {
+  private chain: Promise<void> = Promise.resolve();
+
+  /** Pings and deadlines of checks run one at a time (a ping racing its deadline must not alert twice). */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(fn);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  due(uuid: string, now: number): Promise<void> {
+    return this.serial(() => this.dueNow(uuid, now));
+  }
+
+  private async dueNow(uuid: string, now: number): Promise<void> {
     const c = this.checks.get(uuid);
     if (!c || c.state === "down") return;
     const at = this.dueAt(c);
@@ -194,7 +207,7 @@ export class Pings {
 
   routes(): Route[] {
     const handle = (req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) =>
-      this.handle(req, res, url, Buffer.isBuffer(body) ? body.toString("utf8") : "");
+      this.serial(() => this.handle(req, res, url, Buffer.isBuffer(body) ? body.toString("utf8") : ""));
     return [
       { method: "GET", path: "/ping/", prefix: true, rawBody: true, handle },
       { method: "POST", path: "/ping/", prefix: true, rawBody: true, handle },
