@@ -125,3 +125,28 @@ export async function readTail(path: string, limit: number, maxBytes = 256 * 102
     await fh.close();
   }
 }
+
+/**
+ * readTail for the read routes: a ledger that cannot be read (a FIFO, a symlink or a directory at its
+ * path, no permission) reads as empty and its problem is returned, never thrown; `warn` hears of each
+ * file's problem once, and again only after the file was readable in between.
+ */
+export function ledgerTailReader(warn: (message: string, fields: JsonObject) => void) {
+  const reported = new Map<string, string>();
+  return async (path: string, limit: number): Promise<{ records: JsonObject[]; problem: string | null }> => {
+    try {
+      const records = await readTail(path, limit);
+      reported.delete(path);
+      return { records, problem: null };
+    } catch (err) {
+      const problem = (err as Error).message.startsWith(path)
+        ? (err as Error).message
+        : `${path}: ${(err as Error).message}`;
+      if (reported.get(path) !== problem) {
+        reported.set(path, problem);
+        warn("ledger not read: answering without its records", { file: path, reason: problem });
+      }
+      return { records: [], problem };
+    }
+  };
+}

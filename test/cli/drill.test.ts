@@ -2,11 +2,11 @@
 // dead one), every restart action is dry-run, the reboot guard is shown; the report says so.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
-import { parse } from "yaml";
+import { parse, parseDocument } from "yaml";
 import { startAgent } from "../../src/agent/agent.ts";
 import { validateConfig } from "../../src/config/load.ts";
 import { webhookServer } from "../agent/notify/contracts.ts";
@@ -124,4 +124,83 @@ test("drill --json: every check passes when the channel works and the actions ex
     ["agent", "channel webhook", "watch capture", "watch capture restart (dry run)", "reboot action (dry run)"],
   );
   assert.match(report.summary, /^drill passed: 5 passed, 0 failed, 0 warnings$/);
+});
+
+test("drill against `edgewatch demo`: the demo's config file points the drill at it; the report shows what passes and what is missing", {
+  timeout: 180_000,
+}, async (t) => {
+  const dir = tempDir(t, "ew-drill-demo-");
+  const demo = spawn(
+    process.execPath,
+    ["--import", "tsx", MAIN, "demo", "--dir", dir, "--port", "0", "--interval", "0.5", "--duration", "300"],
+    { env: { ...process.env, EDGEWATCH_CONFIG: "", EDGEWATCH_DIR: "" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  demo.stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  demo.stderr.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  const exited = new Promise<number | null>((r) => demo.once("exit", (code) => r(code)));
+  t.after(async () => {
+    if (demo.exitCode === null) demo.kill("SIGTERM");
+    await exited;
+  });
+  const effective = (await waitFor(
+    "the demo's config file",
+    () => /config in effect in (\S+?)(;|\n)/.exec(out)?.[1] ?? null,
+    120_000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; output:\n${out}`);
+  })) as string;
+  assert.equal(effective, join(dir, "config.yaml"));
+  const url = /agent on (http:\/\/\S+)/.exec(out)?.[1] as string;
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+
+  const r = await ew(["drill", "--config", effective, "--timeout", "30"]);
+  const lines = r.out.trim().split("\n");
+  const has = (re: RegExp) =>
+    assert.ok(
+      lines.some((l) => re.test(l)),
+      `a line matching ${re} in:\n${r.out}\n${r.err}`,
+    );
+  assert.equal(lines[0], `edgewatch drill on demo-pi (demo), agent at ${url}`);
+  has(new RegExp(`^PASS {2}agent: answers at ${url.replaceAll(".", "\\.")}$`));
+  has(new RegExp(`^INFO {2}alert path: test event (DRILL-\\w+) written to ${join(dir, "status")}; waiting up to 30 s`));
+  has(/^PASS {2}channel demo-sink: test alert delivered after [\d.]+ s$/);
+  has(/^WARN {2}watches: none configured \(recovery\.watches\): nothing restarts a stuck program$/);
+  has(/^INFO {2}reboot guard: 0 of 3 automatic reboots used in the last 24 h; a reboot would be allowed now$/);
+  // The default reboot action is `sudo systemctl reboot`: whether sudo would run it depends on the machine.
+  has(
+    /^(PASS {2}reboot action \(dry run\): would run: sudo \/usr\/bin\/systemctl reboot|FAIL {2}reboot action \(dry run\): .*sudo.*)$/,
+  );
+  assert.match(lines.at(-1) ?? "", /^drill (passed|FAILED): \d+ passed, [01] failed, 1 warnings$/);
+  assert.equal(r.err, "");
+  // The demo's own sink printed the test alert, then its all-clear: the path end to end.
+  const code = /test event (DRILL-\w+)/.exec(r.out)?.[1] as string;
+  await waitFor("the RESOLVED notice in the demo's output", () => /notify \S+\s+RESOLVED: /.test(out), 30_000).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}; output:\n${out}`);
+    },
+  );
+  assert.match(out, /notify CRITICAL\s+.*fire drill: test alert from edgewatch drill/);
+  assert.match(out, new RegExp(`event .* critical drill: fire drill: test alert .*\\[${code}\\]`));
+
+  // The same demo with no channel: the drill says so in one clear line and exits 1, no crash.
+  const bare = join(dir, "no-channels.yaml");
+  const doc = parseDocument(readFileSync(effective, "utf8"));
+  doc.setIn(["notify", "channels"], doc.createNode([]));
+  writeFileSync(bare, String(doc));
+  const n = await ew(["drill", "--config", bare, "--timeout", "5"]);
+  assert.equal(n.code, 1, `${n.out}\n${n.err}`);
+  assert.ok(
+    n.out.split("\n").includes("FAIL  alert path: no notification channels configured (notify.channels)"),
+    n.out,
+  );
+  assert.ok(n.out.split("\n").includes(`PASS  agent: answers at ${url}`), n.out);
+  assert.equal(n.err, "");
+
+  demo.kill("SIGTERM");
+  assert.equal(await exited, 0, out);
 });

@@ -81,7 +81,7 @@ test("edgewatch demo: listens on 127.0.0.1 only, and its photo tile shows a real
   const port = Number(new URL(url).port);
   assert.deepEqual(listeners(port), ["0100007F"], "bound to 127.0.0.1, not 0.0.0.0");
 
-  // /config: the values in effect, and a path that says they are not the sample file's alone.
+  // /config: the values in effect, the sample file they came from, and the keys the demo replaced.
   const cfg = (await (await fetch(`${url}/config`)).json()) as {
     path: string;
     overrides: string[];
@@ -89,8 +89,8 @@ test("edgewatch demo: listens on 127.0.0.1 only, and its photo tile shows a real
   };
   assert.equal(cfg.config.status_dir, join(dir, "status"));
   assert.match(cfg.path, /examples\/device\.yaml$/);
-  for (const key of ["status_dir", "state_dir", "files.photos", "http.bind"])
-    assert.ok(cfg.overrides.includes(key), key);
+  for (const k of ["status_dir", "state_dir", "files.photos", "http.bind", "notify.channels"])
+    assert.ok(cfg.overrides.includes(k), `${k} in overrides ${JSON.stringify(cfg.overrides)}`);
 
   const photo = (await waitFor(
     "a photo",

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { lastSuccessesSync, ledgerSummarySync } from "../../src/jobs/ledger.ts";
 import { JsonLinesFile, readTail } from "../../src/lib/jsonl.ts";
 import { get, startTestAgent } from "../agent/core/helpers.ts";
+import { startAgentProcess } from "../agent/hostile/agent-process.ts";
 import { tempDir, waitFor } from "../helpers/tools.ts";
 import { ew } from "./helpers.ts";
 
@@ -87,4 +89,67 @@ test("after a reboot (status tmpfs empty) the agent knows --every jobs and their
     30_000,
   );
   assert.match(alert?.summary ?? "", /Job upload missed its schedule: last success \d+ s ago \(every 1 s, grace 1 s\)/);
+});
+
+test("a ledger that is not a regular file (FIFO, symlink, directory) reads as empty with one warning: /api/jobs and /admin/transfer-status answer 200", {
+  timeout: 180_000,
+}, async (t) => {
+  const outside = join(tempDir(t, "ew-outside-"), "elsewhere.jsonl");
+  writeFileSync(outside, `${JSON.stringify({ type: "dead_letter", job: "not-mine", secret: "outside" })}\n`);
+  const a = await startAgentProcess(t, "", ({ stateDir }) => {
+    mkdirSync(join(stateDir, "jobs"), { recursive: true });
+    mkdirSync(join(stateDir, "transfers", "verified.jsonl"), { recursive: true }); // a directory
+    execFileSync("mkfifo", [join(stateDir, "jobs", "ledger.jsonl")]); // no writer: an open would block
+    symlinkSync(outside, join(stateDir, "jobs", "dead-letter.jsonl"));
+  });
+  const ledger = join(a.stateDir, "jobs", "ledger.jsonl");
+  const dead = join(a.stateDir, "jobs", "dead-letter.jsonl");
+  const verified = join(a.stateDir, "transfers", "verified.jsonl");
+  type Jobs = { recent_attempts: unknown[]; dead_letters: unknown[]; warnings?: string[] };
+  for (let i = 0; i < 3; i++) {
+    const r = await a.json<Jobs>("/api/jobs");
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.recent_attempts, []);
+    assert.deepEqual(r.body.dead_letters, [], "the symlink's target is not read");
+    assert.deepEqual(r.body.warnings, [
+      `${ledger}: expected a regular file, got a FIFO`,
+      `${dead}: expected a regular file, got a symbolic link`,
+    ]);
+  }
+  const tr = await a.json<{ recent_verified: unknown[]; warnings?: string[] }>("/admin/transfer-status");
+  assert.equal(tr.status, 200, JSON.stringify(tr.body));
+  assert.deepEqual(tr.body.recent_verified, []);
+  assert.deepEqual(tr.body.warnings, [`${verified}: expected a regular file, got a directory`]);
+  // One warning per file, however many requests read it, each naming the file and the reason
+  // (the two job ledgers are read at once: sorted by path).
+  const warned = () =>
+    a
+      .log()
+      .split("\n")
+      .filter((l) => l.includes('"ledger not read'))
+      .map((l) => JSON.parse(l) as { file: string; reason: string });
+  assert.deepEqual(
+    warned()
+      .map((w) => [w.file, w.reason])
+      .sort(),
+    [
+      [dead, `${dead}: expected a regular file, got a symbolic link`],
+      [ledger, `${ledger}: expected a regular file, got a FIFO`],
+      [verified, `${verified}: expected a regular file, got a directory`],
+    ],
+  );
+  assert.doesNotMatch(a.log(), /not-mine|outside"/);
+
+  // The ledger made a regular file again: its records are served, without a warning.
+  unlinkSync(ledger);
+  writeFileSync(ledger, `${JSON.stringify({ type: "attempt", job: "backup", result: "success" })}\n`);
+  const ok = await a.json<Jobs>("/api/jobs");
+  assert.equal(ok.status, 200);
+  assert.deepEqual(
+    ok.body.recent_attempts.map((r) => (r as { job: string }).job),
+    ["backup"],
+  );
+  assert.deepEqual(ok.body.warnings, [`${dead}: expected a regular file, got a symbolic link`]);
+  assert.equal((await a.json("/health")).status, 200);
+  assert.equal(await a.stop(), 0, a.log());
 });

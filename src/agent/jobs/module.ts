@@ -3,7 +3,7 @@ import type { Config } from "../../config/schema.ts";
 import { sendError, sendJson } from "../../http/respond.ts";
 import { jobsDir, jobsLayout } from "../../jobs/ledger.ts";
 import { TransferLedger, verifiedLedgerPath } from "../../jobs/transfer-ledger.ts";
-import { readTail } from "../../lib/jsonl.ts";
+import { ledgerTailReader } from "../../lib/jsonl.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route, Sample } from "../module.ts";
 import { jobViews, ledgerSuccesses, queueData } from "../rules/jobs.ts";
@@ -33,6 +33,8 @@ export class JobsModule implements AgentModule {
   private ctx: AgentContext | null = null;
   private readonly dir: string;
   private readonly transfers: TransferLedger;
+  /** A ledger that is not a regular file reads as empty, with one warning (not a 500). */
+  private readonly readLedger = ledgerTailReader((msg, fields) => this.ctx?.log.warn(msg, fields));
 
   constructor(private readonly config: Config) {
     this.dir = jobsDir(config);
@@ -72,11 +74,16 @@ export class JobsModule implements AgentModule {
       const limit = limitParam(url, res, 50, 1000);
       if (limit === null) return;
       const l = jobsLayout(this.dir);
-      const [recent, deadLetters] = await Promise.all([readTail(l.ledger, limit), readTail(l.deadLetters, limit)]);
+      const [recent, deadLetters] = await Promise.all([
+        this.readLedger(l.ledger, limit),
+        this.readLedger(l.deadLetters, limit),
+      ]);
+      const warnings = [recent.problem, deadLetters.problem].filter((p) => p !== null);
       sendJson(res, 200, {
         ...this.jobsOverview(),
-        recent_attempts: recent.reverse(),
-        dead_letters: deadLetters.reverse(),
+        recent_attempts: recent.records.reverse(),
+        dead_letters: deadLetters.records.reverse(),
+        ...(warnings.length ? { warnings } : {}),
       });
     };
     return [
@@ -89,10 +96,12 @@ export class JobsModule implements AgentModule {
           const limit = limitParam(url, res, 20, 1000);
           if (limit === null) return;
           const t = this.state.document.transfers;
+          const verified = await this.readLedger(this.transfers.path, limit);
           sendJson(res, 200, {
             transfers: isPlainObject(t) ? t : {},
             verified_ledger: verifiedLedgerPath(this.config.state_dir),
-            recent_verified: (await this.transfers.recent(limit)).reverse(),
+            recent_verified: verified.records.reverse(),
+            ...(verified.problem ? { warnings: [verified.problem] } : {}),
           });
         },
       },
