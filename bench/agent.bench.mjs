@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Agent footprint and serving speed against peers measured in the same run:
-//  - seed 000's Python stdlib status server (bench/peers/status_server.py, ThreadingHTTPServer)
+//  - the timelapse scripts' Python stdlib status server (bench/peers/status_server.py, ThreadingHTTPServer)
 //  - a bare Node HTTP server serving the same status file (bench/peers/bare_node.mjs)
 //  - prometheus-node-exporter (Debian) for /metrics
 // Prints one markdown section (bench/run.mjs saves it to docs/bench/agent.md).
@@ -45,7 +45,7 @@ function freePort() {
   });
 }
 
-// The same seed 000 document for everyone: the agent reads it as a fragment, the peers serve the file.
+// The same timelapse-script document for everyone: the agent reads it as a fragment, the peers serve the file.
 const doc = {
   device_id: "Pi0Cam",
   status: "capturing",
@@ -200,7 +200,7 @@ const noFlags = await start(
 const hwm = (pid) => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
 const peak = {};
 const py = await start(
-  "seed 000 Python server",
+  "timelapse-script Python server",
   "/usr/bin/python3",
   [join(root, "bench", "peers", "status_server.py"), String(pPy), statusFile],
   pPy,
@@ -321,7 +321,7 @@ const agentShare = (agentNs / 1e6 / withMs) * 100;
 
 // ---- report ----
 const bareMem = idleMem["bare Node server"];
-const pyMem = idleMem["seed 000 Python server"];
+const pyMem = idleMem["timelapse-script Python server"];
 const agentMem = idleMem["edgewatch agent"];
 const row = (n) => {
   const m = idleMem[n];
@@ -339,7 +339,7 @@ console.log(`## Agent: idle footprint, /status and /metrics, CPU-bound job
 
 Five processes started side by side and measured in the same run: the agent from the bundle exactly
 as the generated unit starts it (\`node ${unitFlags.join(" ")} dist/edgewatch.mjs agent\`, every registered module,
-default collectors), the same agent without the heap flags, seed 000's Python stdlib server on ThreadingHTTPServer
+default collectors), the same agent without the heap flags, the timelapse scripts' Python stdlib server on ThreadingHTTPServer
 (bench/peers/status_server.py, its /status and /metrics exactly as the seed writes them), a bare Node
 HTTP server reading the same status file per request (bench/peers/bare_node.mjs), and Debian's
 prometheus-node-exporter. Memory from /proc/PID/smaps_rollup (private = Private_Clean + Private_Dirty)

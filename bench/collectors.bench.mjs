@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Collectors: CPU cost of one sampling cycle (system + thermal + rpi_power + camera + schedule on this
 // machine's /proc and /sys), against peers doing the same job in the same run:
-//   - the same reads in stdlib Python (what seed 000/003-style scripts do), in a loop;
+//   - the same reads in stdlib Python (what timelapse-script-style scripts do), in a loop;
 //   - prometheus-node-exporter restricted to the comparable collectors (cpu, meminfo, loadavg,
 //     filesystem, thermal_zone, hwmon), one /metrics scrape per cycle (it also renders text).
 // Each peer runs CYCLES cycles back to back; the figure is its process CPU time / cycles.

@@ -2,10 +2,10 @@
 // Device dashboard: bytes transferred on a first load and time to first render, in Debian's
 // Chromium (playwright-core + the DevTools protocol), for the edgewatch agent serving its built page
 // (brotli/gzip precompressed, hashed assets cached as immutable) and, in the same run, a peer: the
-// very same files served the way seed 003's `python3 api_server.py` serves `dashboard.html` — a
+// very same files served the way the original dashboard's `python3 api_server.py` serves `dashboard.html` — a
 // plain static file server with no compression and no cache headers — with every API request
 // forwarded to the same agent so the page shows the same data. The peer isolates what compression
-// and caching buy; it is NOT a measurement of seed 003's own page (its HTML is not in the seeds).
+// and caching buy; it is NOT a measurement of the original dashboard's own page (its HTML is not in the seeds).
 // Each case runs on loopback and on an emulated phone on a slow link (400 kbit/s, 400 ms RTT, CPU
 // slowed 4×).
 import { spawn, spawnSync } from "node:child_process";
@@ -295,10 +295,10 @@ let out = `## Device dashboard: first-load bytes and time to first render
 Debian's Chromium (playwright-core, DevTools protocol), viewport 390×844. **edgewatch**: the agent
 (\`bin/edgewatch agent\`) serving its built page — brotli/gzip precompressed at build time, hashed
 assets \`Cache-Control: immutable\`, \`/\` revalidated by ETag. **Peer (same run)**: the very same
-files from a plain static server with no compression and no cache headers — how seed 003's
+files from a plain static server with no compression and no cache headers — how the original dashboard's
 \`api_server.py\` serves \`dashboard.html\` as far as the seed describes it — with every API request
 forwarded to the same agent, so both pages show the same data. The peer isolates what compression
-and caching buy; seed 003's own HTML is not in the seeds, so it is not measured. "Slow phone":
+and caching buy; the original dashboard's own HTML is not in the seeds, so it is not measured. "Slow phone":
 400 kbit/s each way, 400 ms RTT, CPU slowed 4× (DevTools emulation). Bytes are what crossed the
 wire (headers included) for every request that completed within the load (the live
 \`/api/events\` stream stays open and is not counted). FCP is Chromium's first-contentful-paint;
@@ -342,7 +342,7 @@ page shows it, on loopback, ${UPDATE_TRIALS} writes at random moments each, same
 | polling \`/status\` every 5 s (the page's fallback without EventSource) | ${ms(median(pollLat))} | ${ms(Math.max(...pollLat))} |
 
 Stream ÷ polling (median): ${(median(sseLat) / median(pollLat)).toFixed(4)}× (the stream is
-${Math.round(median(pollLat) / Math.max(1, median(sseLat)))}× quicker). Seed 003's page refreshes every
+${Math.round(median(pollLat) / Math.max(1, median(sseLat)))}× quicker). The original dashboard's page refreshes every
 30 s; at that rate the expected wait is 15 s and the worst 30 s (not measured here: same mechanism
 as the 5 s row, six times slower).
 

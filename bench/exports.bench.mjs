@@ -3,7 +3,7 @@
 //  - the edgewatch agent with all four exports on (remote_write → VictoriaMetrics, Loki and Alertmanager
 //    → local receivers answering 204, MQTT → mosquitto), a writer updating status, logs and events;
 //  - the same agent, same writer, no exports;
-//  - the peer for seed 001's metrics shipping: prometheus-node-exporter + Prometheus in agent mode
+//  - the peer for the gym recorder's metrics shipping: prometheus-node-exporter + Prometheus in agent mode
 //    (--enable-feature=agent, the remote_write relay grafana-agent was) into the same VictoriaMetrics;
 //  - the same agent with exports whose receivers are down, for the bytes its queues write per day.
 // Prints one markdown section (bench/run.mjs saves it to docs/bench/exports.md).
@@ -160,7 +160,7 @@ const agents = [
 const { updateStatus } = await import(join(root, "dist", "index.js"));
 const { emitEvent } = await import(join(root, "dist", "index.js"));
 
-// The seed 001 peer: node_exporter scraped by Prometheus in agent mode, remote_writing to VictoriaMetrics.
+// The gym-recorder peer: node_exporter scraped by Prometheus in agent mode, remote_writing to VictoriaMetrics.
 const nePort = await freePort();
 const ne = start("node_exporter", "prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${nePort}`]);
 const paPort = await freePort();
@@ -267,7 +267,7 @@ const lines = [
   `| peer total: node_exporter + Prometheus agent | ${f(peer.rss)} | ${f(peer.cpu, 2)} |`,
   "",
   `- The exports cost **${f(fig.exports.rss - fig.plain.rss)} MiB** RSS and **${f(fig.exports.cpu - fig.plain.cpu, 2)}** CPU points over the same agent without them;`,
-  `  the seed 001 peer (which ships node metrics only, no logs, alerts or Home Assistant) takes ${f(peer.rss)} MiB and ${f(peer.cpu, 2)} % on top of the device's`,
+  `  the gym-recorder peer (which ships node metrics only, no logs, alerts or Home Assistant) takes ${f(peer.rss)} MiB and ${f(peer.cpu, 2)} % on top of the device's`,
   `  own program: ${f(peer.rss / Math.max(0.1, fig.exports.rss - fig.plain.rss))}× the exports' added memory.`,
   `- Delivered by the exporting agent: ${sent} items (samples, log lines, alerts, MQTT messages); Loki receiver got ${received.loki} pushes,`,
   `  Alertmanager ${received.alertmanager}. In VictoriaMetrics: ${agentSeries} series from the agent, ${nodeSeries} from node_exporter`,

@@ -3,7 +3,7 @@
 // agent (inotify → reader → rules → durable outbox with fsync → webhook channel), over 1,000 events.
 // Peers in the same run, hitting the same local receiver:
 //   - a plain HTTP POST from Node (fetch), the floor: what one request costs here;
-//   - seed 000's notifier (bench: its own Python code, `requests.post(..., timeout=10)`, synchronous,
+//   - the timelapse scripts' notifier (bench: its own Python code, `requests.post(..., timeout=10)`, synchronous,
 //     no queue, nothing kept when the receiver is down), driven one message at a time over stdin.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -99,7 +99,7 @@ async function direct() {
   return stats(out);
 }
 
-// ---- peer 2: seed 000's synchronous notifier, verbatim logic, one message per stdin line
+// ---- peer 2: the timelapse scripts' synchronous notifier, verbatim logic, one message per stdin line
 const PY = `
 import sys, requests, logging
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ for line in sys.stdin:
     sys.stdout.write("sent\\n"); sys.stdout.flush()
 `;
 async function seed000() {
-  // Whichever Python on this machine has requests (seed 000's only dependency).
+  // Whichever Python on this machine has requests (the timelapse scripts' only dependency).
   const py = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import requests"]).status === 0);
   if (!py) return null;
   const file = join(tmp, "seed000_notifier.py");
@@ -208,8 +208,8 @@ const lines = [
   row("edgewatch agent: event file → durable outbox → webhook", ew),
   row("peer: plain HTTP POST from Node (fetch)", dn),
   py
-    ? row("peer: seed 000's notifier (Python requests.post, synchronous, nothing kept on failure)", py)
-    : "| seed 000 notifier | skipped: no Python with requests on this machine |",
+    ? row("peer: the timelapse scripts' notifier (Python requests.post, synchronous, nothing kept on failure)", py)
+    : "| timelapse-script notifier | skipped: no Python with requests on this machine |",
   "",
   `edgewatch's p50 is ${f(ew.p50)} ms against ${f(dn.p50)} ms for a bare POST: the difference is the maildir hop, the`,
   "rules engine and the fsync that makes the notification survive a crash or an outage (the peers lose it).",

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Status writers under concurrency: per-update cost and lost updates with 4 and 8 concurrent writer
 // processes, for the TypeScript library and the Python, C++ and shell clients (status protocol v1: one
-// fragment per writer, temp file + rename) versus seed 000's read-modify-write status writer
+// fragment per writer, temp file + rename) versus the timelapse scripts' read-modify-write status writer
 // (bench/peers/seed_rmw_writer.py: every writer rewrites ONE shared file through ONE shared temp name).
 //
 // Method: in each run W writers start together (a shared start time), and each makes N updates; each
@@ -99,7 +99,7 @@ const impls = [
   },
 ];
 const peer = {
-  name: "**peer**: seed 000 read-modify-write (`update_status(**fields)`)",
+  name: "**peer**: timelapse-script read-modify-write (`update_status(**fields)`)",
   n: 500,
   lead: 800,
   writer: (dir, w, n, at, mode) => [
@@ -133,7 +133,7 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** What a reader (the agent, or seed 000's status server) sees meanwhile: reads that failed to parse. */
+/** What a reader (the agent, or the timelapse scripts' status server) sees meanwhile: reads that failed to parse. */
 function startReader(dir, isPeer) {
   const state = { running: true, reads: 0, failed: 0 };
   const files = () => {
@@ -278,7 +278,7 @@ const out = `## Status protocol writers under concurrency
 
 W writer processes update status at the same moment, each N times. edgewatch writers each own a
 fragment (\`status.d/<source>.json\`, temp file + rename: TypeScript library, Python, C++ and shell
-clients); the peer is seed 000's \`update_status(**fields)\` (bench/peers/seed_rmw_writer.py), where
+clients); the peer is the timelapse scripts' \`update_status(**fields)\` (bench/peers/seed_rmw_writer.py), where
 every program read-modify-writes one shared file through one shared temp name. The implementations'
 runs are interleaved (so load drift on this shared machine hits all alike). µs/update is the median
 over every writer of every run, timed inside the writer's own loop, with W processes sharing the
@@ -295,7 +295,7 @@ ${costRows.map(costFmt).join("\n")}
 **Lost updates** (update i of writer w adds the key \`u_<w>_<i>\`; every key missing from the merged
 document after all writers finished is a lost update; the documents grow with the keys, so µs/update
 is higher here; meanwhile the benchmark process reads and parses the status file(s) every 2 ms, as the
-agent or seed 000's status server would):
+agent or the timelapse scripts' status server would):
 
 | writer | concurrent writers | updates per writer | µs/update (median) | × peer | lost updates | runs leaving an unparseable file | reads during the run that failed to parse | updates that raised |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Self-healing: time from a fault (SIGSTOP = frozen, SIGKILL = crash) of a heartbeating program to
 // its restart, for the edgewatch agent (inotify + one deadline timer per watch) and, in the same
-// run, seed 001's watchdog design (a loop that wakes every CHECK_INTERVAL and reads the heartbeat
+// run, the gym recorder's watchdog design (a loop that wakes every CHECK_INTERVAL and reads the heartbeat
 // file), run as the seed's own Python logic (bench/peers/seed001_watchdog.py). systemd's Restart=
 // cannot run in this container, so it is not a peer here.
 // Time is scaled down 10× from the seed (heartbeat every 1 s → 0.1 s, timeout 30 s → 3 s, check
@@ -216,9 +216,9 @@ const ratio = (a, b) => (median(a.map((x) => x.overshoot)) / Math.max(1, median(
 
 process.stdout.write(`## Self-healing: fault to restart
 
-A heartbeating stand-in for the recorder (seed 001's heartbeat file, atomic write every ${BEAT_S} s)
+A heartbeating stand-in for the recorder (the gym recorder's heartbeat file, atomic write every ${BEAT_S} s)
 is frozen (\`SIGSTOP\`) or crashed (\`SIGKILL\`) at a varying phase, ${TRIALS} times per row; the figure
-is the time from the fault to the restart command starting. Time is scaled 10× down from seed 001
+is the time from the fault to the restart command starting. Time is scaled 10× down from gym-recorder
 (heartbeat timeout ${TIMEOUT_S} s for 30 s, check interval ${CHECK_S} s for 10 s), the same for both watchers.
 "Past timeout" is restart time − (last heartbeat + timeout): the watcher's own delay, which the
 design goal bounds at 1 s (“restarted within its heartbeat timeout plus a second”).
@@ -226,9 +226,9 @@ design goal bounds at 1 s (“restarted within its heartbeat timeout plus a seco
 | fault | watcher | median fault→restart (s) | median past timeout (ms) | max past timeout (ms) | trials |
 | --- | --- | ---: | ---: | ---: | ---: |
 ${row("freeze (SIGSTOP)", "edgewatch agent (inotify + deadline timer)", ew.SIGSTOP)}
-${row("freeze (SIGSTOP)", "seed 001 watchdog.py design (check loop)", seed.SIGSTOP)}
+${row("freeze (SIGSTOP)", "gym-recorder watchdog.py design (check loop)", seed.SIGSTOP)}
 ${row("crash (SIGKILL)", "edgewatch agent (heartbeat watch)", ew.SIGKILL)}
-${row("crash (SIGKILL)", "seed 001 watchdog.py design (check loop)", seed.SIGKILL)}
+${row("crash (SIGKILL)", "gym-recorder watchdog.py design (check loop)", seed.SIGKILL)}
 ${row("crash (SIGKILL)", `edgewatch agent (pidfile watch, check every ${CHECK_S} s)`, ewPid.SIGKILL, false)}
 
 Past the timeout, the seed's design waits up to one check interval (scaled: ${CHECK_S} s; unscaled: 10 s)

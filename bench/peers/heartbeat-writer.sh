@@ -1,5 +1,5 @@
 #!/bin/sh
-# A recorder stand-in that writes seed 001's heartbeat file (atomic tmp + rename, naive local ISO
+# A recorder stand-in that writes the gym recorder's heartbeat file (atomic tmp + rename, naive local ISO
 # timestamp with microseconds, as Python's datetime.now().isoformat()) every INTERVAL seconds.
 # Usage: heartbeat-writer.sh FILE INTERVAL PIDFILE
 file=$1 interval=$2 pidfile=$3

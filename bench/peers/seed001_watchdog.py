@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seed 001's watchdog.py (Task 1.2), kept line for line in its logic, for the recovery benchmark.
+"""The gym recorder's watchdog.py (Task 1.2), kept line for line in its logic, for the recovery benchmark.
 
 Only the constants come from the environment (so the benchmark can scale time down) and the
 restart / reboot commands are the benchmark's test-harmless stand-ins. The design: a loop that

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark peer: seed 000's status writer module ("Layer 1: Status File", programs/status_writer.py),
+"""Benchmark peer: the timelapse scripts' status writer module ("Layer 1: Status File", programs/status_writer.py),
 as the seed writes it: every program read-modify-writes ONE JSON file through a SHARED temp name.
 
 The module part below is the seed's code unchanged, except that STATUS_FILE can be pointed elsewhere
@@ -11,7 +11,7 @@ Driver (not part of the seed): seed_rmw_writer.py WRITER N [START_AT_MS] [unique
   Prints "<microseconds per update> <updates that raised>".
 """
 
-# --- seed 000, programs/status_writer.py -------------------------------------------------------------
+# --- timelapse-script, programs/status_writer.py -------------------------------------------------------------
 import json
 import os
 import time

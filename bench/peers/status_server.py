@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seed 000's status server (Layer 2 + its /metrics), Python stdlib only, as a benchmark peer.
+"""The timelapse scripts' status server (Layer 2 + its /metrics), Python stdlib only, as a benchmark peer.
 
 Exactly the seed's handlers, on ThreadingHTTPServer (one thread per request, the stdlib's
 default listen backlog of 5). Usage: status_server.py PORT STATUS_FILE

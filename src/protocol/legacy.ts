@@ -5,11 +5,11 @@ import { isPlainObject, toJson } from "./json.ts";
 import { isLevel, MAX_FRAGMENT_BYTES } from "./names.ts";
 import { readRegularFile } from "./read-file.ts";
 
-/** The source name seed 000's single status file is read as. */
+/** The source name the timelapse scripts' single status file is read as. */
 export const LEGACY_SOURCE = "legacy";
 
 /**
- * Seed 000's single status file carries an `errors[]` list instead of events: each entry becomes one
+ * The timelapse scripts' single status file carries an `errors[]` list instead of events: each entry becomes one
  * event of source `legacy`, once, even across agent restarts (remembered in
  * <dir>/legacy-errors-seen.json for as long as the file still holds the entry).
  */
@@ -69,7 +69,7 @@ export class LegacyErrors {
   }
 }
 
-/** Seed 000 writes local ISO times without a zone, or epoch seconds; anything else means "now". */
+/** Timelapse scripts write local ISO times without a zone, or epoch seconds; anything else means "now". */
 function legacyTime(v: unknown): string {
   if (typeof v === "number" && Number.isFinite(v)) return new Date(v < 1e12 ? v * 1000 : v).toISOString();
   const ms = typeof v === "string" ? Date.parse(v) : Number.NaN;

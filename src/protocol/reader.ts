@@ -17,7 +17,7 @@ export interface ReaderWarning {
 
 export interface ReaderOptions {
   dir: string;
-  /** Seed 000's single status file, read as source `legacy`; its errors[] become events. */
+  /** The timelapse scripts' single status file, read as source `legacy`; its errors[] become events. */
   legacyStatusFile?: string;
   /**
    * Called for each event in order; the file is removed only after this resolves. `id` names the

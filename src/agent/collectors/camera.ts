@@ -20,7 +20,7 @@ interface Capture {
  * The 0–100 camera health score (documented in docs/operations.md "Collectors"):
  *   score = clamp(round(100 × s − 10 × min(c, 5)), 0, 100)
  * s = successful / all captures among the last N, c = consecutive failures (latest first).
- * Seed 003's thresholds land on it: 5 consecutive failures in a window of 20 → 25, 10 → 0.
+ * The original device dashboard's thresholds land on it: 5 consecutive failures in a window of 20 → 25, 10 → 0.
  * No capture seen yet → null (no data).
  */
 export function healthScore(successRate: number | null, consecutiveFailures: number): number | null {

@@ -32,7 +32,7 @@ export function buildDocument(rt: AgentRuntime): JsonObject {
   });
 }
 
-/** Seed 000's agent-owned system fields, from the collectors' latest results (null: no data). */
+/** The timelapse scripts' agent-owned system fields, from the collectors' latest results (null: no data). */
 export function liveFields(state: DeviceState): JsonObject {
   const sys = obj(state.collectors.get("system")?.data);
   const disks = Array.isArray(sys.disks) ? sys.disks : [];

@@ -263,7 +263,7 @@ function queueRule(
   });
 }
 
-/** Seed 002 appendix C: queue depth > 10 (warning). */
+/** Job-queue review: queue depth > 10 (warning). */
 export const queueDepthRule = queueRule(
   "queue_depth",
   "A queue holds more waiting jobs than jobs.queues.depth_warning",
@@ -281,7 +281,7 @@ export const queueDepthRule = queueRule(
   },
 );
 
-/** Seed 002 scenario 1: a job stuck in "started" forever after its worker crashed. */
+/** Job-queue failure scenario: a job stuck in "started" forever after its worker crashed. */
 export const queueStuckRule = queueRule(
   "queue_stuck_jobs",
   "A queue has started jobs past their timeout (RQ) or stalled without a lock (BullMQ)",
@@ -297,7 +297,7 @@ export const queueStuckRule = queueRule(
   }),
 );
 
-/** Seed 002 appendix C: worker down > 5 min (critical). RQ: a registered worker's heartbeat is too old. */
+/** Job-queue review: worker down > 5 min (critical). RQ: a registered worker's heartbeat is too old. */
 export const queueWorkerDownRule = queueRule(
   "queue_worker_down",
   "A queue worker stopped heartbeating for longer than jobs.queues.worker_down_after",
