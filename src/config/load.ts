@@ -188,9 +188,11 @@ export function validateWith<S extends z.ZodType>(
   secrets.add(found);
   if (problems.length > 0 || !result.success) throw new ConfigError(problems.map((p) => secrets.scrub(p)));
   const config = result.data;
-  const sections = new Map<string, string>();
-  for (const [k, v] of Object.entries(config as object)) sections.set(k, JSON.stringify(v));
-  origins.set(config as object, { path: null, sections });
+  if (isPlainObject(config)) {
+    const sections = new Map<string, string>();
+    for (const [k, v] of Object.entries(config)) sections.set(k, JSON.stringify(v));
+    origins.set(config, { path: null, sections });
+  }
   return config;
 }
 

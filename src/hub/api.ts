@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 import { parseDuration } from "../config/kit.ts";
-import type { HubKernel } from "./kernel.ts";
+import type { HubContext } from "./context.ts";
 import { manageRoutes, parse, when } from "./manage.ts";
 import { HttpError, Query, type Route, sendBody, sendJson } from "./shared.ts";
 import type { DeviceRow } from "./store/types.ts";
@@ -15,7 +15,7 @@ function tokenIs(req: IncomingMessage, token: string | undefined): boolean {
 }
 
 /** Reads need viewer_token (or admin_token) when one is set; with none, reads are open. */
-export function authorizeRead(k: HubKernel, req: IncomingMessage): void {
+export function authorizeRead(k: HubContext, req: IncomingMessage): void {
   const { viewer_token, admin_token } = k.config;
   if (!viewer_token) return;
   if (tokenIs(req, viewer_token) || tokenIs(req, admin_token)) return;
@@ -25,7 +25,7 @@ export function authorizeRead(k: HubKernel, req: IncomingMessage): void {
 }
 
 /** Writes always need admin_token; with none configured they are refused. */
-export function authorizeAdmin(k: HubKernel, req: IncomingMessage): void {
+export function authorizeAdmin(k: HubContext, req: IncomingMessage): void {
   if (!k.config.admin_token) throw new HttpError(403, "writes are disabled: set admin_token in the hub config");
   if (!tokenIs(req, k.config.admin_token)) {
     throw new HttpError(401, "writes need Authorization: Bearer <admin_token>", {
@@ -34,7 +34,7 @@ export function authorizeAdmin(k: HubKernel, req: IncomingMessage): void {
   }
 }
 
-export function deviceView(k: HubKernel, d: DeviceRow) {
+export function deviceView(k: HubContext, d: DeviceRow) {
   return {
     id: d.id,
     site: d.site,
@@ -53,7 +53,7 @@ export function deviceView(k: HubKernel, d: DeviceRow) {
 }
 
 /** The fleet API (docs/hub-api.md). */
-export function apiRoutes(k: HubKernel): Route[] {
+export function apiRoutes(k: HubContext): Route[] {
   const read = (path: string, fn: Route["handle"], prefix = false): Route => ({
     method: "GET",
     path,

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 import type { JsonObject } from "../protocol/json.ts";
-import type { HubKernel } from "./kernel.ts";
+import type { HubContext } from "./context.ts";
 import { HttpError, type Route, sendJson } from "./shared.ts";
 import type { PushBatch } from "./store/types.ts";
 
@@ -68,7 +68,7 @@ class RateLimit {
 }
 
 /** POST /api/v1/enroll and POST /api/v1/push. */
-export function ingestRoutes(k: HubKernel): Route[] {
+export function ingestRoutes(k: HubContext): Route[] {
   const limit = new RateLimit(k.config.ingest.enroll_per_minute);
   const counters = k.counters;
   const reject = (reason: string, status: number, message: string, headers: Record<string, string> = {}) => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { HubAlerts } from "./alerts.ts";
 import { apiRoutes } from "./api.ts";
 import type { HubConfig } from "./config.ts";
+import type { HubContext } from "./context.ts";
 import { Deadlines } from "./deadlines.ts";
 import { ingestRoutes } from "./ingest.ts";
 import { Liveness } from "./liveness.ts";
@@ -37,7 +38,7 @@ function keep(dir: string, name: string, given: string | undefined, make: () => 
  * The hub: store, liveness (one deadline heap for devices and checks), alerts through the notify
  * outbox, and the HTTP routes of every part (ingest, pings, /sd and /metrics, the fleet API).
  */
-export class HubKernel {
+export class HubKernel implements HubContext {
   store!: HubStore;
   alerts!: HubAlerts;
   liveness!: Liveness;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { parseDuration } from "../config/kit.ts";
-import type { HubKernel } from "./kernel.ts";
+import type { HubContext } from "./context.ts";
 import { HttpError, type Route, sendJson } from "./shared.ts";
 
 const durationOrSeconds = z.union([z.number().positive(), z.string()]).transform((v, ctx) => {
@@ -65,7 +65,7 @@ type Read = (path: string, fn: Route["handle"], prefix?: boolean) => Route;
 type Write = (method: "POST" | "DELETE", path: string, fn: Route["handle"], prefix?: boolean) => Route;
 
 /** Checks and silences: read with the viewer token, changed with the admin token. */
-export function manageRoutes(k: HubKernel, read: Read, write: Write): Route[] {
+export function manageRoutes(k: HubContext, read: Read, write: Write): Route[] {
   return [
     read("/api/v1/checks", (req, res) => {
       const base = `http://${req.headers.host ?? "hub"}`;

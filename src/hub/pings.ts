@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { human } from "./alerts.ts";
+import { type HubAlerts, human } from "./alerts.ts";
+import type { HubConfig } from "./config.ts";
 import { Cron } from "./cron.ts";
-import type { HubKernel } from "./kernel.ts";
+import type { Deadlines } from "./deadlines.ts";
 import { type Route, sendBody } from "./shared.ts";
-import type { AlertRow, CheckRow } from "./store/types.ts";
+import type { AlertRow, CheckRow, HubStore } from "./store/types.ts";
 
 export const PING_BODY_LIMIT = 10_000;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,6 +19,15 @@ function answer(res: ServerResponse, status: number, text: string) {
   sendBody(res, status, text, "text/plain; charset=utf-8", headers);
 }
 
+/** What the checks need of the running hub (the kernel is one). */
+export interface PingsHost {
+  readonly config: HubConfig;
+  readonly store: HubStore;
+  readonly alerts: HubAlerts;
+  readonly deadlines: Deadlines;
+  readonly pingKey: string;
+}
+
 /**
  * Dead-man checks with the Healthchecks ping API: /ping/<uuid>[/start|/fail|/log|/<0-255>] and
  * /ping/<ping_key>/<slug>[...] (?create=1 creates it, rid pairs start and finish). A check is down when
@@ -29,7 +39,7 @@ export class Pings {
   private firing = new Map<string, AlertRow>();
   private crons = new Map<string, Cron>();
 
-  constructor(private readonly k: HubKernel) {}
+  constructor(private readonly k: PingsHost) {}
 
   async load(): Promise<void> {
     for (const c of await this.k.store.listChecks()) this.checks.set(c.uuid, c);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { authorizeRead } from "./api.ts";
-import type { HubKernel } from "./kernel.ts";
+import type { HubContext } from "./context.ts";
 import { HttpError, type Route, sendBody, sendJson } from "./shared.ts";
 
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
@@ -16,7 +16,7 @@ function hostOf(req: IncomingMessage): string {
  * GET /devices/<id>/metrics (its last pushed exposition; 503 once it is down, so `up` is 0), and the
  * hub's own GET /metrics.
  */
-export function sdRoutes(k: HubKernel): Route[] {
+export function sdRoutes(k: HubContext): Route[] {
   return [
     {
       method: "GET",
@@ -66,7 +66,7 @@ export function sdRoutes(k: HubKernel): Route[] {
   ];
 }
 
-export function hubMetrics(k: HubKernel): string {
+export function hubMetrics(k: HubContext): string {
   const out: string[] = [];
   const fam = (name: string, type: string, help: string, lines: string[]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);

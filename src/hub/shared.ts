@@ -1,9 +1,10 @@
-// The one place the hub takes the shared families (HTTP server, notify) from.
-
-import type { Config } from "../config/schema.ts";
-import { httpSection } from "../config/sections/http.ts";
+// The shared families the hub builds on (HTTP server, notify): one place that adapts them to the
+// hub's config.
+import { type Config, configSchema } from "../config/schema.ts";
 import { ControlGuard } from "../http/auth.ts";
+import type { Route } from "../http/route.ts";
 import { createHttpServer } from "../http/server.ts";
+import type { Logger } from "../lib/log.ts";
 import { createChannels } from "../notify/notifier.ts";
 import { Outbox } from "../notify/outbox.ts";
 import type { HubConfig } from "./config.ts";
@@ -16,16 +17,12 @@ export type { Notification } from "../notify/types.ts";
 export { ControlGuard, Outbox };
 
 /** The hardened HTTP server, with the hub's port, bind and limits; control routes take admin_token. */
-export function hubHttpServer(
-  config: HubConfig,
-  routes: import("../http/route.ts").Route[],
-  log: import("../lib/log.ts").Logger,
-) {
-  const http = { ...httpSection.parse({}), ...config.http };
+export function hubHttpServer(config: HubConfig, routes: Route[], log: Logger) {
+  const http = { ...configSchema.shape.http.parse({}), ...config.http };
   return createHttpServer({ http, routes, log, guard: new ControlGuard(config.admin_token) });
 }
 
-/** The agent's notification channels, built from the hub's `notify:` section (same schema). */
+/** The notification channels, built from the hub's `notify:` section (same schema as the agent's). */
 export function hubChannels(config: HubConfig) {
   return createChannels({ notify: config.notify } as unknown as Config);
 }

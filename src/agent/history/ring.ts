@@ -11,8 +11,6 @@ export interface HistorySample {
   v: Record<string, number>;
 }
 
-const MAX_KEYS = 64;
-
 /** A bounded ring of samples: pushing past `max` drops the oldest. O(1) push, no array shifting. */
 export class HistoryRing {
   private buf: (HistorySample | undefined)[];
@@ -49,21 +47,6 @@ export class HistoryRing {
 
   last(): HistorySample | undefined {
     return this.count ? this.buf[(this.head - 1 + this.max) % this.max] : undefined;
-  }
-}
-
-/**
- * Numeric leaves of a collector's data, two levels deep: {cpu:{usage_ratio:0.2}} → "cpu.usage_ratio".
- * Booleans count as 0/1; strings and nulls ("no data") are skipped. At most 64 keys per sample.
- */
-export function flattenNumbers(prefix: string, value: unknown, out: Record<string, number>, depth = 0): void {
-  if (Object.keys(out).length >= MAX_KEYS) return;
-  if (typeof value === "number" && Number.isFinite(value)) {
-    out[prefix] = Math.round(value * 1e4) / 1e4;
-  } else if (typeof value === "boolean") {
-    out[prefix] = value ? 1 : 0;
-  } else if (value !== null && typeof value === "object" && !Array.isArray(value) && depth < 2) {
-    for (const [k, v] of Object.entries(value)) flattenNumbers(prefix ? `${prefix}.${k}` : k, v, out, depth + 1);
   }
 }
 

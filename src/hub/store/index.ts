@@ -1,9 +1,8 @@
 import { join } from "node:path";
-import type { HubConfig } from "../config.ts";
-import type { HubStore } from "./types.ts";
+import type { HubStore, StoreConfig } from "./types.ts";
 
 /** The configured store, initialised. Each implementation loads its driver only when chosen. */
-export async function openStore(config: HubConfig): Promise<HubStore> {
+export async function openStore(config: StoreConfig): Promise<HubStore> {
   const tiers = config.retention;
   let store: HubStore;
   if (config.store.type === "postgres") {

@@ -106,6 +106,14 @@ export interface Tier {
   keep: number;
 }
 
+/** The parts of the hub's config a store is opened with. */
+export interface StoreConfig {
+  readonly store: { type: "sqlite"; file?: string | undefined } | { type: "postgres"; url: string };
+  readonly state_dir: string;
+  readonly retention: Tier[];
+  readonly ingest: { readonly commit_interval: number };
+}
+
 export interface StoreStats {
   batches: number;
   commits: number;

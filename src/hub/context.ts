@@ -1,0 +1,30 @@
+import type { HubAlerts } from "./alerts.ts";
+import type { HubConfig } from "./config.ts";
+import type { Deadlines } from "./deadlines.ts";
+import type { Liveness } from "./liveness.ts";
+import type { Pings } from "./pings.ts";
+import type { Logger } from "./shared.ts";
+import type { HubStore } from "./store/types.ts";
+
+/**
+ * What the hub's parts (ingest, pings, /sd, the fleet API) see of the running hub. The kernel
+ * implements it; the parts import this, never kernel.ts, so the kernel can wire them without a cycle.
+ */
+export interface HubContext {
+  readonly config: HubConfig;
+  readonly log: Logger;
+  readonly store: HubStore;
+  readonly alerts: HubAlerts;
+  readonly liveness: Liveness;
+  readonly pings: Pings;
+  readonly deadlines: Deadlines;
+  readonly enrollKey: string;
+  readonly pingKey: string;
+  readonly counters: { pushes: number; samples: number; rejected: Record<string, number> };
+  byToken(hash: string): string | undefined;
+  tokenFromStore(hash: string): Promise<string | undefined>;
+  deviceChanged(id: string, now: number, pushed: boolean): Promise<void>;
+  removeDevice(id: string): Promise<boolean>;
+  queueCommand(id: string, cmd: Record<string, unknown>): void;
+  takeCommands(id: string): Record<string, unknown>[];
+}
