@@ -34,6 +34,15 @@ export function which(tool: string): string | null {
   }
 }
 
+const removeAtExit = new Set<() => void>();
+process.once("exit", () => {
+  for (const remove of removeAtExit) {
+    try {
+      remove();
+    } catch {}
+  }
+});
+
 /**
  * A fresh temporary directory, removed after the test. The test's after-hooks run in the order they
  * were added, so this removal can run before a later hook stops whatever still writes into the
@@ -47,13 +56,12 @@ export function tempDir(t: TestContext, prefix = "ew-test-"): string {
     try {
       remove();
     } catch {
-      process.once("exit", () => {
-        try {
-          remove();
-        } catch {}
-      });
+      // removed again at exit, below
     }
   });
+  // A process a later after-hook stops (an agent flushing its history at SIGTERM) can write into the
+  // dir once it is gone: remove it once more when the test file's process exits.
+  removeAtExit.add(remove);
   return dir;
 }
 
