@@ -1,4 +1,13 @@
-import { alertFromRow, checkFromRow, deviceFromRow, eventFromRow, SCHEMA, silenceFromRow, toPoints } from "./sql.ts";
+import {
+  alertFromRow,
+  checkFromRow,
+  checkParams,
+  deviceFromRow,
+  eventFromRow,
+  SCHEMA,
+  silenceFromRow,
+  toPoints,
+} from "./sql.ts";
 import type { AlertRow, CheckRow, EventRow, HubStore, PushBatch, SilenceRow, StoreStats, Tier } from "./types.ts";
 import { bucketOf, pickTier } from "./types.ts";
 
@@ -205,22 +214,7 @@ export class PostgresStore implements HubStore {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (uuid) DO UPDATE SET slug = excluded.slug, name = excluded.name,
        period_ms = excluded.period_ms, grace_ms = excluded.grace_ms, schedule = excluded.schedule, state = excluded.state, last_ping = excluded.last_ping,
        started_at = excluded.started_at, start_rid = excluded.start_rid, last_exit = excluded.last_exit, last_body = excluded.last_body, pings = excluded.pings`,
-      [
-        c.uuid,
-        c.slug,
-        c.name,
-        c.period_ms,
-        c.grace_ms,
-        c.schedule,
-        c.state,
-        c.last_ping,
-        c.started_at,
-        c.start_rid,
-        c.last_exit,
-        c.last_body,
-        c.pings,
-        c.created,
-      ],
+      checkParams(c),
     );
   }
 

@@ -88,6 +88,24 @@ export const checkFromRow = (r: Row): CheckRow => ({
   created: num(r.created),
 });
 
+/** A check's columns in the order both stores' upserts bind them. */
+export const checkParams = (c: CheckRow) => [
+  c.uuid,
+  c.slug,
+  c.name,
+  c.period_ms,
+  c.grace_ms,
+  c.schedule,
+  c.state,
+  c.last_ping,
+  c.started_at,
+  c.start_rid,
+  c.last_exit,
+  c.last_body,
+  c.pings,
+  c.created,
+];
+
 export const silenceFromRow = (r: Row): SilenceRow => ({
   id: String(r.id),
   device: (r.device as string | null) ?? null,

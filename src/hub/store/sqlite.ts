@@ -1,6 +1,15 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { alertFromRow, checkFromRow, deviceFromRow, eventFromRow, SCHEMA, silenceFromRow, toPoints } from "./sql.ts";
+import {
+  alertFromRow,
+  checkFromRow,
+  checkParams,
+  deviceFromRow,
+  eventFromRow,
+  SCHEMA,
+  silenceFromRow,
+  toPoints,
+} from "./sql.ts";
 import type { AlertRow, CheckRow, EventRow, HubStore, PushBatch, SilenceRow, StoreStats, Tier } from "./types.ts";
 import { bucketOf, pickTier } from "./types.ts";
 
@@ -225,22 +234,7 @@ export class SqliteStore implements HubStore {
   }
 
   async putCheck(c: CheckRow) {
-    this.s.putCheck!.run(
-      c.uuid,
-      c.slug,
-      c.name,
-      c.period_ms,
-      c.grace_ms,
-      c.schedule,
-      c.state,
-      c.last_ping,
-      c.started_at,
-      c.start_rid,
-      c.last_exit,
-      c.last_body,
-      c.pings,
-      c.created,
-    );
+    this.s.putCheck!.run(...checkParams(c));
   }
 
   async getCheck(uuid: string) {
