@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse, stringify } from "yaml";
@@ -10,6 +9,7 @@ import { updateStatus } from "../../src/protocol/fragment.ts";
 import { get, startTestAgent, type TestAgent, until } from "../agent/core/helpers.ts";
 import { startRedis } from "../helpers/redis.ts";
 import { requireTool, tempDir } from "../helpers/tools.ts";
+import { ENROLL_KEY, hubConfig, startHub } from "../hub/helpers.ts";
 import { ew } from "../jobs/helpers.ts";
 import { fakeSys, INTEGRATIONS, startPrometheus } from "./helpers.ts";
 
@@ -26,24 +26,6 @@ interface Panel {
   targets: Target[];
 }
 const dashboard = (name: string) => JSON.parse(readFileSync(join(GRAFANA_DIR, name), "utf8")) as { panels: Panel[] };
-
-/** A stand-in for the hub's /sd (the hub is not built yet): the documented http_sd answer, listing agents directly. */
-async function sdServer(t: import("node:test").TestContext, agents: { a: TestAgent; device: string; site: string }[]) {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { "Content-Type": "application/json" });
-    res.end(
-      JSON.stringify(
-        agents.map(({ a, device, site }) => ({
-          targets: [new URL(a.url).host],
-          labels: { __metrics_path__: "/metrics", device, site },
-        })),
-      ),
-    );
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => server.close());
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}/sd`;
-}
 
 test("real Prometheus with the shipped scrape configs and rules: every dashboard panel's query returns data, and the recorder alert expressions evaluate on the agent's series", {
   timeout: 300_000,
@@ -65,13 +47,19 @@ test("real Prometheus with the shipped scrape configs and rules: every dashboard
     collectors: { sys_root: fakeSys(join(dir, "a"), 81234) },
     jobs: { queues: { redis_url: `redis://127.0.0.1:${redisPort}`, interval: "1s" } },
   });
+  // Two devices behind NAT: they push to a real hub, which Prometheus discovers them through (/sd) and
+  // scrapes them from (/devices/<id>/metrics).
+  const theHub = await startHub(t, hubConfig(join(dir, "hub")));
+  const pushTo = { url: theHub.url, enroll_key: ENROLL_KEY, interval: "1s" };
   const b = await startTestAgent(t, {
     device: { id: "pi-b", site: "gym" },
     collectors: { sys_root: fakeSys(join(dir, "b"), 55000) },
+    hub: pushTo,
   });
   const c = await startTestAgent(t, {
     device: { id: "cabin-1", site: "cabin" },
     collectors: { sys_root: fakeSys(join(dir, "c"), 61000) },
+    hub: pushTo,
   });
 
   for (const x of [a, b, c]) {
@@ -96,12 +84,9 @@ test("real Prometheus with the shipped scrape configs and rules: every dashboard
   const dirs = ["--dir", a.statusDir, "--state-dir", a.stateDir];
   assert.equal(ew(["run", "--name", "upload", ...dirs, "--", "true"]).code, 0);
 
-  // The shipped scrape configs, with what `edgewatch integrations print prometheus` fills in; only the
-  // hub's address is a local stand-in, and the intervals are shortened so the test takes seconds.
-  const sdUrl = await sdServer(t, [
-    { a: b, device: "pi-b", site: "gym" },
-    { a: c, device: "cabin-1", site: "cabin" },
-  ]);
+  // The shipped scrape configs, with what `edgewatch integrations print prometheus` fills in; the hub is
+  // local (plain HTTP, no viewer token) and the intervals are shortened so the test takes seconds.
+  const sdUrl = `${theHub.url}/sd`;
   const direct = parse(readFileSync(join(PROM_DIR, "scrape-direct.yml"), "utf8"));
   const hub = parse(readFileSync(join(PROM_DIR, "scrape-hub-sd.yml"), "utf8"));
   direct.global = { scrape_interval: "1s", evaluation_interval: "1s" };
