@@ -70,8 +70,12 @@ function spawnAgent(t: import("node:test").TestContext, configPath: string): Pro
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
-  t.after(() => {
+  // Wait for the exit: the agent flushes its state at SIGTERM, and the temp dir is removed after this.
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGTERM");
+    await exited;
   });
   let out = "";
   let err = "";
