@@ -1,7 +1,7 @@
-import { loadConfig } from "../config/load.ts";
-import type { Config } from "../config/schema.ts";
+import { loadConfig } from "../agent/config.ts";
 import { SdNotify } from "../lib/sdnotify.ts";
 import { type RunningAgent, startAgent } from "./agent.ts";
+import type { Config } from "./config.ts";
 
 export interface KernelOptions {
   /** The config file, when there is one: SIGHUP re-reads it. */

@@ -1,8 +1,8 @@
-import type { Config } from "../config/schema.ts";
 import type { Route } from "../http/route.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { StatusReader } from "../protocol/reader.ts";
+import type { Config } from "./config.ts";
 import type { DeviceState } from "./state.ts";
 
 export type { Logger, Route };

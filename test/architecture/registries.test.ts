@@ -10,11 +10,11 @@ import { type TestContext, test } from "node:test";
 import { z } from "zod";
 import { collectorFactories } from "../../src/agent/collectors/index.ts";
 import type { CollectContext } from "../../src/agent/collectors/types.ts";
+import { validateConfig } from "../../src/agent/config.ts";
 import { createAction } from "../../src/agent/recovery/actions/index.ts";
+import { type ActionSpec, actionSpec } from "../../src/agent/recovery/config.ts";
 import { ruleDefinitions } from "../../src/agent/rules/index.ts";
 import { DeviceState } from "../../src/agent/state.ts";
-import { validateConfig } from "../../src/config/load.ts";
-import { type ActionSpec, actionSpec } from "../../src/config/sections/recovery.ts";
 import { channelTypes } from "../../src/notify/channels/index.ts";
 import type { Notification } from "../../src/notify/types.ts";
 import { isPlainObject } from "../../src/protocol/json.ts";
@@ -27,7 +27,7 @@ const REGISTRIES = [
   {
     name: "collectors",
     dir: "src/agent/collectors",
-    support: ["types.ts", "module.ts", "runner.ts", "read.ts", "camera-test.ts"],
+    support: ["types.ts", "module.ts", "config.ts", "runner.ts", "read.ts", "camera-test.ts"],
   },
   { name: "rules", dir: "src/agent/rules", support: ["types.ts", "kit.ts", "engine.ts"] },
   { name: "recovery actions", dir: "src/agent/recovery/actions", support: ["types.ts", "reboot.ts"] },
@@ -37,6 +37,7 @@ const REGISTRIES = [
     support: [
       "types.ts",
       "module.ts",
+      "config.ts",
       "common.ts",
       "follow.ts",
       "queue.ts",

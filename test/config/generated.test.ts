@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { configJsonSchema, configMarkdown } from "../../src/config/docs.ts";
+import { configJsonSchema, configMarkdown } from "../../src/agent/config.ts";
 import { hubConfigMarkdown } from "../../src/hub/config.ts";
 
 // The JSON Schema (for editors) and docs/config.md are generated from the one zod schema.

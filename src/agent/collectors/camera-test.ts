@@ -1,8 +1,8 @@
-import type { CameraTestConfig } from "../../config/sections/collectors.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
 import { cameraAction } from "../recovery/actions/camera.ts";
 import type { RecoveryAction } from "../recovery/actions/types.ts";
 import type { DeviceState } from "../state.ts";
+import type { CameraTestConfig } from "./config.ts";
 
 /**
  * The periodic camera test (`collectors.camera.test`): a configured command (e.g. a 1-frame capture)

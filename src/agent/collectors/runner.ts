@@ -1,5 +1,5 @@
-import type { Config } from "../../config/schema.ts";
 import type { JsonObject } from "../../protocol/json.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, Logger, MetricFamily } from "../module.ts";
 import type { CollectorResult, DeviceState } from "../state.ts";
 import { collectorFactories } from "./index.ts";

@@ -1,5 +1,5 @@
-import type { Config } from "../../config/schema.ts";
 import type { JsonObject } from "../../protocol/json.ts";
+import type { Config } from "../config.ts";
 import type { MetricFamily } from "../module.ts";
 import type { DeviceState } from "../state.ts";
 

@@ -1,6 +1,6 @@
-import type { Config } from "../../config/schema.ts";
-import type { ActionSpec } from "../../config/sections/recovery.ts";
+import type { Config } from "../config.ts";
 import { createAction } from "./actions/index.ts";
+import type { ActionSpec } from "./config.ts";
 
 export interface UnitOptions {
   /** Absolute argv prefix that runs the CLI, e.g. ["/usr/bin/node", "/opt/edgewatch/bin/edgewatch"]. */

@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
 import { runCommand } from "../../../lib/spawn.ts";
+import type { ActionSpec } from "../config.ts";
 import type { RecoveryAction } from "./types.ts";
 
 export type CameraSpec = Extract<ActionSpec, { type: "camera" }>;

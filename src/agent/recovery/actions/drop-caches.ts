@@ -1,5 +1,5 @@
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
 import { runCommand } from "../../../lib/spawn.ts";
+import type { ActionSpec } from "../config.ts";
 import type { RecoveryAction } from "./types.ts";
 
 export const SYSCTL = "/usr/sbin/sysctl";

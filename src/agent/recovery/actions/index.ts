@@ -1,4 +1,4 @@
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
+import type { ActionSpec } from "../config.ts";
 import { cameraAction } from "./camera.ts";
 import { dropCachesAction } from "./drop-caches.ts";
 import { commandAction } from "./run-command.ts";

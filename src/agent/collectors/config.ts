@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration, parseDuration } from "../kit.ts";
+import { duration, parseDuration } from "../../config/kit.ts";
 
 /** duration() with a lower bound; the message quotes what the user wrote ("500ms"), not milliseconds. */
 const durationAtLeast = (minMs: number, what: string) =>

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration, percent } from "../kit.ts";
+import { duration, percent } from "../../config/kit.ts";
 
 const WATCH_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const argv = () =>
