@@ -42,7 +42,7 @@ if (process.argv[2] === "wake") {
   let stop = () => {};
   if (process.argv[3] === "runner") {
     const { CollectorRunner } = await import("../src/agent/collectors/runner.ts");
-    const { validateConfig } = await import("../src/config/load.ts");
+    const { validateConfig } = await import("../src/agent/config.ts");
     const { DeviceState } = await import("../src/agent/state.ts");
     const c = (extra = {}) => ({ interval: "1s", ...extra });
     const config = validateConfig(
@@ -74,7 +74,7 @@ if (process.argv[2] === "wake") {
 if (process.argv[2] === "child") {
   // In a child with tsx loaded: run the real collectors through the same code the agent uses.
   const { collectorFactories } = await import("../src/agent/collectors/index.ts");
-  const { validateConfig } = await import("../src/config/load.ts");
+  const { validateConfig } = await import("../src/agent/config.ts");
   const { DeviceState } = await import("../src/agent/state.ts");
   const config = validateConfig({ collectors: { system: { mounts: ["/"] } } }, "bench");
   const state = new DeviceState();

@@ -1,12 +1,12 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Config } from "../config/schema.ts";
 import { createHttpServer } from "../http/server.ts";
 import { flattenNumbers } from "../lib/flatten.ts";
 import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { DeviceEvent } from "../protocol/events.ts";
 import { layout } from "../protocol/paths.ts";
 import { StatusReader } from "../protocol/reader.ts";
+import type { Config } from "./config.ts";
 import { buildDocument } from "./core/document.ts";
 import { coreModule } from "./core/routes.ts";
 import { type AgentRuntime, ERROR_WINDOW_MS, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";

@@ -1,11 +1,12 @@
-import type { Config } from "../config/schema.ts";
 import type { Route } from "../http/route.ts";
 import type { Logger } from "../lib/log.ts";
+import type { MetricFamily, Sample } from "../lib/metrics.ts";
 import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { StatusReader } from "../protocol/reader.ts";
+import type { Config } from "./config.ts";
 import type { DeviceState } from "./state.ts";
 
-export type { Logger, Route };
+export type { Logger, MetricFamily, Route, Sample };
 
 /**
  * The agent is a set of modules wired around one DeviceState. Data flows one way:
@@ -23,20 +24,6 @@ export interface AgentContext {
   readonly sdNotify?: () => SdNotifyStatus | null;
   /** Every metric family /metrics renders (without the device/site labels): for exports. */
   readonly metricFamilies?: () => MetricFamily[];
-}
-
-export interface Sample {
-  labels?: Record<string, string>;
-  value: number;
-}
-
-/** One Prometheus metric family; the HTTP layer adds the device/site labels and renders it. */
-export interface MetricFamily {
-  name: string;
-  help: string;
-  type: "gauge" | "counter";
-  unit?: string;
-  samples: Sample[];
 }
 
 export interface HealthVerdict {

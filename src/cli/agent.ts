@@ -1,6 +1,6 @@
 import type { RunningAgent } from "../agent/agent.ts";
+import { loadConfig } from "../agent/config.ts";
 import { AgentKernel } from "../agent/kernel.ts";
-import { loadConfig } from "../config/load.ts";
 import {
   configOption,
   configPath,

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { loadConfig } from "../config/load.ts";
-import type { Config } from "../config/schema.ts";
+import type { Config } from "../agent/config.ts";
+import { loadConfig } from "../agent/config.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 
 export interface Command {

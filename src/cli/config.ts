@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { configJsonSchema, configMarkdown } from "../config/docs.ts";
-import { ConfigError, loadConfig, parseYaml } from "../config/load.ts";
+import { configJsonSchema, configMarkdown, loadConfig } from "../agent/config.ts";
+import { ConfigError, parseYaml } from "../config/load.ts";
 import { defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 
 export default defineCommand({

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import { startAgent } from "../agent/agent.ts";
-import { loadConfig, validateConfig } from "../config/load.ts";
+import { loadConfig, validateConfig } from "../agent/config.ts";
 import { startSimulator } from "../demo/simulator.ts";
 import { defineCommand, dirOption, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 

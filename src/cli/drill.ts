@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
+import type { Config } from "../agent/config.ts";
 import { createAction } from "../agent/recovery/actions/index.ts";
-import type { Config } from "../config/schema.ts";
-import type { ActionSpec } from "../config/sections/recovery.ts";
+import type { ActionSpec } from "../agent/recovery/config.ts";
 import { createChannels } from "../notify/notifier.ts";
 import { emitEvent } from "../protocol/events.ts";
 import type { JsonObject } from "../protocol/json.ts";

@@ -2,9 +2,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
+import type { Config } from "../agent/config.ts";
+import { loadConfig, validateConfig } from "../agent/config.ts";
 import { agentUnit, sudoersFile, sudoersLines, UNIT_DEFAULTS, type UnitOptions } from "../agent/recovery/install.ts";
-import { ConfigError, loadConfig, validateConfig } from "../config/load.ts";
-import type { Config } from "../config/schema.ts";
+import { ConfigError } from "../config/load.ts";
 import { DEFAULT_CONFIG_PATH, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 
 const DEFAULT_CONFIG = DEFAULT_CONFIG_PATH;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Config } from "../config/schema.ts";
+import type { Config } from "../agent/config.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 import { configOption, defineCommand, EXIT_OK, parse, resolveConfig, UsageError } from "./command.ts";
 

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from "../config/load.ts";
+import { loadConfig } from "../agent/config.ts";
+import { ConfigError } from "../config/load.ts";
 import { scrub } from "../config/secrets.ts";
 import { createChannels } from "../notify/notifier.ts";
 import type { Notification } from "../notify/types.ts";

@@ -1,5 +1,5 @@
 import { constants as osConstants } from "node:os";
-import { JOB_NAME_RE } from "../config/sections/jobs.ts";
+import { JOB_NAME_RE } from "../jobs/config.ts";
 import { jobsDir } from "../jobs/ledger.ts";
 import { LockBusyError } from "../jobs/lock.ts";
 import { EXIT_BUSY } from "../jobs/run.ts";

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { configSchema } from "./schema.ts";
 
 type JsonSchema = {
   type?: string | string[];
@@ -19,17 +18,11 @@ type JsonSchema = {
   const?: unknown;
 };
 
-/** The JSON Schema of the config file (what a user writes: input side, defaults optional). */
-export function configJsonSchemaObject(): JsonSchema {
-  const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
-  // device.id defaults to the host name: machine-specific, so the generated files leave it out.
-  const id = schema.properties?.device?.properties?.id;
-  if (id) delete id.default;
-  return schema;
-}
+export type { JsonSchema };
 
-export function configJsonSchema(): string {
-  return `${JSON.stringify(configJsonSchemaObject(), null, 2)}\n`;
+/** The JSON Schema of a config file (what a user writes: input side, defaults optional). */
+export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 }
 
 function typeOf(s: JsonSchema): string {
@@ -69,17 +62,20 @@ function rows(s: JsonSchema, path: string, out: string[]): void {
 /** Reference table rows (key, type, default, what) of any config schema (the hub's uses it too). */
 export function schemaRows(schema: z.ZodType): string[] {
   const out: string[] = [];
-  rows(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema, "", out);
+  rows(jsonSchemaOf(schema), "", out);
   return out;
 }
 
-/** docs/config.md, generated from the one schema so the reference cannot drift from the code. */
-export function configMarkdown(): string {
+/**
+ * docs/config.md, generated from a program's schema (`source` names the file that composes it) so the
+ * reference cannot drift from the code.
+ */
+export function configMarkdown(schema: JsonSchema, source: string): string {
   const out: string[] = [];
-  rows(configJsonSchemaObject(), "", out);
+  rows(schema, "", out);
   return `# edgewatch configuration reference
 
-<!-- Generated from src/config/schema.ts by \`npm run schema\`; test/config/generated.test.ts fails when it is stale. -->
+<!-- Generated from ${source} by \`npm run schema\`; test/config/generated.test.ts fails when it is stale. -->
 
 One YAML file, given by \`--config FILE\` or \`EDGEWATCH_CONFIG\`; with neither, the defaults below apply.
 \`edgewatch config check FILE\` prints every problem at once (or \`ok\`), each naming the file, the key

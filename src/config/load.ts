@@ -3,7 +3,6 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { describeValue, EdgewatchError } from "../protocol/errors.ts";
 import { isPlainObject } from "../protocol/json.ts";
-import { type Config, configSchema } from "./schema.ts";
 import { collectSecrets, secrets } from "./secrets.ts";
 import { nearKey } from "./suggest.ts";
 
@@ -126,7 +125,7 @@ const lastLoaded = new Map<string, ConfigOrigin>();
  * by EDGEWATCH_DIR, or by a command that runs on a copy with some keys replaced, like `demo`).
  * `path` is null for built-in defaults or a config validated from an object.
  */
-export function configOrigin(config: Config, claimedPath?: string): { path: string | null; overrides: string[] } {
+export function configOrigin(config: object, claimedPath?: string): { path: string | null; overrides: string[] } {
   const origin = origins.get(config) ?? (claimedPath ? lastLoaded.get(claimedPath) : undefined);
   if (!origin) return { path: null, overrides: [] };
   const overrides: string[] = [];
@@ -142,13 +141,6 @@ export function configOrigin(config: Config, claimedPath?: string): { path: stri
     } else overrides.push(key);
   }
   return { path: origin.path, overrides };
-}
-
-/** Validate an already-parsed config object. `label` prefixes every problem (the file name). */
-export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessEnv = process.env): Config {
-  const config = validateWith(configSchema, raw, label, env);
-  if (env.EDGEWATCH_DIR) config.status_dir = env.EDGEWATCH_DIR;
-  return config;
 }
 
 /** Validate against any config schema (the agent's, the hub's): ${ENV} substitution, every problem at once. */
@@ -196,11 +188,6 @@ export function validateWith<S extends z.ZodType>(
   return config;
 }
 
-/** Parse YAML text; syntax errors are reported with line and column. */
-export function parseConfigText(text: string, label: string, env: NodeJS.ProcessEnv = process.env): Config {
-  return validateConfig(parseYaml(text, label), label, env);
-}
-
 /** YAML text → plain value; syntax errors are a ConfigError with line and column. */
 export function parseYaml(text: string, label: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -216,26 +203,21 @@ export function parseYaml(text: string, label: string): unknown {
 }
 
 /**
- * Load the config from `path`, else $EDGEWATCH_CONFIG, else the built-in defaults.
- * Throws ConfigError listing every problem at once.
+ * Read the config file `file` and validate it with `validate` (a program's own schema); the result
+ * remembers the file it came from (see configOrigin). Throws ConfigError listing every problem at once.
  */
-export function loadConfig(
-  path?: string,
-  env: NodeJS.ProcessEnv = process.env,
-): { config: Config; path: string | null } {
-  const file = path ?? env.EDGEWATCH_CONFIG;
-  if (!file) return { config: validateConfig({}, "(defaults)", env), path: null };
+export function loadFile<T extends object>(file: string, validate: (raw: unknown, label: string) => T): T {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
     throw new ConfigError([`${file}: cannot read the config file: ${(err as Error).message}`]);
   }
-  const config = parseConfigText(text, file, env);
+  const config = validate(parseYaml(text, file), file);
   const origin = origins.get(config);
   if (origin) {
     origin.path = file;
     lastLoaded.set(file, origin);
   }
-  return { config, path: file };
+  return config;
 }

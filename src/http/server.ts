@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { z } from "zod";
-import type { httpSection } from "../config/sections/http.ts";
 import type { Logger } from "../lib/log.ts";
 import { ControlGuard } from "./auth.ts";
+import type { httpSection } from "./config.ts";
 import { HttpError, sendError } from "./respond.ts";
 import type { Route } from "./route.ts";
 

@@ -1,11 +1,11 @@
 // The shared families the hub builds on (HTTP server, notify): one place that adapts them to the
 // hub's config.
-import { type Config, configSchema } from "../config/schema.ts";
 import { ControlGuard } from "../http/auth.ts";
+import { httpSection } from "../http/config.ts";
 import type { Route } from "../http/route.ts";
 import { createHttpServer } from "../http/server.ts";
 import type { Logger } from "../lib/log.ts";
-import { createChannels } from "../notify/notifier.ts";
+import { createChannels, type NotifierConfig } from "../notify/notifier.ts";
 import { Outbox } from "../notify/outbox.ts";
 import type { HubConfig } from "./config.ts";
 
@@ -18,11 +18,11 @@ export { ControlGuard, Outbox };
 
 /** The hardened HTTP server, with the hub's port, bind and limits; control routes take admin_token. */
 export function hubHttpServer(config: HubConfig, routes: Route[], log: Logger) {
-  const http = { ...configSchema.shape.http.parse({}), ...config.http };
+  const http = { ...httpSection.parse({}), ...config.http };
   return createHttpServer({ http, routes, log, guard: new ControlGuard(config.admin_token) });
 }
 
 /** The notification channels, built from the hub's `notify:` section (same schema as the agent's). */
 export function hubChannels(config: HubConfig) {
-  return createChannels({ notify: config.notify } as unknown as Config);
+  return createChannels({ notify: config.notify } as unknown as NotifierConfig);
 }

@@ -1,11 +1,11 @@
 import { closeSync, readSync } from "node:fs";
 import { join } from "node:path";
-import type { Config } from "../config/schema.ts";
 import { JsonLinesFile } from "../lib/jsonl.ts";
 import { openRegularFileSync } from "../protocol/read-file.ts";
+import type { JobsConfig } from "./config.ts";
 
 /** Where jobs keep their files: `jobs.dir`, else `<state_dir>/jobs`. */
-export function jobsDir(config: Pick<Config, "state_dir" | "jobs">): string {
+export function jobsDir(config: { state_dir: string; jobs: Pick<JobsConfig, "dir"> }): string {
   return config.jobs.dir ?? join(config.state_dir, "jobs");
 }
 

@@ -1,15 +1,20 @@
-import type { Config } from "../config/schema.ts";
 import { type Level, levelRank } from "../protocol/names.ts";
 import type { AlertNotice } from "./alert.ts";
 import { channelTypes } from "./channels/index.ts";
 import type { Outbox } from "./outbox.ts";
 import type { Channel, Notification } from "./types.ts";
 
+/** What the notifier reads of a program's config (the agent's and the hub's both have it). */
+export interface NotifierConfig {
+  notify: { channels: readonly Record<string, unknown>[]; timeout: number; min_level: Level };
+  device: { id: string; site: string };
+}
+
 /** Build the configured channels (config is already validated). */
-export function createChannels(config: Config): Channel[] {
+export function createChannels(config: NotifierConfig): Channel[] {
   return config.notify.channels.map((cfg) => {
     const t = channelTypes.find((c) => c.type === cfg.type);
-    if (!t) throw new Error(`unknown channel type ${cfg.type}`); // unreachable: the schema lists the same types
+    if (!t) throw new Error(`unknown channel type ${String(cfg.type)}`); // unreachable: the schema lists the same types
     return t.create(cfg, config.notify.timeout);
   });
 }
@@ -17,7 +22,7 @@ export function createChannels(config: Config): Channel[] {
 /** Routes notifications to channels by level (global min_level, then each channel's own) into the outbox. */
 export class Notifier {
   constructor(
-    private readonly config: Config,
+    private readonly config: NotifierConfig,
     private readonly channels: Channel[],
     private readonly outbox: Outbox,
   ) {}

@@ -5,13 +5,14 @@ import { dirname, join, normalize, relative, sep } from "node:path";
  * The import rules of docs/architecture.md, checked over a source tree. Folders are layered:
  * a file imports only from its own folder and from folders listed before it. Each `src/<family>`
  * or `src/agent/<module>` subfolder is a module whose only doors, for its siblings, are index.ts,
- * types.ts and module.ts (the folder that holds a module may use the whole of it: it wires it).
+ * types.ts, module.ts and config.ts (its config section, which a program composes into its schema);
+ * the folder that holds a module may use the whole of it: it wires it.
  */
 export const LAYERS = ["protocol", "lib", "config", "http", "notify", "rules", "jobs", "agent", "demo", "hub", "cli"];
 /** Families every program shares: they never import a program's code. */
 export const SHARED = ["protocol", "lib", "config", "http", "notify", "rules", "jobs"];
 const PROGRAMS = ["agent", "hub"];
-const DOORS = new Set(["index.ts", "types.ts", "module.ts"]);
+const DOORS = new Set(["index.ts", "types.ts", "module.ts", "config.ts"]);
 
 export interface ImportEdge {
   from: string;

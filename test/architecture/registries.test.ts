@@ -10,11 +10,10 @@ import { type TestContext, test } from "node:test";
 import { z } from "zod";
 import { collectorFactories } from "../../src/agent/collectors/index.ts";
 import type { CollectContext } from "../../src/agent/collectors/types.ts";
-import { createAction } from "../../src/agent/recovery/actions/index.ts";
+import { configJsonSchemaObject, validateConfig } from "../../src/agent/config.ts";
+import { createAction, kinds } from "../../src/agent/recovery/actions/index.ts";
 import { ruleDefinitions } from "../../src/agent/rules/index.ts";
 import { DeviceState } from "../../src/agent/state.ts";
-import { validateConfig } from "../../src/config/load.ts";
-import { type ActionSpec, actionSpec } from "../../src/config/sections/recovery.ts";
 import { channelTypes } from "../../src/notify/channels/index.ts";
 import type { Notification } from "../../src/notify/types.ts";
 import { isPlainObject } from "../../src/protocol/json.ts";
@@ -27,7 +26,7 @@ const REGISTRIES = [
   {
     name: "collectors",
     dir: "src/agent/collectors",
-    support: ["types.ts", "module.ts", "runner.ts", "read.ts", "camera-test.ts"],
+    support: ["types.ts", "module.ts", "config.ts", "runner.ts", "read.ts", "camera-test.ts"],
   },
   { name: "rules", dir: "src/agent/rules", support: ["types.ts", "kit.ts", "engine.ts"] },
   { name: "recovery actions", dir: "src/agent/recovery/actions", support: ["types.ts", "reboot.ts"] },
@@ -37,6 +36,7 @@ const REGISTRIES = [
     support: [
       "types.ts",
       "module.ts",
+      "config.ts",
       "common.ts",
       "follow.ts",
       "queue.ts",
@@ -240,25 +240,82 @@ test("rules: each has an alerts.rules.<name> config with defaults; a built rule 
   }
 });
 
-test("recovery actions: every configurable kind builds from a minimal spec into argv arrays (no shell), labelled", () => {
-  const kinds = actionSpec.options.map((o) => o.shape.type.value);
-  assert.ok(kinds.length >= 5);
-  unique("recovery actions", kinds);
+test("recovery actions: each kind in the list owns its schema, which every action field of the config accepts; each builds into argv arrays (no shell), labelled", () => {
+  const names = kinds.map((k) => k.schema.shape.type.value);
+  assert.ok(names.length >= 5);
+  unique("recovery actions", names);
+  // The config takes its action union from the list: the JSON Schema of an action field lists exactly these kinds.
+  const js = configJsonSchemaObject() as {
+    properties: Record<string, JsonSchema & { properties: Record<string, JsonSchema> }>;
+  };
+  const union = js.properties.recovery?.properties.restart_services?.items as {
+    oneOf?: JsonSchema[];
+    anyOf?: JsonSchema[];
+  };
+  assert.deepEqual(
+    (union.oneOf ?? union.anyOf ?? []).map((o) => o.properties?.type?.const),
+    names,
+    "recovery.restart_services[] accepts exactly the listed kinds",
+  );
   const fields: Record<string, unknown> = { argv: ["/bin/true"], unit: "contract.service", sudo: false };
   for (const kind of kinds) {
-    const option = actionSpec.options.find((o) => o.shape.type.value === kind);
-    const js = z.toJSONSchema(option as z.ZodType, { io: "input" }) as JsonSchema;
-    const spec: Record<string, unknown> = { type: kind };
-    for (const k of js.required ?? []) if (k !== "type") spec[k] = fields[k];
-    const parsed = actionSpec.safeParse(spec);
-    assert.ok(parsed.success, `${kind}: a minimal spec ${JSON.stringify(spec)} parses (add its field here)`);
-    const a = createAction(parsed.data as ActionSpec);
-    assert.equal(a.kind, kind);
-    assert.ok(a.label.length > 0, `${kind}: labelled`);
-    assert.ok(a.argvs.length > 0, `${kind}: says what it runs`);
+    const name = kind.schema.shape.type.value;
+    const own = z.toJSONSchema(kind.schema, { io: "input" }) as JsonSchema;
+    const spec: Record<string, unknown> = { type: name };
+    for (const k of own.required ?? []) if (k !== "type") spec[k] = fields[k];
+    const parsed = kind.schema.safeParse(spec);
+    assert.ok(parsed.success, `${name}: a minimal spec ${JSON.stringify(spec)} parses (add its field here)`);
+    // picked up from the list: the agent's config accepts it wherever an action goes, with the kind's defaults
+    const config = validateConfig({ recovery: { restart_services: [spec], emergency: { actions: [spec] } } }, "c.yaml");
+    assert.deepEqual(
+      config.recovery.restart_services[0],
+      parsed.data,
+      `${name}: the config parses it as its own schema does`,
+    );
+    assert.deepEqual(config.recovery.emergency.actions[0], parsed.data, `${name}: in emergency.actions[] too`);
+    const a = createAction(config.recovery.restart_services[0] as never);
+    assert.equal(a.kind, name);
+    assert.ok(a.label.length > 0, `${name}: labelled`);
+    assert.ok(a.argvs.length > 0, `${name}: says what it runs`);
     for (const argv of a.argvs) {
-      assert.ok(argv.length > 0 && argv.every((x) => typeof x === "string" && x.length > 0), `${kind}: argv`);
-      assert.doesNotMatch(argv[0] as string, /\s/, `${kind}: argv[0] is a program, not a shell line`);
+      assert.ok(argv.length > 0 && argv.every((x) => typeof x === "string" && x.length > 0), `${name}: argv`);
+      assert.doesNotMatch(argv[0] as string, /\s/, `${name}: argv[0] is a program, not a shell line`);
     }
+    // and its own schema's errors reach the user with the key path
+    assert.throws(
+      () => validateConfig({ recovery: { restart_services: [{ type: name, bogus: 1 }] } }, "c.yaml"),
+      /recovery\.restart_services\[0\]/,
+      `${name}: an unknown key in its spec is refused, with the key path`,
+    );
   }
+});
+
+test("collectors: each listed collector's own section is picked up into collectors.<key>, with its defaults, and reaches the collector", () => {
+  const js = configJsonSchemaObject() as {
+    properties: Record<string, { properties: Record<string, JsonSchema & { description?: string }> }>;
+  };
+  const props = js.properties.collectors?.properties ?? {};
+  const withSection = collectorFactories.filter((f) => f.section);
+  assert.ok(withSection.length >= 5, "most collectors have a section of their own");
+  unique(
+    "collector sections",
+    withSection.map((f) => f.section?.key as string),
+  );
+  const defaults = validateConfig({}, "c.yaml").collectors as unknown as Record<string, unknown>;
+  for (const f of withSection) {
+    const { key, schema } = f.section as { key: string; schema: z.ZodType };
+    assert.ok(key in props, `collectors.${key} is in the config's JSON Schema`);
+    assert.equal(props[key]?.description, schema.description, `collectors.${key} is the collector's own schema`);
+    assert.deepEqual(defaults[key], schema.parse(undefined), `collectors.${key} defaults are the collector's own`);
+  }
+  // Only the listed collectors' sections and the shared keys: a section cannot exist without its collector.
+  assert.deepEqual(
+    Object.keys(props).sort(),
+    ["proc_root", "sys_root", "timeout", ...withSection.map((f) => f.section?.key as string)].sort(),
+  );
+  // A collector gets its own section: a disabled one builds nothing.
+  const thermal = collectorFactories.find((f) => f.section?.key === "thermal");
+  assert.ok(thermal);
+  assert.equal(thermal(validateConfig({ collectors: { thermal: { enabled: false } } }, "c.yaml")), null);
+  assert.notEqual(thermal(validateConfig({}, "c.yaml")), null);
 });

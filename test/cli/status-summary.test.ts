@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { parse } from "yaml";
 import { startAgent } from "../../src/agent/agent.ts";
-import { validateConfig } from "../../src/config/load.ts";
+import { validateConfig } from "../../src/agent/config.ts";
 import { emitEvent } from "../../src/protocol/events.ts";
 import { updateStatus } from "../../src/protocol/fragment.ts";
 import { tempDir, waitFor } from "../helpers/tools.ts";

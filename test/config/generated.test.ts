@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { configJsonSchema, configMarkdown } from "../../src/config/docs.ts";
+import { configJsonSchema, configMarkdown } from "../../src/agent/config.ts";
 import { hubConfigMarkdown } from "../../src/hub/config.ts";
 
 // The JSON Schema (for editors) and docs/config.md are generated from the one zod schema.
 // When a section changes, run `npm run schema` and commit the result; until then CI fails here.
-test("schema/config.schema.json is up to date with src/config/schema.ts", () => {
+test("schema/config.schema.json is up to date with src/agent/config.ts", () => {
   assert.equal(
     readFileSync("schema/config.schema.json", "utf8"),
     configJsonSchema(),
@@ -14,7 +14,7 @@ test("schema/config.schema.json is up to date with src/config/schema.ts", () => 
   );
 });
 
-test("docs/config.md is up to date with src/config/schema.ts and the hub's schema", () => {
+test("docs/config.md is up to date with src/agent/config.ts and the hub's schema", () => {
   // ok(a === b), not equal(a, b): a diff of two long documents takes minutes; the message says what to do.
   const expected = configMarkdown() + hubConfigMarkdown();
   assert.ok(readFileSync("docs/config.md", "utf8") === expected, "docs/config.md is stale: run `npm run schema`");

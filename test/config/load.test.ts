@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ConfigError, loadConfig, parseConfigText } from "../../src/config/load.ts";
+import { loadConfig, parseConfigText } from "../../src/agent/config.ts";
+import { ConfigError } from "../../src/config/load.ts";
 import { tempDir } from "../helpers/tools.ts";
 
 function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { validateConfig } from "../../src/agent/config.ts";
 import { EXAMPLE, recoveryRunbook } from "../../src/cli/runbook.ts";
-import { validateConfig } from "../../src/config/load.ts";
 
 // docs/recovery.md is `edgewatch runbook --example`; `npm run schema` regenerates it.
 test("docs/recovery.md is what `edgewatch runbook --example` prints", () => {

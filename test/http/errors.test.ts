@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { validateConfig } from "../../src/config/load.ts";
+import { validateConfig } from "../../src/agent/config.ts";
 import { HttpError, sendJson } from "../../src/http/respond.ts";
 import type { Route } from "../../src/http/route.ts";
 import { createHttpServer } from "../../src/http/server.ts";

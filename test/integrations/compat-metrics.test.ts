@@ -5,7 +5,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { COMPAT } from "../../src/agent/metrics/compat/index.ts";
-import { COMPAT_SETS } from "../../src/config/sections/metrics.ts";
+import { COMPAT_SETS } from "../../src/agent/metrics/config.ts";
 import { updateStatus } from "../../src/protocol/fragment.ts";
 import { get, startTestAgent, until } from "../agent/core/helpers.ts";
 import { requireTool, tempDir } from "../helpers/tools.ts";

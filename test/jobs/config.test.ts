@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError, validateConfig } from "../../src/config/load.ts";
+import { validateConfig } from "../../src/agent/config.ts";
+import { ConfigError } from "../../src/config/load.ts";
 
 test("jobs config: an empty config is valid with seed 002's thresholds", () => {
   const c = validateConfig({}, "device.yaml", {}).jobs;

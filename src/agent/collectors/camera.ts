@@ -1,9 +1,10 @@
+import { z } from "zod";
+import type { MetricFamily } from "../../lib/metrics.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
 import { parseTime } from "../../protocol/fragment.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
-import type { MetricFamily } from "../module.ts";
-import { CameraTester } from "./camera-test.ts";
-import { type CollectorFactory, gauge, num } from "./types.ts";
+import { CameraTester, cameraTest } from "./camera-test.ts";
+import { defineCollector, enabled, essential, gauge, interval, num } from "./types.ts";
 
 /** A failure reported both as last_capture.success=false and as a CAP-* event within this window is counted once. */
 export const DEDUPE_MS = 5000;
@@ -113,8 +114,30 @@ export function isCameraFailure(ev: DeviceEvent, captureSources: readonly string
   return captureSources.includes(ev.source);
 }
 
-export const cameraCollector: CollectorFactory = (config) => {
-  const c = config.collectors.camera;
+const schema = z
+  .strictObject({
+    enabled: enabled("camera"),
+    interval: interval("30s", "camera"),
+    essential: essential(false),
+    window: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(20)
+      .describe("Success rate and health score cover the last N captures"),
+    error_sources: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "camera"' }))
+      .default(["camera", "capture"])
+      .describe("Programs whose error events without a code count as failed captures, like events with a CAP-* code"),
+    test: cameraTest.optional(),
+  })
+  .prefault({})
+  .describe("Camera health from the status document's last_capture and CAP-* error events");
+
+export type CameraConfig = z.output<typeof schema>;
+
+export const cameraCollector = defineCollector("camera", schema, (c) => {
   if (!c.enabled) return null;
   const ledger = new CaptureLedger(c.window);
   let tester: CameraTester | null = null;
@@ -162,7 +185,7 @@ export const cameraCollector: CollectorFactory = (config) => {
       ];
     },
   };
-};
+});
 
 function testMetrics(t: unknown): MetricFamily[] {
   if (!isPlainObject(t)) return [];

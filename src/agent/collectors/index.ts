@@ -11,10 +11,11 @@ import type { CollectorFactory } from "./types.ts";
 export type { CollectContext, Collector, CollectorFactory } from "./types.ts";
 
 /**
- * THE collector registry. A new collector is one file in this folder plus one line here.
+ * THE collector registry. A new collector is one file in this folder plus one line here; its config
+ * section (`collectors.<key>`, when it has one) comes with it (./config.ts composes them).
  * Each factory reads its own config and returns null when disabled (no timer is ever created for it).
  */
-export const collectorFactories: CollectorFactory[] = [
+export const collectorFactories = [
   systemCollector,
   thermalCollector,
   rpiPowerCollector,
@@ -23,4 +24,4 @@ export const collectorFactories: CollectorFactory[] = [
   redisCollector,
   rqCollector,
   bullmqCollector,
-];
+] as const satisfies readonly CollectorFactory[];

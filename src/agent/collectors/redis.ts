@@ -1,6 +1,8 @@
+import { z } from "zod";
+import { duration } from "../../config/kit.ts";
 import { parseRedisUrl, RedisReader, type RedisTarget } from "../../lib/redis.ts";
 import type { JsonObject } from "../../protocol/json.ts";
-import { type CollectorFactory, gauge, num } from "./types.ts";
+import { defineCollector, essential, gauge, interval, num } from "./types.ts";
 
 /** INFO text → key/value map. */
 export function parseInfo(text: string): Record<string, string> {
@@ -64,8 +66,24 @@ export async function probeRedis(t: RedisTarget, timeoutMs: number, signal?: Abo
   }
 }
 
-export const redisCollector: CollectorFactory = (config) => {
-  const c = config.collectors.redis;
+const schema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/.+/, { error: 'expected a Redis URL like "redis://127.0.0.1:6379"' })
+      .refine((u) => URL.canParse(u), { error: 'expected a Redis URL like "redis://127.0.0.1:6379"' })
+      .optional()
+      .describe("Redis to watch (redis:// or rediss://, password in the URL or ${ENV}); unset: no Redis collector"),
+    interval: interval("30s", "Redis"),
+    essential: essential(false),
+    timeout: duration().prefault("2s").describe("Connect + PING + INFO must finish within this"),
+  })
+  .prefault({})
+  .describe("Redis connected, PING latency and memory; a Redis that is down is reported, not an error");
+
+export type RedisConfig = z.output<typeof schema>;
+
+export const redisCollector = defineCollector("redis", schema, (c) => {
   if (!c.url) return null;
   const target = parseRedisUrl(c.url);
   return {
@@ -82,4 +100,4 @@ export const redisCollector: CollectorFactory = (config) => {
       ];
     },
   };
-};
+});

@@ -1,8 +1,9 @@
 import { join } from "node:path";
+import { z } from "zod";
+import type { MetricFamily } from "../../lib/metrics.ts";
 import type { JsonObject } from "../../protocol/json.ts";
-import type { MetricFamily } from "../module.ts";
 import { listDir, readText } from "./read.ts";
-import type { CollectorFactory } from "./types.ts";
+import { defineCollector, enabled, essential, interval } from "./types.ts";
 
 /** get_throttled bit layout (Raspberry Pi firmware): bits 0–3 now, bits 16–19 "has occurred since boot". */
 export const THROTTLE_CONDITIONS = [
@@ -45,8 +46,18 @@ async function rpiVoltAlarm(sysRoot: string, signal: AbortSignal): Promise<boole
 
 const nulls = (): JsonObject => Object.fromEntries(THROTTLE_CONDITIONS.map((c) => [c, null]));
 
-export const rpiPowerCollector: CollectorFactory = (config) => {
-  const c = config.collectors.rpi_power;
+const schema = z
+  .strictObject({
+    enabled: enabled("Raspberry Pi power"),
+    interval: interval("60s", "Raspberry Pi power"),
+    essential: essential(true),
+  })
+  .prefault({})
+  .describe("Raspberry Pi under-voltage and throttling (get_throttled, hwmon rpi_volt); no data on other hardware");
+
+export type RpiPowerConfig = z.output<typeof schema>;
+
+export const rpiPowerCollector = defineCollector("rpi_power", schema, (c) => {
   if (!c.enabled) return null;
   return {
     name: "rpi_power",
@@ -116,4 +127,4 @@ export const rpiPowerCollector: CollectorFactory = (config) => {
         : [];
     },
   };
-};
+});

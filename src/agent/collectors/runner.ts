@@ -1,5 +1,5 @@
-import type { Config } from "../../config/schema.ts";
 import type { JsonObject } from "../../protocol/json.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, Logger, MetricFamily } from "../module.ts";
 import type { CollectorResult, DeviceState } from "../state.ts";
 import { collectorFactories } from "./index.ts";
@@ -7,7 +7,7 @@ import type { CollectContext, Collector, CollectorFactory } from "./types.ts";
 
 export interface RunnerOptions {
   /** The collectors to build (default: the registry in ./index.ts). */
-  factories?: CollectorFactory[];
+  factories?: readonly CollectorFactory[];
   /** Clock handed to collectors (default Date.now); timers always use the real clock. */
   now?: () => number;
 }
@@ -46,7 +46,7 @@ export const STUCK_INTERVALS = 3;
 export class CollectorRunner implements AgentModule {
   readonly name = "collectors";
   private readonly slots = new Map<string, Slot>();
-  private readonly factories: CollectorFactory[];
+  private readonly factories: readonly CollectorFactory[];
   private readonly clock: () => number;
   private ctx: AgentContext | null = null;
   private offStatus: (() => void) | null = null;

@@ -2,10 +2,12 @@ import { promises as fsp } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import { duration } from "../../config/kit.ts";
+import type { MetricFamily } from "../../lib/metrics.ts";
 import type { JsonObject } from "../../protocol/json.ts";
-import type { MetricFamily } from "../module.ts";
 import { readText } from "./read.ts";
-import { type CollectorFactory, gauge, num } from "./types.ts";
+import { defineCollector, enabled, essential, gauge, interval, num } from "./types.ts";
 
 /** Gap between the two /proc/stat reads of the first run. */
 export const FIRST_DELTA_MS = 250;
@@ -95,8 +97,36 @@ export function tcpReachable(host: string, port: number, timeoutMs: number, sign
   });
 }
 
-export const systemCollector: CollectorFactory = (config) => {
-  const c = config.collectors.system;
+const schema = z
+  .strictObject({
+    enabled: enabled("system (CPU, load, memory, disk, uptime, reachability)"),
+    interval: interval("30s", "system"),
+    essential: essential(false),
+    mounts: z
+      .array(z.string().min(1))
+      .default(["/"])
+      .describe('Mount points whose free space is reported (fs.statfs), e.g. ["/", "/mnt/photos"]'),
+    reachability: z
+      .strictObject({
+        host: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Host (name or address) to test with a TCP connect, e.g. your NAS or 1.1.1.1; unset: no check"),
+        port: z.number().int().min(1).max(65535).default(443).describe("TCP port of the reachability check"),
+        timeout: duration()
+          .prefault("3s")
+          .describe("Give up the TCP connect after this long (at most half of collectors.timeout)"),
+      })
+      .prefault({})
+      .describe("Reachability of one host over TCP (no external commands)"),
+  })
+  .prefault({})
+  .describe("CPU usage (/proc/stat deltas), load, memory (/proc/meminfo), disk per mount, uptime, reachability");
+
+export type SystemConfig = z.output<typeof schema>;
+
+export const systemCollector = defineCollector("system", schema, (c, config) => {
   if (!c.enabled) return null;
   let prev: CpuTimes | null = null;
   // An unreachable host must not make the whole run time out and lose CPU/memory/disk with it.
@@ -188,4 +218,4 @@ export const systemCollector: CollectorFactory = (config) => {
       return out;
     },
   };
-};
+});

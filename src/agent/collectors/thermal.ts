@@ -1,13 +1,24 @@
 import { join } from "node:path";
+import { z } from "zod";
 import type { JsonObject } from "../../protocol/json.ts";
 import { listDir, readText } from "./read.ts";
-import { type CollectorFactory, gauge } from "./types.ts";
+import { defineCollector, enabled, essential, gauge, interval } from "./types.ts";
 
 /** Zone types that are the CPU/SoC sensor on common boards (Raspberry Pi: "cpu-thermal"). */
 const CPU_TYPES = /^(cpu|soc|x86_pkg_temp|cpu[-_]thermal|cpu0?-thermal|package)/i;
 
-export const thermalCollector: CollectorFactory = (config) => {
-  const c = config.collectors.thermal;
+const schema = z
+  .strictObject({
+    enabled: enabled("thermal"),
+    interval: interval("30s", "thermal"),
+    essential: essential(true),
+  })
+  .prefault({})
+  .describe("Temperatures from /sys/class/thermal/thermal_zone*/temp (one small read; keeps running while encoding)");
+
+export type ThermalConfig = z.output<typeof schema>;
+
+export const thermalCollector = defineCollector("thermal", schema, (c) => {
   if (!c.enabled) return null;
   return {
     name: "thermal",
@@ -55,4 +66,4 @@ export const thermalCollector: CollectorFactory = (config) => {
       ];
     },
   };
-};
+});

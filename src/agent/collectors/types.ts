@@ -1,11 +1,19 @@
-import type { Config } from "../../config/schema.ts";
+import { z } from "zod";
+import { parseDuration } from "../../config/kit.ts";
+import type { JobsConfig } from "../../jobs/config.ts";
+import type { MetricFamily } from "../../lib/metrics.ts";
 import type { JsonObject } from "../../protocol/json.ts";
-import type { MetricFamily } from "../module.ts";
 import type { DeviceState } from "../state.ts";
+
+/** What a collector sees of the agent's config besides its own section (the agent's Config has it). */
+export interface CollectorHost {
+  readonly collectors: { readonly timeout: number; readonly proc_root: string; readonly sys_root: string };
+  readonly jobs: JobsConfig;
+}
 
 /** What a collector run gets. */
 export interface CollectContext {
-  readonly config: Config;
+  readonly config: CollectorHost;
   readonly state: DeviceState;
   /** Aborted when the run times out; long I/O should stop when it fires. */
   readonly signal: AbortSignal;
@@ -37,8 +45,31 @@ export interface Collector {
   metrics?(data: JsonObject): MetricFamily[];
 }
 
-/** Builds a collector from the config, or null when the config leaves it disabled. */
-export type CollectorFactory = (config: Config) => Collector | null;
+/** A collector's own config section: `collectors.<key>`, described by `schema`. */
+export interface CollectorSection<K extends string = string, S extends z.ZodType = z.ZodType> {
+  readonly key: K;
+  readonly schema: S;
+}
+
+/**
+ * Builds a collector from the config, or null when the config leaves it disabled. `section` is the
+ * collector's own config (composed into `collectors:` by ./config.ts); a collector configured
+ * elsewhere (the queue collectors read `jobs.queues`) has none.
+ */
+export type CollectorFactory<Sec extends CollectorSection | undefined = CollectorSection | undefined> = ((
+  config: CollectorHost,
+) => Collector | null) & { readonly section?: Sec };
+
+/** A collector with its own section: `create` gets that section, parsed, and the rest of the config. */
+export function defineCollector<K extends string, S extends z.ZodType>(
+  key: K,
+  schema: S,
+  create: (own: z.output<S>, config: CollectorHost) => Collector | null,
+): CollectorFactory<CollectorSection<K, S>> {
+  const factory = (config: CollectorHost) =>
+    create((config.collectors as unknown as Record<string, z.output<S>>)[key] as z.output<S>, config);
+  return Object.assign(factory, { section: { key, schema } });
+}
 
 /** A gauge family with one sample, or none when the value is not a finite number. */
 export function gauge(name: string, help: string, value: unknown, unit?: string): MetricFamily[] {
@@ -52,3 +83,40 @@ export function num(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isFinite(v)) return v;
   return undefined;
 }
+
+// The schema kit of collector sections.
+
+/** duration() with a lower bound; the message quotes what the user wrote ("500ms"), not milliseconds. */
+export const durationAtLeast = (minMs: number, what: string) =>
+  z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
+    const ms = typeof v === "number" ? v * 1000 : parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected a duration like "30s", "5m" or "1h30m", got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    if (ms < minMs) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected ${what} of at least ${minMs / 1000}s, got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** `interval`: how often the collector runs (at least 1 s). */
+export const interval = (dflt: string, what: string) =>
+  durationAtLeast(1000, "an interval").prefault(dflt).describe(`How often the ${what} collector runs`);
+
+/** `enabled`: run the collector (on by default). */
+export const enabled = (what: string) => z.boolean().default(true).describe(`Run the ${what} collector`);
+
+/** `essential`: keep running in quiet mode. */
+export const essential = (dflt: boolean) =>
+  z
+    .boolean()
+    .default(dflt)
+    .describe("Keep running in quiet mode (while the device is creating_video); other collectors pause");

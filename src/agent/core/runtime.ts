@@ -1,6 +1,6 @@
-import type { Config } from "../../config/schema.ts";
 import type { AgentHttpServer } from "../../http/server.ts";
 import type { StatusReader } from "../../protocol/reader.ts";
+import type { Config } from "../config.ts";
 import type { HistoryStore } from "../history/ring.ts";
 import type { AgentModule, Logger } from "../module.ts";
 import type { DeviceState } from "../state.ts";

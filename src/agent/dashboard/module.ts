@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Config } from "../../config/schema.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
 import type { AlertState, CollectorResult } from "../state.ts";
 import { type Asset, findWebDir, loadAssets, serveAsset } from "./assets.ts";

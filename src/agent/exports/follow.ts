@@ -1,6 +1,6 @@
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { Logger } from "../module.ts";
+import type { Logger } from "../../lib/log.ts";
 
 /** Where reading of one log file stands: its inode and the byte offset after the last whole line. */
 export interface Position {

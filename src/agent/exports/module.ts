@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import type { Config } from "../../config/schema.ts";
 import { request } from "../../lib/http-request.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily } from "../module.ts";
 import { exportTypes } from "./index.ts";
 import type { ControlRunner, Export } from "./types.ts";

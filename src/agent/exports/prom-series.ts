@@ -1,5 +1,5 @@
+import type { MetricFamily } from "../../lib/metrics.ts";
 import { ProtoWriter } from "../../lib/protobuf.ts";
-import type { MetricFamily } from "../module.ts";
 
 const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

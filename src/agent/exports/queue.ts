@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
+import type { Logger } from "../../lib/log.ts";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
-import type { Logger } from "../module.ts";
 
 export interface DiskQueueOptions {
   /** e.g. <state_dir>/exports/remote_write-grafana */

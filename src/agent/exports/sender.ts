@@ -1,6 +1,6 @@
 import { backoffDelay } from "../../lib/backoff.ts";
+import type { Logger } from "../../lib/log.ts";
 import type { SendResult } from "../../notify/types.ts";
-import type { Logger } from "../module.ts";
 import type { DiskQueue } from "./queue.ts";
 import type { ExportStats } from "./types.ts";
 

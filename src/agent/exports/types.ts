@@ -1,5 +1,8 @@
 import type { z } from "zod";
-import type { AgentContext, HealthVerdict, MetricFamily } from "../module.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { MetricFamily } from "../../lib/metrics.ts";
+import type { FilesConfig } from "../files/config.ts";
+import type { DeviceState } from "../state.ts";
 
 /** Counters every export keeps; the exports module turns them into `edgewatch_export_*` metrics. */
 export class ExportStats {
@@ -22,8 +25,15 @@ export class ExportStats {
 /** A control action (the same as the HTTP control routes run, with the same audit log). */
 export type ControlRunner = (action: string, client: string) => Promise<{ status: number; result: string }>;
 
+/** What an export sees of the agent (the agent's context has it all). */
+export interface ExportContext {
+  readonly config: { readonly device: { id: string; site: string }; readonly files: Pick<FilesConfig, "logs"> };
+  readonly state: DeviceState;
+  readonly log: Logger;
+}
+
 export interface ExportDeps {
-  ctx: AgentContext;
+  ctx: ExportContext;
   /** <state_dir>/exports: each export keeps its queue and positions in a folder of its own (exportDir). */
   dir: string;
   /** The metric families /metrics renders, without the device/site labels (added by the caller). */
@@ -40,7 +50,8 @@ export interface Export {
   readonly stats: ExportStats;
   start(): Promise<void>;
   stop(): Promise<void>;
-  health?(): HealthVerdict;
+  /** Same shape as a module's health verdict. */
+  health?(): { ok: boolean; detail?: string };
 }
 
 /** An export type: one file in this folder, listed in ./index.ts. */

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import type { Config } from "../../config/schema.ts";
 import { flattenNumbers } from "../../lib/flatten.ts";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily } from "../module.ts";
 import { type Batch, PushQueue } from "./queue.ts";
 

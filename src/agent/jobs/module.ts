@@ -1,10 +1,10 @@
 import type { ServerResponse } from "node:http";
-import type { Config } from "../../config/schema.ts";
 import { sendError, sendJson } from "../../http/respond.ts";
 import { jobsDir, jobsLayout } from "../../jobs/ledger.ts";
 import { TransferLedger, verifiedLedgerPath } from "../../jobs/transfer-ledger.ts";
 import { ledgerTailReader } from "../../lib/jsonl.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route, Sample } from "../module.ts";
 import { jobViews, ledgerSuccesses, queueData } from "../rules/jobs.ts";
 

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "../../config/kit.ts";
-import type { Config } from "../../config/schema.ts";
 import { HttpError, Query, sendJson } from "../../http/respond.ts";
 import { type Clock, systemClock } from "../../lib/clock.ts";
 import { localDate } from "../../lib/time-of-day.ts";
 import { createChannels, Notifier } from "../../notify/notifier.ts";
 import { Outbox } from "../../notify/outbox.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
 import { type AlertNotice, RuleEngine, type Silence } from "../rules/engine.ts";
 import { ruleDefinitions } from "../rules/index.ts";

@@ -1,7 +1,7 @@
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { join, sep } from "node:path";
-import type { DiskConfig } from "../../config/sections/recovery.ts";
 import { readJsonLines } from "../../lib/jsonl.ts";
+import type { DiskConfig } from "./config.ts";
 
 export interface DiskUsage {
   path: string;

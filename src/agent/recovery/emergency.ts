@@ -1,7 +1,7 @@
-import type { EmergencyConfig } from "../../config/sections/recovery.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { DeviceState } from "../state.ts";
 import { createAction, type RecoveryAction } from "./actions/index.ts";
+import type { EmergencyConfig } from "./config.ts";
 import type { LadderHost } from "./watch.ts";
 
 const NAME = "emergency";

@@ -1,16 +1,16 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import type { Config } from "../../config/schema.ts";
 import { scrubDeep } from "../../config/secrets.ts";
-import type { RecoveryConfig } from "../../config/sections/recovery.ts";
 import { HttpError, Query, sendError, sendJson } from "../../http/respond.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { Level } from "../../protocol/names.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
 import type { AlertState } from "../state.ts";
 import { type ActionResult, createAction, type RecoveryAction } from "./actions/index.ts";
 import { rebootAction } from "./actions/reboot.ts";
+import type { RecoveryConfig } from "./config.ts";
 import { type CleanupReport, type DeletionEntry, DiskSafeguard } from "./disk.ts";
 import { EmergencyMode } from "./emergency.ts";
 import { RebootGuard } from "./guard.ts";

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { WatchConfig } from "../../config/sections/recovery.ts";
 import { mkdirp } from "../../protocol/atomic.ts";
 import { EdgewatchError } from "../../protocol/errors.ts";
 import { readRegularFile } from "../../protocol/read-file.ts";
+import type { WatchConfig } from "./config.ts";
 
 /** A heartbeat file holds one small JSON object; anything bigger is not one. */
 const HEARTBEAT_FILE_MAX_BYTES = 64 * 1024;

@@ -1,7 +1,7 @@
-import type { WatchConfig } from "../../config/sections/recovery.ts";
 import { type Clock, StepDetector, systemClock } from "../../lib/clock.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import { createAction, type RecoveryAction } from "./actions/index.ts";
+import type { WatchConfig } from "./config.ts";
 import type { Probe } from "./probes.ts";
 
 export type WatchPhase =

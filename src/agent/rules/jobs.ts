@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { duration } from "../../config/kit.ts";
-import type { Config } from "../../config/schema.ts";
 import { jobsDir, type LedgerSummary, ledgerSummarySync } from "../../jobs/ledger.ts";
 import type { QueueSnapshot } from "../../jobs/queues/types.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
+import type { Config } from "../config.ts";
 import type { DeviceState } from "../state.ts";
 import { ruleBase, severity } from "./kit.ts";
 import { type Condition, defineRule, type RuleInput } from "./types.ts";

@@ -1,4 +1,4 @@
-import type { Config } from "../../config/schema.ts";
+import type { Config } from "../config.ts";
 import type { DeviceState } from "../state.ts";
 import { collectorData, fmt, pickNumber, thresholdConfig, thresholdSeverity } from "./kit.ts";
 import { type Condition, defineRule, type Rule, type RuleDefinition } from "./types.ts";

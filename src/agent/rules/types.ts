@@ -1,8 +1,8 @@
 import type { z } from "zod";
-import type { Config } from "../../config/schema.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { Level } from "../../protocol/names.ts";
+import type { Config } from "../config.ts";
 import type { DeviceState } from "../state.ts";
 
 export type Severity = "info" | "warning" | "critical";

@@ -3,10 +3,10 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { diskUsage } from "../../agent/collectors/system.ts";
 import { thermalCollector } from "../../agent/collectors/thermal.ts";
+import type { Config } from "../../agent/config.ts";
+import type { WatchConfig } from "../../agent/recovery/config.ts";
 import { parseHeartbeatTimestamp, processMatches } from "../../agent/recovery/probes.ts";
 import type { DeviceState } from "../../agent/state.ts";
-import type { Config } from "../../config/schema.ts";
-import type { WatchConfig } from "../../config/sections/recovery.ts";
 import { readDeviceStatus } from "../../index.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 

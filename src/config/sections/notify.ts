@@ -70,3 +70,5 @@ export const notifySection = z
   })
   .prefault({})
   .describe("Notification channels, levels and the durable outbox");
+
+export type NotifyConfig = z.output<typeof notifySection>;

@@ -1,6 +1,6 @@
-import type { Config } from "../../config/schema.ts";
 import { parseRedisUrl, RedisReader } from "../../lib/redis.ts";
 import type { JsonObject } from "../../protocol/json.ts";
+import type { JobsConfig } from "../config.ts";
 import type { QueueReadOptions, QueueSnapshot } from "./types.ts";
 
 /** How long one queue collection may wait for Redis before it says "down". */
@@ -11,7 +11,7 @@ export const QUEUE_TIMEOUT_MS = 5000;
  * or refusing Redis is data (`up: false`, `error` says why), so the agent shows a "down" state.
  */
 export async function collectQueues(
-  config: Config,
+  config: { jobs: JobsConfig },
   read: (r: RedisReader, o: QueueReadOptions) => Promise<QueueSnapshot[]>,
   now: number,
   signal?: AbortSignal,

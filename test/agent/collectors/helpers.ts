@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
 import type { CollectContext, Collector } from "../../../src/agent/collectors/types.ts";
+import type { Config } from "../../../src/agent/config.ts";
+import { validateConfig } from "../../../src/agent/config.ts";
 import type { AgentContext, Logger } from "../../../src/agent/module.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
-import { validateConfig } from "../../../src/config/load.ts";
-import type { Config } from "../../../src/config/schema.ts";
 import type { JsonObject } from "../../../src/protocol/json.ts";
 import { StatusReader } from "../../../src/protocol/reader.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { test } from "node:test";
 import { probeRedis, redisCollector } from "../../../src/agent/collectors/redis.ts";
-import { validateConfig } from "../../../src/config/load.ts";
+import { validateConfig } from "../../../src/agent/config.ts";
 import { parseRedisUrl, parseReply } from "../../../src/lib/redis.ts";
 import { freePort, startRedis } from "../../helpers/redis.ts";
 import { collectOnce, config } from "./helpers.ts";

@@ -202,7 +202,7 @@ test("runner: the default registry builds only enabled collectors (no Redis with
 });
 
 test("collectors config: every problem at once, each naming the key, what was expected and what was got", async () => {
-  const { validateConfig } = await import("../../../src/config/load.ts");
+  const { validateConfig } = await import("../../../src/agent/config.ts");
   assert.throws(
     () =>
       validateConfig(

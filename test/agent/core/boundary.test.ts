@@ -5,8 +5,8 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startAgent } from "../../../src/agent/agent.ts";
+import { validateConfig } from "../../../src/agent/config.ts";
 import type { Logger } from "../../../src/agent/module.ts";
-import { validateConfig } from "../../../src/config/load.ts";
 import { tempDir } from "../../helpers/tools.ts";
 import { get, startTestAgent } from "./helpers.ts";
 

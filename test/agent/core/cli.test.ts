@@ -3,7 +3,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseConfigText, validateConfig } from "../../../src/config/load.ts";
+import { parseConfigText, validateConfig } from "../../../src/agent/config.ts";
 import { tempDir } from "../../helpers/tools.ts";
 import { get, until } from "./helpers.ts";
 

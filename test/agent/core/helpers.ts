@@ -3,9 +3,9 @@ import { request } from "node:http";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { type RunningAgent, startAgent } from "../../../src/agent/agent.ts";
+import type { ConfigInput } from "../../../src/agent/config.ts";
+import { validateConfig } from "../../../src/agent/config.ts";
 import type { Logger } from "../../../src/agent/module.ts";
-import { validateConfig } from "../../../src/config/load.ts";
-import type { ConfigInput } from "../../../src/config/schema.ts";
 import { tempDir, waitFor } from "../../helpers/tools.ts";
 
 export interface TestAgent extends RunningAgent {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startAgent } from "../../../src/agent/agent.ts";
+import { validateConfig } from "../../../src/agent/config.ts";
 import type { AgentModule, Logger } from "../../../src/agent/module.ts";
-import { validateConfig } from "../../../src/config/load.ts";
 import { tempDir } from "../../helpers/tools.ts";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -216,7 +216,7 @@ notify:
 });
 
 test("/config names the file the running values came from, and the keys that are not that file's", async (t) => {
-  const { loadConfig } = await import("../../../src/config/load.ts");
+  const { loadConfig } = await import("../../../src/agent/config.ts");
   const { startAgent } = await import("../../../src/agent/agent.ts");
   const dir = tempDir(t, "ew-config-");
   const file = join(dir, "agent.yaml");

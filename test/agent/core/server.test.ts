@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { validateConfig } from "../../../src/agent/config.ts";
 import type { Logger, Route } from "../../../src/agent/module.ts";
-import { validateConfig } from "../../../src/config/load.ts";
 import { ControlGuard } from "../../../src/http/auth.ts";
 import { HttpError, sendJson } from "../../../src/http/respond.ts";
 import { createHttpServer } from "../../../src/http/server.ts";

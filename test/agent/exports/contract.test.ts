@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { configSchema, parseConfigText } from "../../../src/agent/config.ts";
 import { exportTypes } from "../../../src/agent/exports/index.ts";
-import { parseConfigText } from "../../../src/config/load.ts";
-import { configSchema } from "../../../src/config/schema.ts";
 import { get, until } from "../core/helpers.ts";
 import { agentOn, freePort, scrape, workDir } from "./helpers.ts";
 

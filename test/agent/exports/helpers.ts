@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { type RunningAgent, startAgent } from "../../../src/agent/agent.ts";
+import type { ConfigInput } from "../../../src/agent/config.ts";
+import { validateConfig } from "../../../src/agent/config.ts";
 import type { Logger } from "../../../src/agent/module.ts";
-import { validateConfig } from "../../../src/config/load.ts";
-import type { ConfigInput } from "../../../src/config/schema.ts";
 import { fieldDouble, readFields } from "../../../src/lib/protobuf.ts";
 import { snappyUncompress } from "../../../src/lib/snappy.ts";
 

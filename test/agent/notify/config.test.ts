@@ -4,7 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, validateConfig } from "../../../src/config/load.ts";
+import { validateConfig } from "../../../src/agent/config.ts";
+import { ConfigError } from "../../../src/config/load.ts";
 import { tempDir } from "../../helpers/tools.ts";
 import { slackServer, webhookServer } from "./contracts.ts";
 

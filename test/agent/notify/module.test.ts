@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { validateConfig } from "../../../src/agent/config.ts";
 import { AlertsModule } from "../../../src/agent/notify/module.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
-import { validateConfig } from "../../../src/config/load.ts";
 import { ManualClock } from "../../../src/lib/clock.ts";
 import { StatusReader } from "../../../src/protocol/reader.ts";
 import { tempDir, waitFor as waitForBase } from "../../helpers/tools.ts";

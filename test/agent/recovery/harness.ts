@@ -4,12 +4,12 @@ import { dirname, join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type RunningAgent, startAgent } from "../../../src/agent/agent.ts";
+import type { Config } from "../../../src/agent/config.ts";
+import { validateConfig } from "../../../src/agent/config.ts";
 import type { Logger } from "../../../src/agent/module.ts";
 import { RecoveryModule } from "../../../src/agent/recovery/module.ts";
 import type { StepEntry } from "../../../src/agent/recovery/watch.ts";
 import type { AlertState } from "../../../src/agent/state.ts";
-import { validateConfig } from "../../../src/config/load.ts";
-import type { Config } from "../../../src/config/schema.ts";
 import type { DeviceEvent } from "../../../src/protocol/events.ts";
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");

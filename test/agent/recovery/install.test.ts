@@ -3,8 +3,8 @@ import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parseConfigText } from "../../../src/agent/config.ts";
 import { AGENT_NODE_FLAGS, agentUnit, sudoersFile } from "../../../src/agent/recovery/install.ts";
-import { parseConfigText } from "../../../src/config/load.ts";
 import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");

@@ -3,8 +3,8 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { validateConfig } from "../../../src/agent/config.ts";
 import { processMatches } from "../../../src/agent/recovery/probes.ts";
-import { validateConfig } from "../../../src/config/load.ts";
 import { requireTool, tempDir, waitFor } from "../../helpers/tools.ts";
 import { startRecovery } from "./harness.ts";
 

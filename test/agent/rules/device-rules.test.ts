@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { validateConfig } from "../../../src/agent/config.ts";
 import { ruleDefinitions } from "../../../src/agent/rules/index.ts";
-import { validateConfig } from "../../../src/config/load.ts";
 import type { JsonObject } from "../../../src/protocol/json.ts";
 import { setup } from "./helpers.ts";
 

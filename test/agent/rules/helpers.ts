@@ -1,7 +1,7 @@
+import { validateConfig } from "../../../src/agent/config.ts";
 import { createRules } from "../../../src/agent/notify/module.ts";
 import { type AlertNotice, RuleEngine } from "../../../src/agent/rules/engine.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
-import { validateConfig } from "../../../src/config/load.ts";
 import { ManualClock } from "../../../src/lib/clock.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,9 +1,9 @@
-import type { Config } from "../../../config/schema.ts";
-import type { COMPAT_SETS } from "../../../config/sections/metrics.ts";
 import type { JsonObject } from "../../../protocol/json.ts";
 import type { SourceFragment } from "../../../protocol/merge.ts";
+import type { Config } from "../../config.ts";
 import type { MetricFamily } from "../../module.ts";
 import type { DeviceState } from "../../state.ts";
+import type { COMPAT_SETS } from "../config.ts";
 
 /** What a compatibility name set computes its families from: the same state as edgewatch_*. */
 export interface CompatInput {

@@ -1,9 +1,23 @@
 import { promises as fsp } from "node:fs";
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
+import { z } from "zod";
+import { duration } from "../../../config/kit.ts";
 import { runCommand } from "../../../lib/spawn.ts";
-import type { RecoveryAction } from "./types.ts";
+import { argvSchema, defineAction, type RecoveryAction } from "./types.ts";
 
-export type CameraSpec = Extract<ActionSpec, { type: "camera" }>;
+const schema = z
+  .strictObject({
+    type: z.literal("camera"),
+    argv: argvSchema().describe('Camera command, e.g. ["libcamera-still", "-n", "-t", "1", "-o", "/tmp/ew-test.jpg"]'),
+    expect_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("When set, the command only succeeds if it left this file, non-empty and newer than the start"),
+    timeout: duration().default(30_000).describe("Kill the camera command after this"),
+  })
+  .describe("Camera test or recovery command");
+
+export type CameraSpec = z.output<typeof schema>;
 
 /**
  * `{type: camera, argv, expect_file?}`: a camera test or recovery command. With `expect_file`, the
@@ -38,3 +52,5 @@ export function cameraAction(spec: CameraSpec): RecoveryAction {
     },
   };
 }
+
+export const camera = defineAction({ schema, create: cameraAction });

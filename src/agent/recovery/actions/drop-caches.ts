@@ -1,10 +1,19 @@
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
+import { z } from "zod";
+import { duration } from "../../../config/kit.ts";
 import { runCommand } from "../../../lib/spawn.ts";
-import type { RecoveryAction } from "./types.ts";
+import { defineAction, type RecoveryAction } from "./types.ts";
 
 export const SYSCTL = "/usr/sbin/sysctl";
 
-export type DropCachesSpec = Extract<ActionSpec, { type: "drop_caches" }>;
+const schema = z
+  .strictObject({
+    type: z.literal("drop_caches"),
+    sudo: z.boolean().default(true).describe("Run `sudo sysctl -w vm.drop_caches=3`"),
+    timeout: duration().default(30_000).describe("Kill `sysctl` after this"),
+  })
+  .describe("Drop the kernel's clean page cache, dentries and inodes (emergency relief)");
+
+export type DropCachesSpec = z.output<typeof schema>;
 
 /**
  * `{type: drop_caches}`: `sudo /usr/sbin/sysctl -w vm.drop_caches=3`. The kernel frees clean page
@@ -20,3 +29,5 @@ export function dropCachesAction(spec: DropCachesSpec): RecoveryAction {
     run: () => runCommand(argv, spec.timeout, "drop caches"),
   };
 }
+
+export const dropCaches = defineAction({ schema, create: dropCachesAction });

@@ -1,23 +1,28 @@
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
-import { cameraAction } from "./camera.ts";
-import { dropCachesAction } from "./drop-caches.ts";
-import { commandAction } from "./run-command.ts";
-import { stopUnitAction } from "./stop-unit.ts";
-import { systemdAction } from "./systemd.ts";
-import type { RecoveryAction } from "./types.ts";
+import { z } from "zod";
+import { camera } from "./camera.ts";
+import { dropCaches } from "./drop-caches.ts";
+import { command } from "./run-command.ts";
+import { stopUnit } from "./stop-unit.ts";
+import { systemd } from "./systemd.ts";
+import type { ActionKind, ActionSchema, RecoveryAction } from "./types.ts";
 
-export type { ActionResult, RecoveryAction } from "./types.ts";
+export type { ActionKind, ActionResult, RecoveryAction } from "./types.ts";
 
-/** Every configurable action kind, one file each; `reboot.ts` wraps one of these as the reboot step. */
-const kinds: { [K in ActionSpec["type"]]: (spec: Extract<ActionSpec, { type: K }>) => RecoveryAction } = {
-  command: commandAction,
-  systemd: systemdAction,
-  camera: cameraAction,
-  stop_unit: stopUnitAction,
-  drop_caches: dropCachesAction,
-};
+/**
+ * Every configurable action kind: a new one is one file in this folder (its schema and `create`) plus
+ * one entry here. `reboot.ts` wraps one of these as the reboot step.
+ */
+export const kinds = [command, systemd, camera, stopUnit, dropCaches] as const;
+
+type Schemas<T extends readonly ActionKind<ActionSchema>[]> = { -readonly [K in keyof T]: T[K]["schema"] };
+
+/** One action in the config (`restart:`, `reboot:`, `emergency.actions[]`, ...): any kind, by `type`. */
+export const actionSpec = z.discriminatedUnion("type", kinds.map((k) => k.schema) as unknown as Schemas<typeof kinds>);
+
+export type ActionSpec = z.output<typeof actionSpec>;
 
 export function createAction(spec: ActionSpec): RecoveryAction {
-  const make = kinds[spec.type] as (s: ActionSpec) => RecoveryAction;
-  return make(spec);
+  const kind = kinds.find((k) => k.schema.shape.type.value === spec.type) as ActionKind | undefined;
+  if (!kind) throw new Error(`unknown action type ${spec.type}`); // unreachable: the schema lists the same kinds
+  return kind.create(spec);
 }

@@ -1,4 +1,4 @@
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
+import type { ActionSpec } from "./index.ts";
 import { createAction } from "./index.ts";
 import type { RecoveryAction } from "./types.ts";
 

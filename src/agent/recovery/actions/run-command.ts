@@ -1,8 +1,17 @@
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
+import { z } from "zod";
+import { duration } from "../../../config/kit.ts";
 import { runCommand } from "../../../lib/spawn.ts";
-import type { RecoveryAction } from "./types.ts";
+import { argvSchema, defineAction, type RecoveryAction } from "./types.ts";
 
-export type CommandSpec = Extract<ActionSpec, { type: "command" }>;
+const schema = z
+  .strictObject({
+    type: z.literal("command"),
+    argv: argvSchema().describe("Program and arguments (argv array; no shell)"),
+    timeout: duration().default(30_000).describe("A command still running after this is killed and reported"),
+  })
+  .describe("Run a command");
+
+export type CommandSpec = z.output<typeof schema>;
 
 /** `{type: command, argv, timeout}`: run a command. */
 export function commandAction(spec: CommandSpec): RecoveryAction {
@@ -14,3 +23,5 @@ export function commandAction(spec: CommandSpec): RecoveryAction {
     run: () => runCommand(spec.argv, spec.timeout, label),
   };
 }
+
+export const command = defineAction({ schema, create: commandAction });

@@ -1,9 +1,19 @@
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
+import { z } from "zod";
+import { duration } from "../../../config/kit.ts";
 import { runCommand } from "../../../lib/spawn.ts";
 import { SYSTEMCTL } from "./systemd.ts";
-import type { RecoveryAction } from "./types.ts";
+import { defineAction, type RecoveryAction, unitName } from "./types.ts";
 
-export type StopUnitSpec = Extract<ActionSpec, { type: "stop_unit" }>;
+const schema = z
+  .strictObject({
+    type: z.literal("stop_unit"),
+    unit: unitName("uploader.service").describe("Unit to stop (a non-critical one: an uploader, a preview stream)"),
+    sudo: z.boolean().default(true).describe("Run `sudo systemctl stop UNIT` (the agent runs as a plain user)"),
+    timeout: duration().default(60_000).describe("Kill `systemctl` after this"),
+  })
+  .describe("Stop a systemd unit (emergency relief)");
+
+export type StopUnitSpec = z.output<typeof schema>;
 
 /** `{type: stop_unit, unit}`: `sudo /usr/bin/systemctl stop UNIT` (emergency relief). */
 export function stopUnitAction(spec: StopUnitSpec): RecoveryAction {
@@ -11,3 +21,5 @@ export function stopUnitAction(spec: StopUnitSpec): RecoveryAction {
   const label = `systemctl stop ${spec.unit}`;
   return { kind: "stop_unit", label, argvs: [argv], run: () => runCommand(argv, spec.timeout, label) };
 }
+
+export const stopUnit = defineAction({ schema, create: stopUnitAction });

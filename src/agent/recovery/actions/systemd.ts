@@ -1,10 +1,20 @@
-import type { ActionSpec } from "../../../config/sections/recovery.ts";
+import { z } from "zod";
+import { duration } from "../../../config/kit.ts";
 import { runCommand } from "../../../lib/spawn.ts";
-import type { RecoveryAction } from "./types.ts";
+import { defineAction, type RecoveryAction, unitName } from "./types.ts";
 
 export const SYSTEMCTL = "/usr/bin/systemctl";
 
-export type SystemdSpec = Extract<ActionSpec, { type: "systemd" }>;
+const schema = z
+  .strictObject({
+    type: z.literal("systemd"),
+    unit: unitName("recorder.service").describe("Unit to restart"),
+    sudo: z.boolean().default(true).describe("Run `sudo systemctl restart UNIT` (the agent runs as a plain user)"),
+    timeout: duration().default(60_000).describe("Kill `systemctl` after this"),
+  })
+  .describe("Restart a systemd unit");
+
+export type SystemdSpec = z.output<typeof schema>;
 
 /** `{type: systemd, unit}`: `sudo /usr/bin/systemctl restart UNIT` (sudoers allows exactly that line). */
 export function systemdAction(spec: SystemdSpec): RecoveryAction {
@@ -17,3 +27,5 @@ export function systemdAction(spec: SystemdSpec): RecoveryAction {
     run: () => runCommand(argv, spec.timeout, label),
   };
 }
+
+export const systemd = defineAction({ schema, create: systemdAction });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration } from "../kit.ts";
+import { duration } from "../../config/kit.ts";
 
 /** `history:` — Sample history ring kept across restarts. */
 export const historySection = z

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration } from "../kit.ts";
+import { duration } from "../config/kit.ts";
 
 /** A job name: also part of a status source name (`job-<name>`), so the same alphabet, 60 characters at most. */
 export const JOB_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,59}$/;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { exportTypes } from "../../agent/exports/index.ts";
+import { exportTypes } from "./index.ts";
 
 /** A list of export instances must not repeat a name (it names the queue folder and the metrics). */
 function uniqueNames(type: string) {

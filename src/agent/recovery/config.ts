@@ -1,68 +1,8 @@
 import { z } from "zod";
-import { duration, percent } from "../kit.ts";
+import { duration, percent } from "../../config/kit.ts";
+import { type ActionSpec, actionSpec } from "./actions/index.ts";
 
 const WATCH_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const argv = () =>
-  z
-    .array(z.string().min(1))
-    .min(1, { error: 'expected a command as an argv array like ["sudo", "/usr/bin/systemctl", "restart", "x"]' });
-
-/** One action: a command, a systemd unit restart, or a camera command. Never run through a shell. */
-export const actionSpec = z.discriminatedUnion("type", [
-  z
-    .strictObject({
-      type: z.literal("command"),
-      argv: argv().describe("Program and arguments (argv array; no shell)"),
-      timeout: duration().default(30_000).describe("A command still running after this is killed and reported"),
-    })
-    .describe("Run a command"),
-  z
-    .strictObject({
-      type: z.literal("systemd"),
-      unit: z
-        .string()
-        .regex(/^[A-Za-z0-9@._:-]+\.(service|target|socket|timer|path)$/, {
-          error: 'expected a systemd unit name like "recorder.service"',
-        })
-        .describe("Unit to restart"),
-      sudo: z.boolean().default(true).describe("Run `sudo systemctl restart UNIT` (the agent runs as a plain user)"),
-      timeout: duration().default(60_000).describe("Kill `systemctl` after this"),
-    })
-    .describe("Restart a systemd unit"),
-  z
-    .strictObject({
-      type: z.literal("camera"),
-      argv: argv().describe('Camera command, e.g. ["libcamera-still", "-n", "-t", "1", "-o", "/tmp/ew-test.jpg"]'),
-      expect_file: z
-        .string()
-        .min(1)
-        .optional()
-        .describe("When set, the command only succeeds if it left this file, non-empty and newer than the start"),
-      timeout: duration().default(30_000).describe("Kill the camera command after this"),
-    })
-    .describe("Camera test or recovery command"),
-  z
-    .strictObject({
-      type: z.literal("stop_unit"),
-      unit: z
-        .string()
-        .regex(/^[A-Za-z0-9@._:-]+\.(service|target|socket|timer|path)$/, {
-          error: 'expected a systemd unit name like "uploader.service"',
-        })
-        .describe("Unit to stop (a non-critical one: an uploader, a preview stream)"),
-      sudo: z.boolean().default(true).describe("Run `sudo systemctl stop UNIT` (the agent runs as a plain user)"),
-      timeout: duration().default(60_000).describe("Kill `systemctl` after this"),
-    })
-    .describe("Stop a systemd unit (emergency relief)"),
-  z
-    .strictObject({
-      type: z.literal("drop_caches"),
-      sudo: z.boolean().default(true).describe("Run `sudo sysctl -w vm.drop_caches=3`"),
-      timeout: duration().default(30_000).describe("Kill `sysctl` after this"),
-    })
-    .describe("Drop the kernel's clean page cache, dentries and inodes (emergency relief)"),
-]);
-
 const watch = z
   .strictObject({
     name: z
@@ -239,7 +179,7 @@ export const recoverySection = z
   .prefault({})
   .describe("Self-healing: watches, the escalation ladder, control actions, disk safeguard");
 
-export type ActionSpec = z.output<typeof actionSpec>;
+export type { ActionSpec };
 export type RecoveryConfig = z.output<typeof recoverySection>;
 export type WatchConfig = RecoveryConfig["watches"][number];
 export type DiskConfig = RecoveryConfig["disk"];

@@ -65,3 +65,5 @@ export const filesSection = z
   })
   .prefault({})
   .describe("Where the device keeps photos, videos and logs (served by /latest/* and /logs)");
+
+export type FilesConfig = z.output<typeof filesSection>;

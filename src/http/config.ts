@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration, port } from "../kit.ts";
+import { duration, port } from "../config/kit.ts";
 
 export const httpSection = z
   .strictObject({

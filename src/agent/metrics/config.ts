@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration } from "../kit.ts";
+import { duration } from "../../config/kit.ts";
 
 /** Extra metric-name sets an existing dashboard or alert rule may expect, besides edgewatch_*. */
 export const COMPAT_SETS = ["timelapse", "recorder", "node"] as const;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration, httpUrl } from "../kit.ts";
+import { duration, httpUrl } from "../../config/kit.ts";
 
 /** `hub:` — Push to a fleet hub (the device dials out; nothing needs to reach it). */
 export const hubSection = z
