@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import { alertsSection } from "./sections/alerts.ts";
+import { alertsSection } from "../agent/rules/config.ts";
+import { notifySection } from "../notify/config.ts";
 import { collectorsSection } from "./sections/collectors.ts";
 import { exportsSection } from "./sections/exports.ts";
 import { filesSection } from "./sections/files.ts";
@@ -9,7 +10,6 @@ import { httpSection } from "./sections/http.ts";
 import { hubSection } from "./sections/hub.ts";
 import { jobsSection } from "./sections/jobs.ts";
 import { metricsSection } from "./sections/metrics.ts";
-import { notifySection } from "./sections/notify.ts";
 import { recoverySection } from "./sections/recovery.ts";
 
 const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "timelapse"' });
