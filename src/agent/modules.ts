@@ -7,6 +7,7 @@ import { eventsMetricsModule } from "./metrics/events.ts";
 import type { ModuleFactory } from "./module.ts";
 import { alertsModule } from "./notify/module.ts";
 import { recoveryModule } from "./recovery/module.ts";
+import { rulesModule } from "./rules/module.ts";
 
 /**
  * Every agent module, in start order. A new capability (collectors, rules, notify, recovery,
@@ -20,6 +21,7 @@ export const moduleFactories: ModuleFactory[] = [
   dashboardModule,
   recoveryModule,
   alertsModule,
+  rulesModule,
   exportsModule,
   jobsModule,
   eventsMetricsModule,

@@ -1,6 +1,7 @@
-import type { AlertState } from "../notify/alert.ts";
+import type { AlertNotice, AlertState } from "../notify/alert.ts";
 import type { DeviceEvent } from "../protocol/events.ts";
 import { type JsonObject, toJson } from "../protocol/json.ts";
+import { publishedNotice } from "../rules/text.ts";
 
 /** What a collector produced in its last run. */
 export interface CollectorResult {
@@ -14,7 +15,14 @@ export interface CollectorResult {
   error?: string;
 }
 
-export type { AlertState };
+export type { AlertNotice, AlertState };
+
+/** What the notify module reports about its outbox (for GET /api/alerts). */
+export interface NotificationStatus {
+  pending: number;
+  oldest_age_seconds: number;
+  channels: unknown[];
+}
 
 type Topics = {
   /** The merged status document changed. */
@@ -23,8 +31,11 @@ type Topics = {
   sample: [result: CollectorResult];
   /** An event arrived through the protocol (or from inside the agent). Subscribers may be async. */
   event: [ev: DeviceEvent];
-  /** An alert changed state. */
-  alert: [alert: AlertState];
+  /**
+   * An alert changed (rules, recovery, jobs: every alert goes through here), with the notification it
+   * brings, or null (a silenced or pending alert, a state restored at start). The notify module sends it.
+   */
+  alert: [alert: AlertState, notice: AlertNotice | null];
 };
 
 type Listener<K extends keyof Topics> = (...args: Topics[K]) => void | Promise<void>;
@@ -38,7 +49,10 @@ export class DeviceState {
   readonly startedAt = Date.now();
   private doc: JsonObject = {};
   readonly collectors = new Map<string, CollectorResult>();
+  /** Active alerts by id; a resolved one stays until its producer clears it (`clearAlert`). */
   readonly alerts = new Map<string, AlertState>();
+  /** Set by the notify module while it runs: its outbox, for GET /api/alerts. */
+  notifications: (() => NotificationStatus) | null = null;
   private readonly listeners: { [K in keyof Topics]: Listener<K>[] } = { status: [], sample: [], event: [], alert: [] };
   /** Events some subscribers took and some refused (the reader will retry them): who already has them. */
   private readonly partlyDelivered = new Map<string, Set<Listener<"event">>>();
@@ -96,9 +110,20 @@ export class DeviceState {
     throw errors[0];
   }
 
-  async setAlert(alert: AlertState): Promise<void> {
+  /**
+   * Publish an alert. `notice` is the notification it brings; left out, it is the one every producer's
+   * alert brings (one for firing and one for resolved per episode, in the shared rules text), so
+   * recovery and jobs alerts read and deduplicate like the rules' alerts.
+   */
+  async setAlert(alert: AlertState, notice?: AlertNotice | null): Promise<void> {
     this.alerts.set(alert.id, alert);
-    await this.emit("alert", alert);
+    await this.emit("alert", alert, notice === undefined ? publishedNotice(alert) : notice);
+  }
+
+  /** Publish an alert's end and drop it from the active alerts (the rules' resolved alerts). */
+  async clearAlert(alert: AlertState, notice?: AlertNotice | null): Promise<void> {
+    this.alerts.delete(alert.id);
+    await this.emit("alert", alert, notice === undefined ? publishedNotice(alert) : notice);
   }
 
   /** Device status from the merged document (one of STATUSES, or "unknown"). */

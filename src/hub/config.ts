@@ -5,7 +5,7 @@ import { z } from "zod";
 import { schemaRows } from "../config/docs.ts";
 import { duration, port } from "../config/kit.ts";
 import { ConfigError, parseYaml, validateWith } from "../config/load.ts";
-import { notifySection } from "../config/sections/index.ts";
+import { notifySection } from "../notify/config.ts";
 
 const secret = (what: string) =>
   z

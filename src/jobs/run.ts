@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants } from "node:os";
 import { withJitter } from "../lib/backoff.ts";
+import { type ProcessGroup, spawnGroup } from "../lib/spawn.ts";
 import { emitEvent } from "../protocol/events.ts";
 import { parseFragment, writeFragment } from "../protocol/fragment.ts";
 import { isPlainObject, type JsonObject } from "../protocol/json.ts";
@@ -94,7 +94,7 @@ export class JobRunner {
   private readonly ledger;
   private readonly runId = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
   private fragment: JsonObject = {};
-  private child: ReturnType<typeof spawn> | null = null;
+  private child: ProcessGroup | null = null;
   private stopSignal: NodeJS.Signals | null = null;
   private wakeBackoff: (() => void) | null = null;
 
@@ -253,53 +253,39 @@ export class JobRunner {
     return { exitCode: last ? exitCodeOf(last) : 1, attempts: max, success: false, deadLettered: false };
   }
 
-  private once(): Promise<AttemptOutcome> {
+  private async once(): Promise<AttemptOutcome> {
     const o = this.o;
     const startedAt = new Date();
     const tail = new TailBuffer(o.tailLines);
-    return new Promise((resolve) => {
-      const [cmd, ...args] = o.command as [string, ...string[]];
-      const child = spawn(cmd, args, { stdio: ["inherit", "pipe", "pipe"] });
-      this.child = child;
-      let timedOut = false;
-      let killTimer: NodeJS.Timeout | null = null;
-      const timer =
-        o.timeoutMs !== undefined
-          ? setTimeout(() => {
-              timedOut = true;
-              o.log(`attempt timed out after ${formatMs(o.timeoutMs as number)}: sending SIGTERM`);
-              child.kill("SIGTERM");
-              killTimer = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
-            }, o.timeoutMs)
-          : null;
-      child.stdout?.on("data", (c: Buffer) => {
+    const [cmd] = o.command as [string, ...string[]];
+    // its own process group: a timeout or a forwarded signal reaches whatever the command forked
+    const child = spawnGroup(o.command, {
+      stdin: "inherit",
+      onStdout: (c) => {
         tail.push(c);
         process.stdout.write(c);
-      });
-      child.stderr?.on("data", (c: Buffer) => {
+      },
+      onStderr: (c) => {
         tail.push(c);
         process.stderr.write(c);
-      });
-      let spawnError: string | undefined;
-      child.on("error", (err) => {
-        spawnError = `cannot start ${JSON.stringify(cmd)}: ${err.message}`;
-      });
-      child.on("close", (code, signal) => {
-        if (timer) clearTimeout(timer);
-        if (killTimer) clearTimeout(killTimer);
-        this.child = null;
-        if (spawnError) o.log(spawnError);
-        resolve({
-          exitCode: spawnError ? EXIT_NOT_FOUND : code,
-          signal,
-          timedOut,
-          tail: tail.result(),
-          startedAt,
-          endedAt: new Date(),
-          ...(spawnError ? { spawnError } : {}),
-        });
-      });
+      },
+      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs, graceMs: KILL_GRACE_MS } : {}),
+      onTimeout: () => o.log(`attempt timed out after ${formatMs(o.timeoutMs as number)}: sending SIGTERM`),
     });
+    this.child = child;
+    const x = await child.exited;
+    this.child = null;
+    const spawnError = x.spawnError ? `cannot start ${JSON.stringify(cmd)}: ${x.spawnError.message}` : undefined;
+    if (spawnError) o.log(spawnError);
+    return {
+      exitCode: spawnError ? EXIT_NOT_FOUND : x.code,
+      signal: x.signal,
+      timedOut: x.timedOut,
+      tail: tail.result(),
+      startedAt,
+      endedAt: new Date(),
+      ...(spawnError ? { spawnError } : {}),
+    };
   }
 
   private sleep(ms: number): Promise<void> {

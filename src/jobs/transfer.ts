@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fsp } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { withJitter } from "../lib/backoff.ts";
+import { type ProcessGroup, spawnGroup } from "../lib/spawn.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 import { emitEvent } from "../protocol/events.ts";
 import { parseFragment, writeFragment } from "../protocol/fragment.ts";
@@ -115,32 +115,33 @@ interface ProcResult {
   spawnError?: string;
 }
 
-function runProc(
+async function runProc(
   cmd: string,
   args: string[],
   keepStdout: boolean,
-  onChild?: (c: ReturnType<typeof spawn> | null) => void,
+  onChild?: (c: ProcessGroup | null) => void,
 ): Promise<ProcResult> {
-  return new Promise((done) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    onChild?.(child);
-    child.on("close", () => onChild?.(null));
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
+  let stdout = "";
+  let stderr = "";
+  // its own process group: a stop reaches rsync's ssh too
+  const child = spawnGroup([cmd, ...args], {
+    onStdout: (c) => {
       if (keepStdout) stdout += c.toString("utf8");
-    });
-    child.stderr.on("data", (c: Buffer) => {
+    },
+    onStderr: (c) => {
       stderr = (stderr + c.toString("utf8")).slice(-4000);
-    });
-    let spawnError: string | undefined;
-    child.on("error", (err) => {
-      spawnError = `cannot start ${cmd}: ${err.message}`;
-    });
-    child.on("close", (code, signal) =>
-      done({ code, signal, stdout, stderrTail: stderr.trim(), ...(spawnError ? { spawnError } : {}) }),
-    );
+    },
   });
+  onChild?.(child);
+  const x = await child.exited;
+  onChild?.(null);
+  return {
+    code: x.code,
+    signal: x.signal,
+    stdout,
+    stderrTail: stderr.trim(),
+    ...(x.spawnError ? { spawnError: `cannot start ${cmd}: ${x.spawnError.message}` } : {}),
+  };
 }
 
 /**
@@ -154,7 +155,7 @@ export class Transfer {
   private readonly o: TransferOptions & { log: (m: string) => void; jitter: number; rsync: string };
   private readonly ledger: TransferLedger;
   private fragment: JsonObject = {};
-  private child: ReturnType<typeof spawn> | null = null;
+  private child: ProcessGroup | null = null;
   private stopped: NodeJS.Signals | null = null;
   private wake: (() => void) | null = null;
 

@@ -26,10 +26,13 @@ export interface AlertView extends AlertState {
   flapping: boolean;
 }
 
+/** An alert as a notification carries it: what every producer publishes, plus the rules' details when present. */
+export type NoticeAlert = AlertState & Partial<Omit<AlertView, keyof AlertState>>;
+
 /** What the notifier takes: one notification about one alert. */
 export interface AlertNotice {
   kind: NoticeKind;
-  alert: AlertView;
+  alert: NoticeAlert;
   level: Level;
   /** Same key → same notification: the outbox never sends one key twice. */
   dedupeKey: string;

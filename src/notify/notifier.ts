@@ -51,7 +51,7 @@ export class Notifier {
     );
   }
 
-  /** The rules engine's sink: one notification per alert transition. */
+  /** One notification per alert transition (rules, recovery, jobs: every alert that goes through state). */
   async alert(notice: AlertNotice, now: number): Promise<void> {
     const a = notice.alert;
     await this.send(
@@ -64,7 +64,7 @@ export class Notifier {
         alert: {
           id: a.id,
           rule: a.rule,
-          key: a.key,
+          ...(a.key !== undefined ? { key: a.key } : {}),
           notice: notice.kind,
           state: a.state,
           severity: a.severity,

@@ -13,10 +13,13 @@ import type { CollectContext } from "../../src/agent/collectors/types.ts";
 import { configJsonSchemaObject, validateConfig } from "../../src/agent/config.ts";
 import { createAction, kinds } from "../../src/agent/recovery/actions/index.ts";
 import { ruleDefinitions } from "../../src/agent/rules/index.ts";
+import { createRules, publishInto } from "../../src/agent/rules/module.ts";
+import type { RuleInput } from "../../src/agent/rules/types.ts";
 import { DeviceState } from "../../src/agent/state.ts";
 import { channelTypes } from "../../src/notify/channels/index.ts";
 import type { Notification } from "../../src/notify/types.ts";
 import { isPlainObject } from "../../src/protocol/json.ts";
+import { RuleEngine } from "../../src/rules/engine.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -28,7 +31,11 @@ const REGISTRIES = [
     dir: "src/agent/collectors",
     support: ["types.ts", "module.ts", "config.ts", "runner.ts", "read.ts", "camera-test.ts"],
   },
-  { name: "rules", dir: "src/agent/rules", support: ["types.ts", "kit.ts", "engine.ts"] },
+  {
+    name: "rules",
+    dir: "src/agent/rules",
+    support: ["types.ts", "kit.ts", "module.ts", "config.ts", "silence-api.ts"],
+  },
   { name: "recovery actions", dir: "src/agent/recovery/actions", support: ["types.ts", "reboot.ts"] },
   {
     name: "exports",
@@ -237,6 +244,51 @@ test("rules: each has an alerts.rules.<name> config with defaults; a built rule 
       assert.ok(SEVERITIES.includes(c.severity), `${def.name}: severity ${c.severity}`);
       assert.equal(typeof c.summary, "string", `${def.name}: summary`);
     }
+  }
+});
+
+test("rules: the rules module builds every enabled rule, and each runs in the shared engine, its alerts published into state", async () => {
+  const config = validateConfig({}, "contract.yaml");
+  const built = createRules(config);
+  const enabled = ruleDefinitions.filter((d) =>
+    d.create((config.alerts.rules as Record<string, never>)[d.name], config),
+  );
+  assert.deepEqual(
+    built.map((r) => r.name),
+    enabled.map((d) => d.name),
+    "createRules builds the enabled definitions, in list order",
+  );
+  assert.ok(built.length >= 10, `found rules (${built.length})`);
+  for (const rule of built) {
+    const state = new DeviceState();
+    const errors: string[] = [];
+    const log = { debug() {}, info() {}, warn() {}, error: (m: string) => errors.push(m) };
+    // every rule at once, immediately: the firing is published as it would be after `for`
+    const now = Date.now();
+    const engine = new RuleEngine<RuleInput>({
+      rules: [{ ...rule, forMs: 0, clearForMs: 0 }],
+      input: () => ({ state, heartbeats: () => new Map([["contract", now - 86_400_000]]), now }),
+      publish: publishInto(state),
+      log,
+    });
+    const seen: [string, string | null][] = [];
+    state.on("alert", (a, n) => {
+      seen.push([a.id, n?.kind ?? null]);
+    });
+    await engine.start();
+    await engine.onEvent({
+      time: new Date().toISOString(),
+      level: "critical",
+      source: "contract",
+      message: "contract",
+    });
+    engine.stop();
+    assert.deepEqual(errors, [], `${rule.name}: evaluates without error`);
+    for (const [id, kind] of seen) {
+      assert.ok(id === rule.name || id.startsWith(`${rule.name}:`), `${rule.name}: alert id ${id} is the rule's`);
+      assert.ok(kind === null || ["firing", "flapping", "resolved"].includes(kind), `${rule.name}: notice ${kind}`);
+    }
+    for (const a of state.alerts.values()) assert.equal(a.rule, rule.name, `${rule.name}: alert in state`);
   }
 });
 

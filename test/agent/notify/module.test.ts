@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { validateConfig } from "../../../src/agent/config.ts";
 import { AlertsModule } from "../../../src/agent/notify/module.ts";
+import { RulesModule } from "../../../src/agent/rules/module.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
 import { ManualClock } from "../../../src/lib/clock.ts";
 import { StatusReader } from "../../../src/protocol/reader.ts";
@@ -29,9 +30,14 @@ async function startModule(t: import("node:test").TestContext, notify: Record<st
   const state = new DeviceState();
   const reader = new StatusReader({ dir: config.status_dir, onEvent: () => {}, onWarning: () => {} });
   const m = new AlertsModule(config, clock);
+  const rules = new RulesModule(config, clock);
   await m.start({ config, state, reader, log: quiet });
-  clock.settle = () => m.engine.idle();
-  t.after(() => m.stop());
+  await rules.start({ config, state, reader, log: quiet });
+  clock.settle = () => rules.engine.idle();
+  t.after(() => {
+    rules.stop();
+    m.stop();
+  });
   return { m, state };
 }
 

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { AlertNotice } from "../../../src/agent/rules/engine.ts";
 import { thresholdSeverity } from "../../../src/agent/rules/kit.ts";
 import { ManualClock } from "../../../src/lib/clock.ts";
 import { inDailyWindow, nextDailyEdge } from "../../../src/lib/time-of-day.ts";
+import type { AlertNotice } from "../../../src/notify/alert.ts";
 import { tempDir } from "../../helpers/tools.ts";
 import { setup } from "./helpers.ts";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { ruleDefinitions } from "../../agent/rules/index.ts";
+import { duration } from "../../config/kit.ts";
 import { STATUSES } from "../../protocol/names.ts";
-import { duration } from "../kit.ts";
+import { ruleDefinitions } from "./index.ts";
 
 const ruleNames = ruleDefinitions.map((d) => d.name) as [string, ...string[]];
 const ruleName = z.enum(ruleNames);

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { channelTypes } from "../../notify/channels/index.ts";
-import { LEVELS } from "../../protocol/names.ts";
-import { duration } from "../kit.ts";
+import { duration } from "../config/kit.ts";
+import { LEVELS } from "../protocol/names.ts";
+import { channelTypes } from "./channels/index.ts";
 
 type Obj = z.ZodObject<{ type: z.ZodLiteral<string> } & z.ZodRawShape>;
 const channel = z.discriminatedUnion(
