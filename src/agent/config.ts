@@ -2,10 +2,9 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { jsonSchemaOf, configMarkdown as referenceMarkdown } from "../config/docs.ts";
 import { loadFile, parseYaml, validateWith } from "../config/load.ts";
-import { notifySection } from "../notify/config.ts";
-import { alertsSection } from "./rules/config.ts";
 import { httpSection } from "../http/config.ts";
 import { jobsSection } from "../jobs/config.ts";
+import { notifySection } from "../notify/config.ts";
 import { collectorsSection } from "./collectors/config.ts";
 import { exportsSection } from "./exports/config.ts";
 import { filesSection } from "./files/config.ts";
@@ -13,6 +12,7 @@ import { historySection } from "./history/config.ts";
 import { hubSection } from "./hub/config.ts";
 import { metricsSection } from "./metrics/config.ts";
 import { recoverySection } from "./recovery/config.ts";
+import { alertsSection } from "./rules/config.ts";
 
 const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "timelapse"' });
 

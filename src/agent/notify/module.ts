@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import type { Config } from "../config.ts";
 import { type Clock, systemClock } from "../../lib/clock.ts";
 import { localDate } from "../../lib/time-of-day.ts";
 import { createChannels, Notifier } from "../../notify/notifier.ts";
 import { Outbox } from "../../notify/outbox.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily } from "../module.ts";
 import { DailyTimer, dailySummaryText } from "./summary.ts";
 

@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import type { Config } from "../config.ts";
 import { HttpError, Query, sendJson } from "../../http/respond.ts";
 import { BeatAges, type Clock, systemClock } from "../../lib/clock.ts";
 import { RuleEngine } from "../../rules/engine.ts";
 import type { AlertChange } from "../../rules/types.ts";
+import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
 import type { DeviceState } from "../state.ts";
 import { ruleDefinitions } from "./index.ts";

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { Config } from "../config.ts";
 import type { Condition, Rule as EngineRule, RuleEvaluation, Severity } from "../../rules/types.ts";
+import type { Config } from "../config.ts";
 import type { DeviceState } from "../state.ts";
 
 export type { Condition, RuleEvaluation, Severity };

@@ -1,6 +1,6 @@
+import { validateConfig } from "../../../src/agent/config.ts";
 import { RulesModule } from "../../../src/agent/rules/module.ts";
 import { type AlertNotice, DeviceState } from "../../../src/agent/state.ts";
-import { validateConfig } from "../../../src/agent/config.ts";
 import { ManualClock } from "../../../src/lib/clock.ts";
 import type { StatusReader } from "../../../src/protocol/reader.ts";
 import type { Silence } from "../../../src/rules/types.ts";
