@@ -3,6 +3,7 @@
 // This file wires the page: the link to the agent (../shared/transport.ts) fills the page's data
 // (./state.ts), and each section (./sections/) draws itself from that data.
 import "uplot/dist/uPlot.min.css";
+import "../shared/base.css";
 import "./style.css";
 import { $, isObj, type Obj } from "../shared/dom.ts";
 import { getJson, LiveLink } from "../shared/transport.ts";
