@@ -1,8 +1,9 @@
 import type { CameraTestConfig } from "../../config/sections/collectors.ts";
-import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
+import { isPlainObject } from "../../protocol/json.ts";
 import { cameraAction } from "../recovery/actions/camera.ts";
 import type { RecoveryAction } from "../recovery/actions/types.ts";
 import type { DeviceState } from "../state.ts";
+import type { CameraTestData, CameraTestResult } from "./data.ts";
 
 /**
  * The periodic camera test (`collectors.camera.test`): a configured command (e.g. a 1-frame capture)
@@ -23,7 +24,7 @@ export class CameraTester {
   private waiting = false;
   private lastCaptureTime: unknown;
   private lastRun = 0;
-  private result: JsonObject | null = null;
+  private result: CameraTestResult | null = null;
   private failures = 0;
   private skipped: string | null = null;
 
@@ -54,7 +55,7 @@ export class CameraTester {
   }
 
   /** For the camera collector's data. */
-  summary(): JsonObject {
+  summary(): CameraTestData {
     return {
       command: this.action.label,
       every_seconds: this.cfg.every / 1000,

@@ -3,7 +3,10 @@ import { parseTime } from "../../protocol/fragment.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
 import type { MetricFamily } from "../module.ts";
 import { CameraTester } from "./camera-test.ts";
+import type { CameraData, CameraTestData } from "./data.ts";
 import { type CollectorFactory, gauge, num } from "./types.ts";
+
+export type { CameraData, CameraTestData };
 
 /** A failure reported both as last_capture.success=false and as a CAP-* event within this window is counted once. */
 export const DEDUPE_MS = 5000;
@@ -35,7 +38,7 @@ export class CaptureLedger {
   private lastDocTime: string | null = null;
   /** The writer's own consecutive-failure count (camera.consecutive_failures), if any. */
   private writerFailures = 0;
-  lastError: JsonObject | null = null;
+  lastError: CameraData["last_error"] = null;
 
   constructor(private readonly window: number) {}
 
@@ -77,7 +80,7 @@ export class CaptureLedger {
     if (this.captures.length > this.window) this.captures.splice(0, this.captures.length - this.window);
   }
 
-  summary(now: number): JsonObject {
+  summary(now: number): Omit<CameraData, "test"> {
     const n = this.captures.length;
     const last = this.captures[n - 1] ?? null;
     let consecutive = 0;
@@ -113,7 +116,7 @@ export function isCameraFailure(ev: DeviceEvent, captureSources: readonly string
   return captureSources.includes(ev.source);
 }
 
-export const cameraCollector: CollectorFactory = (config) => {
+export const cameraCollector: CollectorFactory<CameraData> = (config) => {
   const c = config.collectors.camera;
   if (!c.enabled) return null;
   const ledger = new CaptureLedger(c.window);
@@ -135,7 +138,7 @@ export const cameraCollector: CollectorFactory = (config) => {
         offTest?.();
       };
     },
-    async collect(ctx) {
+    async collect(ctx): Promise<CameraData> {
       ledger.fromDocument(ctx.state.document);
       return { ...ledger.summary(ctx.now()), test: tester ? tester.summary() : null };
     },

@@ -1,6 +1,8 @@
 import { parseRedisUrl, RedisReader, type RedisTarget } from "../../lib/redis.ts";
-import type { JsonObject } from "../../protocol/json.ts";
+import type { RedisData } from "./data.ts";
 import { type CollectorFactory, gauge, num } from "./types.ts";
+
+export type { RedisData };
 
 /** INFO text → key/value map. */
 export function parseInfo(text: string): Record<string, string> {
@@ -13,7 +15,7 @@ export function parseInfo(text: string): Record<string, string> {
 }
 
 /** Connect, AUTH when the URL has a password, PING (timed), INFO memory. Never throws: down is data. */
-export async function probeRedis(t: RedisTarget, timeoutMs: number, signal?: AbortSignal): Promise<JsonObject> {
+export async function probeRedis(t: RedisTarget, timeoutMs: number, signal?: AbortSignal): Promise<RedisData> {
   let timer: NodeJS.Timeout | undefined;
   let conn: RedisReader | null = null;
   const onAbort = () => conn?.close();
@@ -40,7 +42,7 @@ export async function probeRedis(t: RedisTarget, timeoutMs: number, signal?: Abo
         used_memory_rss_bytes: n("used_memory_rss"),
         maxmemory_bytes: n("maxmemory"),
         error: null,
-      } satisfies JsonObject;
+      } satisfies RedisData;
     })();
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -64,7 +66,7 @@ export async function probeRedis(t: RedisTarget, timeoutMs: number, signal?: Abo
   }
 }
 
-export const redisCollector: CollectorFactory = (config) => {
+export const redisCollector: CollectorFactory<RedisData> = (config) => {
   const c = config.collectors.redis;
   if (!c.url) return null;
   const target = parseRedisUrl(c.url);

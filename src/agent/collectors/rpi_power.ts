@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { MetricFamily } from "../module.ts";
+import type { RpiPowerData, ThrottleFlags } from "./data.ts";
 import { listDir, readText } from "./read.ts";
 import type { CollectorFactory } from "./types.ts";
+
+export type { RpiPowerData, ThrottleFlags };
 
 /** get_throttled bit layout (Raspberry Pi firmware): bits 0–3 now, bits 16–19 "has occurred since boot". */
 export const THROTTLE_CONDITIONS = [
@@ -13,9 +16,9 @@ export const THROTTLE_CONDITIONS = [
 ] as const;
 
 /** Decode the firmware's throttled word ("50005" or "0x50005", hex) into now / since_boot flags. */
-export function decodeThrottled(word: number): { now: JsonObject; since_boot: JsonObject } {
-  const now: JsonObject = {};
-  const since: JsonObject = {};
+export function decodeThrottled(word: number): { now: ThrottleFlags; since_boot: ThrottleFlags } {
+  const now = nulls();
+  const since = nulls();
   THROTTLE_CONDITIONS.forEach((name, bit) => {
     now[name] = (word & (1 << bit)) !== 0;
     since[name] = (word & (1 << (bit + 16))) !== 0;
@@ -43,16 +46,18 @@ async function rpiVoltAlarm(sysRoot: string, signal: AbortSignal): Promise<boole
   return null;
 }
 
-const nulls = (): JsonObject => Object.fromEntries(THROTTLE_CONDITIONS.map((c) => [c, null]));
+function nulls(): ThrottleFlags {
+  return Object.fromEntries(THROTTLE_CONDITIONS.map((c) => [c, null])) as ThrottleFlags;
+}
 
-export const rpiPowerCollector: CollectorFactory = (config) => {
+export const rpiPowerCollector: CollectorFactory<RpiPowerData> = (config) => {
   const c = config.collectors.rpi_power;
   if (!c.enabled) return null;
   return {
     name: "rpi_power",
     essential: c.essential,
     intervalMs: c.interval,
-    async collect(ctx) {
+    async collect(ctx): Promise<RpiPowerData> {
       const text = await readText(
         join(ctx.sysRoot, "devices", "platform", "soc", "soc:firmware", "get_throttled"),
         ctx.signal,

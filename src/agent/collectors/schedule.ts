@@ -1,11 +1,14 @@
 import { localDate, parseTimeOfDay, windowState } from "../../lib/time-of-day.ts";
 import { parseTime } from "../../protocol/fragment.ts";
 import { isPlainObject } from "../../protocol/json.ts";
+import type { ScheduleData } from "./data.ts";
 import { type CollectorFactory, gauge, num } from "./types.ts";
+
+export type { ScheduleData };
 
 const numOrNull = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
-export const scheduleCollector: CollectorFactory = (config) => {
+export const scheduleCollector: CollectorFactory<ScheduleData> = (config) => {
   const c = config.collectors.schedule;
   if (!c.enabled) return null;
   return {
@@ -13,7 +16,7 @@ export const scheduleCollector: CollectorFactory = (config) => {
     essential: c.essential,
     intervalMs: c.interval,
     reactive: true,
-    async collect(ctx) {
+    async collect(ctx): Promise<ScheduleData> {
       const now = ctx.now();
       const doc = ctx.state.document;
       const today = isPlainObject(doc.today) ? doc.today : {};

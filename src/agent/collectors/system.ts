@@ -4,8 +4,11 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { MetricFamily } from "../module.ts";
+import type { DiskUsage, Reachability, SystemData } from "./data.ts";
 import { readText } from "./read.ts";
 import { type CollectorFactory, gauge, num } from "./types.ts";
+
+export type { DiskUsage, Reachability, SystemData };
 
 /** Gap between the two /proc/stat reads of the first run. */
 export const FIRST_DELTA_MS = 250;
@@ -50,7 +53,7 @@ export function parseUptime(text: string): number | null {
 const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Free and used space of one mount, as `df` computes it (reserved blocks are not free to users). */
-export async function diskUsage(mount: string): Promise<JsonObject> {
+export async function diskUsage(mount: string): Promise<DiskUsage> {
   try {
     const s = await fsp.statfs(mount);
     const used = (s.blocks - s.bfree) * s.bsize;
@@ -67,7 +70,12 @@ export async function diskUsage(mount: string): Promise<JsonObject> {
 }
 
 /** TCP connect to host:port; reachable or not, with the connect latency. Never throws. */
-export function tcpReachable(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<JsonObject> {
+export function tcpReachable(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Reachability> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const sock = connect({ host, port });
@@ -95,7 +103,7 @@ export function tcpReachable(host: string, port: number, timeoutMs: number, sign
   });
 }
 
-export const systemCollector: CollectorFactory = (config) => {
+export const systemCollector: CollectorFactory<SystemData> = (config) => {
   const c = config.collectors.system;
   if (!c.enabled) return null;
   let prev: CpuTimes | null = null;
@@ -105,7 +113,7 @@ export const systemCollector: CollectorFactory = (config) => {
     name: "system",
     essential: c.essential,
     intervalMs: c.interval,
-    async collect(ctx) {
+    async collect(ctx): Promise<SystemData> {
       const proc = (f: string) => readText(join(ctx.procRoot, f), ctx.signal);
       const [stat, meminfo, loadavg, uptime] = await Promise.all([
         proc("stat"),

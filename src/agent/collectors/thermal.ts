@@ -1,23 +1,26 @@
 import { join } from "node:path";
 import type { JsonObject } from "../../protocol/json.ts";
+import type { ThermalData, ThermalZone } from "./data.ts";
 import { listDir, readText } from "./read.ts";
 import { type CollectorFactory, gauge } from "./types.ts";
+
+export type { ThermalData, ThermalZone };
 
 /** Zone types that are the CPU/SoC sensor on common boards (Raspberry Pi: "cpu-thermal"). */
 const CPU_TYPES = /^(cpu|soc|x86_pkg_temp|cpu[-_]thermal|cpu0?-thermal|package)/i;
 
-export const thermalCollector: CollectorFactory = (config) => {
+export const thermalCollector: CollectorFactory<ThermalData> = (config) => {
   const c = config.collectors.thermal;
   if (!c.enabled) return null;
   return {
     name: "thermal",
     essential: c.essential,
     intervalMs: c.interval,
-    async collect(ctx) {
+    async collect(ctx): Promise<ThermalData> {
       const base = join(ctx.sysRoot, "class", "thermal");
       const names = (await listDir(base)).filter((n) => /^thermal_zone\d+$/.test(n));
       names.sort((a, b) => Number(a.slice(12)) - Number(b.slice(12)));
-      const zones: JsonObject[] = [];
+      const zones: ThermalZone[] = [];
       for (const zone of names) {
         const [temp, type] = await Promise.all([
           readText(join(base, zone, "temp"), ctx.signal).catch(() => null),
@@ -33,7 +36,7 @@ export const thermalCollector: CollectorFactory = (config) => {
       }
       const withTemp = zones.filter((z) => typeof z.celsius === "number");
       const cpu = withTemp.find((z) => CPU_TYPES.test(String(z.type ?? ""))) ?? withTemp[0] ?? null;
-      return { cpu_temperature_celsius: cpu ? (cpu.celsius as number) : null, cpu_zone: cpu?.zone ?? null, zones };
+      return { cpu_temperature_celsius: cpu?.celsius ?? null, cpu_zone: cpu?.zone ?? null, zones };
     },
     metrics(d) {
       const zones = (Array.isArray(d.zones) ? d.zones : []) as JsonObject[];

@@ -1,11 +1,9 @@
 import { uptime } from "node:os";
 import { type JsonObject, toJson } from "../../protocol/json.ts";
+import { lastData } from "../collectors/types.ts";
 import type { DeviceState } from "../state.ts";
 import { type AgentRuntime, pruneErrors } from "./runtime.ts";
 
-const obj = (v: unknown): JsonObject =>
-  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as JsonObject) : {};
-const finite = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 /**
  * The device document every module sees as state.document: device_id and site first, the merged
@@ -34,14 +32,12 @@ export function buildDocument(rt: AgentRuntime): JsonObject {
 
 /** The timelapse scripts' agent-owned system fields, from the collectors' latest results (null: no data). */
 export function liveFields(state: DeviceState): JsonObject {
-  const sys = obj(state.collectors.get("system")?.data);
-  const disks = Array.isArray(sys.disks) ? sys.disks : [];
-  const disk = obj(disks[0]);
-  const ratio = finite(disk.usage_ratio);
+  const disk = lastData(state, "system")?.disks[0];
+  const ratio = disk?.usage_ratio ?? null;
   return {
     disk_percent: ratio === null ? null : Math.round(ratio * 1000) / 10,
-    disk_free_bytes: finite(disk.free_bytes),
-    cpu_temperature_celsius: finite(obj(state.collectors.get("thermal")?.data).cpu_temperature_celsius),
+    disk_free_bytes: disk?.free_bytes ?? null,
+    cpu_temperature_celsius: lastData(state, "thermal")?.cpu_temperature_celsius ?? null,
   };
 }
 
