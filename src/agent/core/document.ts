@@ -4,7 +4,6 @@ import { lastData } from "../collectors/types.ts";
 import type { DeviceState } from "../state.ts";
 import { type AgentRuntime, pruneErrors } from "./runtime.ts";
 
-
 /**
  * The device document every module sees as state.document: device_id and site first, the merged
  * fragments (the single-status-file format), the recent errors, the sources' heartbeats, and the agent's own block
