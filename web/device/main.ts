@@ -5,7 +5,15 @@
 import "uplot/dist/uPlot.min.css";
 import "../shared/base.css";
 import "./style.css";
-import { $, isObj, type Obj } from "../shared/dom.ts";
+import type {
+  AlertState,
+  CollectorResultFrame,
+  ConfigAnswer,
+  DashboardSnapshot,
+  HistoryView,
+  RecentLogs,
+} from "../shared/api.ts";
+import { $, isObj } from "../shared/dom.ts";
 import { getJson, LiveLink } from "../shared/transport.ts";
 import { renderAlerts } from "./sections/alerts.ts";
 import { renderCamera } from "./sections/camera.ts";
@@ -21,7 +29,7 @@ import { renderRedis } from "./sections/redis.ts";
 import { renderResources } from "./sections/resources.ts";
 import { renderSystem } from "./sections/system.ts";
 import { renderAges, renderToday } from "./sections/today.ts";
-import { type Alert, type Collector, state } from "./state.ts";
+import { state } from "./state.ts";
 
 const POLL_MS = 5000;
 /** No frame (the server pings every 15 s) for this long → the link is presumed dead. */
@@ -54,30 +62,17 @@ function markFirstData(): void {
   if (performance.getEntriesByName("ew-first-data").length === 0) performance.mark("ew-first-data");
 }
 
-function applySnapshot(s: Obj): void {
-  if (isObj(s.document)) state.doc = s.document;
-  if (isObj(s.features)) {
-    state.features = { photos: s.features.photos === true, logs: s.features.logs === true };
-    state.recoveryAvailable = s.features.recovery === true;
-    const c = s.features.control;
-    if (isObj(c))
-      state.control = {
-        token: c.token === true,
-        actions: isObj(c.actions) ? (Object.fromEntries(Object.entries(c.actions)) as Record<string, boolean>) : {},
-      };
-    renderControls();
-  }
+function applySnapshot(s: DashboardSnapshot): void {
+  state.doc = s.document;
+  state.features = { photos: s.features.photos, logs: s.features.logs };
+  state.recoveryAvailable = s.features.recovery;
+  state.control = { token: s.features.control.token, actions: { ...s.features.control.actions } };
+  renderControls();
   startSlow();
   const firstData = performance.getEntriesByName("ew-first-data").length === 0;
-  if (typeof s.server_time === "string") state.serverSkewMs = Date.now() - Date.parse(s.server_time);
-  if (isObj(s.collectors)) {
-    state.collectors.clear();
-    for (const [k, v] of Object.entries(s.collectors)) if (isObj(v)) state.collectors.set(k, v as unknown as Collector);
-  }
-  if (Array.isArray(s.alerts)) {
-    state.alerts.clear();
-    for (const a of s.alerts) if (isObj(a) && typeof a.id === "string") state.alerts.set(a.id, a as unknown as Alert);
-  }
+  state.serverSkewMs = Date.now() - Date.parse(s.server_time);
+  state.collectors = new Map(Object.entries(s.collectors));
+  state.alerts = new Map(s.alerts.map((a) => [a.id, a]));
   renderAll();
   const sys = state.collectors.get("system");
   if (sys) sampleToChart(sys);
@@ -98,12 +93,12 @@ async function poll(): Promise<void> {
     if (Array.isArray(health.alerts)) {
       state.alerts.clear();
       for (const a of health.alerts)
-        if (isObj(a) && typeof a.id === "string") state.alerts.set(a.id, a as unknown as Alert);
+        if (isObj(a) && typeof a.id === "string") state.alerts.set(a.id, a as unknown as AlertState);
     }
     if (isObj(health.collectors)) {
       for (const [k, v] of Object.entries(health.collectors))
         if (isObj(v) && isObj(v.data))
-          state.collectors.set(k, { collector: k, ok: v.ok !== false, at: Date.now(), data: v.data });
+          state.collectors.set(k, { collector: k, ok: v.ok !== false, at: Date.now(), durationMs: 0, data: v.data });
     }
   }
   renderAll();
@@ -118,7 +113,7 @@ const link = new LiveLink({
   poll,
   events: {
     snapshot: (s) => {
-      if (isObj(s)) applySnapshot(s);
+      if (isObj(s)) applySnapshot(s as DashboardSnapshot);
     },
     status: (doc) => {
       if (!isObj(doc)) return;
@@ -132,19 +127,21 @@ const link = new LiveLink({
       renderSystem();
       renderProcesses();
     },
-    sample: (c) => {
-      if (!isObj(c) || typeof c.collector !== "string") return;
-      state.collectors.set(c.collector, c as unknown as Collector);
+    sample: (frame) => {
+      if (!isObj(frame) || typeof frame.collector !== "string") return;
+      const c = frame as CollectorResultFrame;
+      state.collectors.set(c.collector, c);
       renderResources();
       renderCamera();
       renderRedis();
       renderProcesses();
       renderSystem();
-      sampleToChart(c as unknown as Collector);
+      sampleToChart(c);
     },
-    alert: (a) => {
-      if (!isObj(a) || typeof a.id !== "string") return;
-      state.alerts.set(a.id, a as unknown as Alert);
+    alert: (frame) => {
+      if (!isObj(frame) || typeof frame.id !== "string") return;
+      const a = frame as unknown as AlertState;
+      state.alerts.set(a.id, a);
       renderAlerts();
     },
     "device-event": (ev) => {
@@ -174,23 +171,16 @@ async function refreshSlow(): Promise<void> {
     : Promise.resolve();
   // /api/dashboard (always served) has the recent log lines (null without log files) and the history.
   const dash = getJson("/api/dashboard").then(
-    (body) => {
-      if (!isObj(body)) return;
-      if (!historyLoaded && isObj(body.history)) {
+    (answer) => {
+      if (!isObj(answer)) return;
+      const body = answer as { history: HistoryView; logs: RecentLogs | null };
+      if (!historyLoaded) {
         historyLoaded = true;
         loadHistory(body.history);
       }
-      const logs = isObj(body.logs) ? body.logs.entries : undefined;
-      state.logs = (Array.isArray(logs) ? logs : [])
-        .map((l) =>
-          isObj(l)
-            ? {
-                time: String(l.time ?? l.timestamp ?? l.file ?? ""),
-                level: String(l.level ?? ""),
-                text: String(l.message ?? l.line ?? l.text ?? ""),
-              }
-            : { time: "", level: "", text: String(l) },
-        )
+      // Log lines carry no time of their own: the file they came from stands in its place.
+      state.logs = (body.logs?.entries ?? [])
+        .map((l) => ({ time: l.file, level: l.level ?? "", text: l.text }))
         .reverse();
       renderLogs();
     },
@@ -232,7 +222,16 @@ img.addEventListener("error", () => {
   $("photo-none").hidden = false;
 });
 
+/** The alert thresholds the agent's rules judge by, for the gauges' colours (asked once). */
+async function loadThresholds(): Promise<void> {
+  const answer = await getJson("/config").catch(() => null);
+  if (!isObj(answer) || !isObj(answer.thresholds)) return;
+  state.thresholds = (answer as ConfigAnswer).thresholds;
+  renderResources();
+}
+
 link.start();
+void loadThresholds();
 window.setInterval(() => void refreshSlow(), SLOW_REFRESH_MS);
 // One 1 s tick for relative ages and the stale check (no network).
 window.setInterval(() => {

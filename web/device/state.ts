@@ -1,22 +1,15 @@
 // The device page's data: the status document, each collector's last result, the alerts, log lines,
-// and what the agent said it serves. Sections render from it; the transport fills it.
-import { isObj, numOf, type Obj } from "../shared/dom.ts";
+// the thresholds the gauges are coloured by, and what the agent said it serves. Sections render from
+// it; the transport fills it. The shapes are the server's own (../shared/api.ts).
+import type {
+  AlertState,
+  CollectorDataMap,
+  CollectorName,
+  CollectorResultFrame,
+  GaugeThresholds,
+} from "../shared/api.ts";
+import type { Obj } from "../shared/dom.ts";
 
-export interface Alert {
-  id: string;
-  rule?: string;
-  severity?: string;
-  state?: string;
-  summary?: string;
-  since?: string;
-}
-export interface Collector {
-  collector: string;
-  ok: boolean;
-  at: number;
-  data: Obj;
-  error?: string;
-}
 export interface LogRow {
   time: string;
   level: string;
@@ -24,9 +17,10 @@ export interface LogRow {
 }
 
 export const state = {
+  /** The merged status document: what the device's programs wrote (untrusted, read with checks). */
   doc: {} as Obj,
-  collectors: new Map<string, Collector>(),
-  alerts: new Map<string, Alert>(),
+  collectors: new Map<string, CollectorResultFrame>(),
+  alerts: new Map<string, AlertState>(),
   logs: [] as LogRow[],
   liveEvents: [] as LogRow[],
   features: { photos: false, logs: false },
@@ -35,25 +29,23 @@ export const state = {
   watches: [] as Obj[],
   /** From the snapshot: is a control token set, and which control actions are configured. */
   control: null as { token: boolean; actions: Record<string, boolean> } | null,
+  /** The alert thresholds the agent judges by (GET /config); no colours until they are known. */
+  thresholds: null as GaugeThresholds | null,
   serverSkewMs: 0,
 };
 
-/** First finite number at any of these dotted paths in the document or a collector's data. */
-function pick(paths: string[]): number | undefined {
-  const roots: unknown[] = [state.doc, ...[...state.collectors.values()].map((c) => c.data)];
-  for (const p of paths) {
-    for (const root of roots) {
-      let cur: unknown = root;
-      for (const k of p.split(".")) cur = isObj(cur) ? cur[k] : Array.isArray(cur) ? cur[Number(k)] : undefined;
-      const n = numOf(cur);
-      if (n !== undefined) return p.endsWith("ratio") ? n * 100 : n;
-    }
-  }
-  return undefined;
+/** A collector's data from its last successful run, typed by its name; undefined when there is none. */
+export function dataOf<K extends CollectorName>(name: K): CollectorDataMap[K] | undefined {
+  const r = state.collectors.get(name);
+  return r?.ok ? (r.data as CollectorDataMap[K]) : undefined;
 }
+
+const percent = (ratio: number | null | undefined) => (typeof ratio === "number" ? ratio * 100 : undefined);
+
+/** The gauge values: percentages of the system collector's ratios, °C from the thermal collector. */
 export const metric = {
-  cpu: () => pick(["cpu_percent", "cpu_usage_ratio", "cpu.usage_ratio"]),
-  memory: () => pick(["memory_percent", "memory_usage_ratio", "memory.usage_ratio"]),
-  disk: () => pick(["disk_percent", "disks.0.usage_ratio", "disk_usage_ratio"]),
-  temp: () => pick(["cpu_temperature_celsius", "temperature_celsius"]),
+  cpu: () => percent(dataOf("system")?.cpu_usage_ratio),
+  memory: () => percent(dataOf("system")?.memory_usage_ratio),
+  disk: () => percent(dataOf("system")?.disks[0]?.usage_ratio),
+  temp: () => dataOf("thermal")?.cpu_temperature_celsius ?? undefined,
 };

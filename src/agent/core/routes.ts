@@ -16,6 +16,7 @@ import type { AgentModule, HealthVerdict, Route } from "../module.ts";
 import { StatusBody } from "./document.ts";
 import { redact } from "./redact.ts";
 import type { AgentRuntime } from "./runtime.ts";
+import { gaugeThresholds } from "./thresholds.ts";
 
 const obj = (v: unknown): JsonObject =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as JsonObject) : {};
@@ -48,6 +49,7 @@ export function coreModule(rt: AgentRuntime): AgentModule {
     format: l.format,
   }));
   const logNames = logs.map((l) => l.name);
+  const thresholds = gaugeThresholds(config);
   const baseLabels = { device: config.device.id, site: config.device.site };
   const problemsSeen = new Set<string>();
   const invalidate = () => statusBody.invalidate();
@@ -373,7 +375,7 @@ export function coreModule(rt: AgentRuntime): AgentModule {
       handle: json(() => {
         // the file the running values came from, and the keys that are not that file's (EDGEWATCH_DIR, demo)
         const origin = configOrigin(config, rt.configPath);
-        return { path: origin.path, overrides: origin.overrides, config: redact(config) };
+        return { path: origin.path, overrides: origin.overrides, config: redact(config), thresholds };
       }),
     },
     {

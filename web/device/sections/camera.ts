@@ -1,23 +1,22 @@
 // The camera: health score, failures, success rate, the camera test, a stalled capture.
-import { $, h, isObj, kv, numOf, setEmpty, stamp, tone } from "../../shared/dom.ts";
+import { $, h, kv, setEmpty, stamp, tone } from "../../shared/dom.ts";
 import { ago } from "../../shared/format.ts";
-import { state } from "../state.ts";
+import { dataOf } from "../state.ts";
 
 export function renderCamera(): void {
-  const cam = state.collectors.get("camera")?.data ?? (isObj(state.doc.camera) ? state.doc.camera : {});
-  const score = numOf(cam.health_score);
-  const fails = numOf(cam.consecutive_failures);
-  const rate = numOf(cam.success_rate) ?? numOf(cam.success_ratio);
-  const ageS = numOf(cam.last_capture_age_seconds);
-  const sched = state.collectors.get("schedule")?.data ?? {};
-  const stalled =
-    typeof sched.stalled === "boolean" ? sched.stalled : typeof cam.stalled === "boolean" ? cam.stalled : undefined;
-  const test = isObj(cam.test) ? cam.test : undefined;
-  const testFails = numOf(test?.consecutive_failures) ?? 0;
+  const cam = dataOf("camera");
+  const score = cam?.health_score ?? undefined;
+  const fails = cam?.consecutive_failures;
+  const rate = cam?.success_rate ?? undefined;
+  const ageS = cam?.last_capture_age_seconds ?? undefined;
+  const stalled = dataOf("schedule")?.stalled ?? undefined;
+  const test = cam?.test ?? undefined;
+  const testFails = test?.consecutive_failures ?? 0;
+  const lastError = cam?.last_error;
   const testText =
-    test === undefined || test.last_ok === null || test.last_ok === undefined
+    test === undefined || test.last_ok === null
       ? test?.waiting_for
-        ? `waiting for ${String(test.waiting_for)}`
+        ? `waiting for ${test.waiting_for}`
         : undefined
       : test.last_ok === true
         ? h("span", { "data-tone": "ok" }, "passed ", stamp(test.last_run))
@@ -34,16 +33,9 @@ export function renderCamera(): void {
         : h("span", { class: "pill", "data-tone": tone(100 - score, 30, 60) }, `${Math.round(score)} / 100`),
     ],
     ["Consecutive failures", fails === undefined ? undefined : String(fails)],
-    ["Success rate", rate === undefined ? undefined : `${(rate <= 1 ? rate * 100 : rate).toFixed(0)} %`],
+    ["Success rate", rate === undefined ? undefined : `${(rate * 100).toFixed(0)} %`],
     ["Last capture", ageS === undefined ? undefined : ago(ageS * 1000)],
-    [
-      "Last error",
-      typeof cam.last_error === "string"
-        ? cam.last_error
-        : isObj(cam.last_error)
-          ? `${cam.last_error.code ? `${String(cam.last_error.code)} ` : ""}${String(cam.last_error.message ?? "")}`
-          : undefined,
-    ],
+    ["Last error", lastError ? `${lastError.code ? `${lastError.code} ` : ""}${lastError.message}` : undefined],
     ["Camera test", testText],
     [
       "Capture stalled",

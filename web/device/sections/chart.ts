@@ -1,8 +1,9 @@
 // Performance: CPU, memory and temperature over time (uPlot), from the history and live samples.
 import uPlot from "uplot";
-import { $, isObj, numOf, type Obj, stamp } from "../../shared/dom.ts";
+import type { CollectorResultFrame, HistoryView } from "../../shared/api.ts";
+import { $, numOf, stamp } from "../../shared/dom.ts";
 import { parseTime } from "../../shared/format.ts";
-import { type Collector, metric } from "../state.ts";
+import { metric } from "../state.ts";
 
 const CHART_POINTS = 720;
 
@@ -83,37 +84,30 @@ export function drawChart(): void {
   );
 }
 
-export function sampleToChart(c: Collector): void {
+export function sampleToChart(c: CollectorResultFrame): void {
   if (c.collector !== "system" && c.collector !== "thermal") return;
   addPoint(Math.floor(c.at / 1000), metric.cpu(), metric.memory(), metric.temp());
   drawChart();
 }
 
-/** /api/metrics/history?hours= → points; accepts {samples:[...]}, {history:[...]} or a plain array. */
-export function loadHistory(body: unknown): void {
-  const list = Array.isArray(body) ? body : isObj(body) ? (body.samples ?? body.history ?? body.points) : undefined;
-  if (!Array.isArray(list)) return;
+/**
+ * The history the agent kept (/api/dashboard's `history`, as /api/metrics/history): flat keys named
+ * `<collector>.<field>`, ratios 0–1.
+ */
+export function loadHistory(body: HistoryView): void {
   const pts: [number, number | undefined, number | undefined, number | undefined][] = [];
-  for (const s of list) {
-    if (!isObj(s)) continue;
-    const t = numOf(s.t) ?? numOf(s.timestamp) ?? parseTime(s.timestamp ?? s.time ?? s.at);
+  const value = (s: HistoryView["samples"][number], key: string, scale = 1) => {
+    const n = numOf(s[key]);
+    return n === undefined ? undefined : n * scale;
+  };
+  for (const s of body.samples) {
+    const t = parseTime(s.timestamp);
     if (!Number.isFinite(t)) continue;
-    const tSec = t > 1e11 ? Math.floor(t / 1000) : Math.floor(t);
-    // Values are flat ({"system.cpu_usage_ratio": 0.2}) under `v`, or at the top level.
-    const vals: Obj = isObj(s.v) ? s.v : s;
-    const find = (names: string[]) => {
-      for (const [k, v] of Object.entries(vals)) {
-        const n = numOf(v);
-        if (n === undefined) continue;
-        for (const name of names) if (k === name || k.endsWith(`.${name}`)) return name.endsWith("ratio") ? n * 100 : n;
-      }
-      return undefined;
-    };
     pts.push([
-      tSec,
-      find(["cpu_usage_ratio", "cpu_percent"]),
-      find(["memory_usage_ratio", "memory_percent"]),
-      find(["cpu_temperature_celsius", "temperature_celsius"]),
+      Math.floor(t / 1000),
+      value(s, "system.cpu_usage_ratio", 100),
+      value(s, "system.memory_usage_ratio", 100),
+      value(s, "thermal.cpu_temperature_celsius"),
     ]);
   }
   pts.sort((a, b) => a[0] - b[0]);

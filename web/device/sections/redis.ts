@@ -1,23 +1,23 @@
 // Redis: up or down, ping, memory.
-import { $, h, kv, numOf, setEmpty } from "../../shared/dom.ts";
+import { $, h, kv, setEmpty } from "../../shared/dom.ts";
 import { bytes } from "../../shared/format.ts";
-import { state } from "../state.ts";
+import { dataOf, state } from "../state.ts";
 
 export function renderRedis(): void {
   const r = state.collectors.get("redis");
   setEmpty("redis-kv", !r);
   if (!r) return;
-  const d = r.data;
-  const up = r.ok && d.up !== false && d.connected !== false;
-  const lat = numOf(d.ping_seconds) ?? numOf(d.ping_latency_seconds);
-  const mem = numOf(d.used_memory_bytes);
-  const maxMem = numOf(d.maxmemory_bytes);
-  const err = typeof d.error === "string" ? d.error : r.error;
+  const d = dataOf("redis");
+  const up = d?.up === true;
+  const lat = d?.ping_seconds ?? undefined;
+  const mem = d?.used_memory_bytes ?? undefined;
+  const maxMem = d?.maxmemory_bytes;
+  const err = d?.error ?? r.error;
   kv($("redis-kv"), [
     ["Status", h("span", { class: "pill", "data-tone": up ? "ok" : "bad" }, up ? "connected" : "down")],
-    ["Target", typeof d.target === "string" ? d.target : undefined],
+    ["Target", d?.target],
     ["Ping", lat === undefined ? undefined : `${(lat * 1000).toFixed(1)} ms`],
     ["Memory", mem === undefined ? undefined : `${bytes(mem)}${maxMem ? ` of ${bytes(maxMem)}` : ""}`],
-    ["Error", up ? undefined : err],
+    ["Error", up ? undefined : (err ?? undefined)],
   ]);
 }

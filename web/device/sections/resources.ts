@@ -1,4 +1,5 @@
-// System resources: CPU, memory, disk and temperature gauges.
+// System resources: CPU, memory, disk and temperature gauges, coloured by the agent's alert thresholds.
+import type { Band } from "../../shared/api.ts";
 import { $, h, isObj, tone } from "../../shared/dom.ts";
 import { metric, state } from "../state.ts";
 
@@ -29,16 +30,19 @@ function gauge(label: string, value: number | undefined, unit: string, t: string
 }
 
 export function renderResources(): void {
-  // Warning/critical thresholds: CPU 85/95 %, memory 90/95 %, disk 90/95 %, temperature 70/80 °C.
+  // Warning/critical as the agent's rules judge them (alerts.rules.cpu|memory|disk|temperature).
+  const t = state.thresholds;
+  const by = (value: number | undefined, band: Band | undefined) =>
+    band ? tone(value, band.warning, band.critical) : undefined;
   const cpu = metric.cpu();
   const mem = metric.memory();
   const disk = metric.disk();
   const temp = metric.temp();
   const bars = [
-    gauge("CPU", cpu, "%", tone(cpu, 85, 95)),
-    gauge("Memory", mem, "%", tone(mem, 90, 95)),
-    gauge("Disk", disk, "%", tone(disk, 90, 95)),
-    gauge("Temperature", temp, "°C", tone(temp, 70, 80), 90),
+    gauge("CPU", cpu, "%", by(cpu, t?.cpu)),
+    gauge("Memory", mem, "%", by(mem, t?.memory)),
+    gauge("Disk", disk, "%", by(disk, t?.disk)),
+    gauge("Temperature", temp, "°C", by(temp, t?.temperature), 90),
   ];
   const quiet = isObj(state.doc.agent) && state.doc.agent.quiet === true;
   $("resources").replaceChildren(

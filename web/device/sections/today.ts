@@ -1,15 +1,15 @@
 // Today's capture: photos taken against expected, the last capture and its thumbnail.
 import { $, fileName, isObj, kv, numOf, stamp } from "../../shared/dom.ts";
 import { ago, parseTime } from "../../shared/format.ts";
-import { state } from "../state.ts";
+import { dataOf, state } from "../state.ts";
 
 let photoKey = "";
 export function renderToday(): void {
   const d = state.doc;
   const today = isObj(d.today) ? d.today : {};
-  const sched = state.collectors.get("schedule")?.data ?? {};
-  const captured = numOf(today.photos_captured) ?? numOf(d.photos_captured) ?? numOf(sched.photos_captured_today);
-  const expected = numOf(today.expected_photos) ?? numOf(sched.photos_expected_today);
+  const sched = dataOf("schedule");
+  const captured = numOf(today.photos_captured) ?? sched?.photos_captured_today ?? undefined;
+  const expected = numOf(today.expected_photos) ?? sched?.photos_expected_today ?? undefined;
   $("captured").textContent = captured === undefined ? "—" : String(captured);
   $("expected").textContent = expected === undefined ? "?" : String(expected);
   const meter = $<HTMLMeterElement>("capture-meter");
