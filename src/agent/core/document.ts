@@ -1,5 +1,4 @@
-import { uptime } from "node:os";
-import { type JsonObject, toJson } from "../../protocol/json.ts";
+import type { JsonObject } from "../../protocol/json.ts";
 import { lastData } from "../collectors/types.ts";
 import type { DeviceState } from "../state.ts";
 import { type AgentRuntime, pruneErrors } from "./runtime.ts";
@@ -38,37 +37,4 @@ export function liveFields(state: DeviceState): JsonObject {
     disk_free_bytes: disk?.free_bytes ?? null,
     cpu_temperature_celsius: lastData(state, "thermal")?.cpu_temperature_celsius ?? null,
   };
-}
-
-/**
- * The /status body, serialized once per change (document, collector sample, warning) instead of per
- * request; only uptime_seconds is spliced in per request.
- */
-export class StatusBody {
-  private rest: string | null = null;
-  private expiresAt = Number.POSITIVE_INFINITY;
-  private readonly bootMs = Date.now() - uptime() * 1000;
-
-  constructor(private readonly rt: AgentRuntime) {}
-
-  invalidate(): void {
-    this.rest = null;
-  }
-
-  body(now = Date.now()): string {
-    if (this.rest === null || now >= this.expiresAt) {
-      const { device_id, site, ...doc } = this.rt.state.document;
-      const live = liveFields(this.rt.state);
-      const { errors, sources, agent, ...fields } = doc;
-      const tail = toJson({ ...fields, ...live, errors, sources, agent });
-      const head = JSON.stringify({
-        device_id: device_id ?? this.rt.config.device.id,
-        site: site ?? this.rt.config.device.site,
-      });
-      this.rest = `${head.slice(0, -1)},"uptime_seconds":\u0000${tail.length > 2 ? `,${tail.slice(1)}` : "}"}`;
-      const oldest = this.rt.errors[0];
-      this.expiresAt = oldest ? Date.parse(oldest.time) + 3_600_000 : Number.POSITIVE_INFINITY;
-    }
-    return this.rest.replace("\u0000", String(Math.round((now - this.bootMs) / 1000)));
-  }
 }
