@@ -1,8 +1,10 @@
 // The agent's API types, imported from the server (`import type`: nothing of the server is bundled).
 // Pages use these instead of redefining the shapes they read.
 import type { CollectorDataMap, CollectorName, CollectorResultOf } from "../../src/agent/collectors/data.ts";
-import type { ConfigAnswer, GaugeThresholds, HistoryView, RecentLogs } from "../../src/agent/core/types.ts";
 import type { CollectorResultFrame, DashboardFeatures, DashboardSnapshot } from "../../src/agent/dashboard/types.ts";
+import type { RecentLogs } from "../../src/agent/files/types.ts";
+import type { HistoryView } from "../../src/agent/history/types.ts";
+import type { ConfigAnswer, GaugeThresholds } from "../../src/agent/status/types.ts";
 import type { AlertState } from "../../src/notify/alert.ts";
 
 export type {
@@ -13,7 +15,7 @@ export type {
   SystemData,
   ThermalData,
 } from "../../src/agent/collectors/data.ts";
-export type { Band } from "../../src/agent/core/types.ts";
+export type { Band } from "../../src/agent/status/types.ts";
 export type {
   AlertState,
   CollectorDataMap,

@@ -6,6 +6,7 @@ import type { AgentModule, Route } from "../module.ts";
 import { Glob, newestOf } from "./glob.ts";
 import { atLeast, LOG_LEVELS, type LogFormat, type LogLevel, tailFile } from "./logs.ts";
 import { serveFile } from "./serve.ts";
+import type { RecentLogs } from "./types.ts";
 
 const CAMERA_RE = /camera|capture|libcamera|picamera|raspistill|rpicam|v4l2|frame|cam\d/i;
 
@@ -59,7 +60,7 @@ export function readLogs(
 }
 
 /** GET /api/logs/recent: the last `limit` lines of every configured log file, error or camera lines only on request. */
-export async function recentLogs(sources: LogSource[], type: "errors" | "camera" | "all", limit: number) {
+export async function recentLogs(sources: LogSource[], type: RecentLogs["type"], limit: number): Promise<RecentLogs> {
   const filter =
     type === "errors"
       ? (_t: string, l: LogLevel | null) => atLeast(l, "error")

@@ -1,10 +1,10 @@
 import type { Config } from "../../config/schema.ts";
 import { Query, sendJson } from "../../http/respond.ts";
-import type { HistoryView } from "../core/types.ts";
 import type { AgentContext, AgentModule, Route } from "../module.ts";
 import type { HistorySample, HistoryStore } from "./ring.ts";
+import type { HistoryView } from "./types.ts";
 
-export type { HistorySample, HistoryStore };
+export type { HistorySample, HistoryStore, HistoryView };
 
 /** The samples of the last `hours` (the newest `limit` of them), timestamps as ISO strings. */
 export function historyView(store: HistoryStore, hours: number, limit?: number): HistoryView {

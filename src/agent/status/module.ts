@@ -3,7 +3,6 @@ import type { Config } from "../../config/schema.ts";
 import { sendBody, sendJson } from "../../http/respond.ts";
 import { lastData } from "../collectors/types.ts";
 import { redact } from "../core/index.ts";
-import type { ConfigAnswer } from "../core/types.ts";
 import { logSources, recentLogs } from "../files/module.ts";
 import { historyView } from "../history/module.ts";
 import { performanceView } from "../metrics/module.ts";
@@ -11,6 +10,7 @@ import type { AgentContext, AgentInfo, AgentModule, Route } from "../module.ts";
 import type { DeviceState } from "../state.ts";
 import { StatusBody } from "./body.ts";
 import { gaugeThresholds } from "./thresholds.ts";
+import type { ConfigAnswer } from "./types.ts";
 
 const obj = (v: unknown): Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};

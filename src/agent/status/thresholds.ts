@@ -1,5 +1,5 @@
 import type { Config } from "../../config/schema.ts";
-import type { Band, GaugeThresholds } from "../core/types.ts";
+import type { Band, GaugeThresholds } from "./types.ts";
 
 type RuleLevels = { warning?: number; critical?: number } | undefined;
 
