@@ -17,7 +17,8 @@ const { values } = direct ? parseArgs({ options: { out: { type: "string" } } }) 
 const out = resolve(values.out ?? join(root, "dist", "web"));
 
 const result = await build({
-  entryPoints: [join(root, "web", "app.ts")],
+  // The bundle keeps its name (app-<hash>.js) whatever the entry file is called.
+  entryPoints: { app: join(root, "web", "device", "main.ts") },
   bundle: true,
   minify: true,
   format: "esm",
@@ -44,9 +45,9 @@ for (const f of result.outputFiles) {
 }
 if (!js || !css) throw new Error(`expected one .js and one .css output, got ${[...files.keys()].join(", ")}`);
 
-const template = readFileSync(join(root, "web", "index.html"), "utf8");
+const template = readFileSync(join(root, "web", "device", "index.html"), "utf8");
 if (!template.includes("<!--css-->") || !template.includes("<!--js-->")) {
-  throw new Error("web/index.html must contain the <!--css--> and <!--js--> placeholders");
+  throw new Error("web/device/index.html must contain the <!--css--> and <!--js--> placeholders");
 }
 // The stylesheet is inlined: it is small (~2 KiB compressed), and a render-blocking stylesheet
 // costs a phone on a slow link one more round trip before the first paint. index.html is

@@ -8,13 +8,12 @@ import { layout } from "../protocol/paths.ts";
 import { StatusReader } from "../protocol/reader.ts";
 import type { Config } from "./config.ts";
 import { buildDocument } from "./core/document.ts";
-import { coreModule } from "./core/routes.ts";
 import { type AgentRuntime, ERROR_WINDOW_MS, MAX_ERRORS, MAX_WARNINGS, pruneErrors } from "./core/runtime.ts";
 import { HistoryStore } from "./history/ring.ts";
 import { redactingLogger } from "./log.ts";
 import { collectFamilies } from "./metrics/families.ts";
 import type { AgentContext, AgentModule, Logger } from "./module.ts";
-import { moduleFactories } from "./modules.ts";
+import { coreModuleFactories, moduleFactories } from "./modules.ts";
 import { DeviceState } from "./state.ts";
 
 export const AGENT_VERSION = "0.1.0";
@@ -27,7 +26,7 @@ export interface AgentOptions {
   /** Override http.port / http.bind (tests listen on port 0). */
   port?: number;
   host?: string;
-  /** Module factories to start (default: every registered one). */
+  /** Feature module factories to start (default: every registered one); the core modules always start. */
   factories?: typeof moduleFactories;
   /** What the process tells systemd (the kernel's sd_notify), for the modules that report it. */
   sdNotify?: () => SdNotifyStatus | null;
@@ -183,9 +182,10 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
     reader,
     log,
     metricFamilies: () => collectFamilies(rt),
+    agent: rt,
   };
-  const candidates: AgentModule[] = [coreModule(rt)];
-  for (const factory of opts.factories ?? moduleFactories) {
+  const candidates: AgentModule[] = [];
+  for (const factory of [...coreModuleFactories, ...(opts.factories ?? moduleFactories)]) {
     try {
       const m = factory(config);
       if (m) candidates.push(m);

@@ -1,9 +1,11 @@
 import type { Route } from "../http/route.ts";
+import type { AgentHttpServer } from "../http/server.ts";
 import type { Logger } from "../lib/log.ts";
 import type { MetricFamily, Sample } from "../lib/metrics.ts";
 import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { StatusReader } from "../protocol/reader.ts";
 import type { Config } from "./config.ts";
+import type { HistoryStore } from "./history/ring.ts";
 import type { DeviceState } from "./state.ts";
 
 export type { Logger, MetricFamily, Route, Sample };
@@ -24,6 +26,44 @@ export interface AgentContext {
   readonly sdNotify?: () => SdNotifyStatus | null;
   /** Every metric family /metrics renders (without the device/site labels): for exports. */
   readonly metricFamilies?: () => MetricFamily[];
+  /** What the agent keeps about itself, for the modules that report on it (health, status, metrics). */
+  readonly agent?: AgentInfo;
+}
+
+export interface AgentWarning {
+  time: string;
+  source: string;
+  reason: string;
+}
+
+export interface RecentError {
+  time: string;
+  level: string;
+  source: string;
+  message: string;
+  code?: string;
+}
+
+/** What the agent keeps about itself (src/agent/agent.ts owns it): modules read it, never write it. */
+export interface AgentInfo {
+  readonly version: string;
+  /** The started modules, in start order. */
+  readonly modules: readonly AgentModule[];
+  /** Modules that failed to start, with the reason (shown by /health/deep). */
+  readonly moduleFailures: ReadonlyMap<string, string>;
+  /** Latest reader warnings, newest last (bounded). */
+  readonly warnings: readonly AgentWarning[];
+  readonly warningsTotal: number;
+  /** Error/critical events of the last hour, newest last (bounded). */
+  readonly errors: readonly RecentError[];
+  /** Set when the status reader has stopped working (watch failed, status dir gone). */
+  readonly readerFailure: string | null;
+  /** Inode of status_dir/status.d when the reader started watching it (a replaced dir is not watched). */
+  readonly statusDirIno: number | null;
+  /** The sample history (GET /api/metrics/history). */
+  readonly history: HistoryStore;
+  /** Null until the HTTP server is listening. */
+  readonly http: AgentHttpServer | null;
 }
 
 export interface HealthVerdict {

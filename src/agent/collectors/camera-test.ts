@@ -4,6 +4,7 @@ import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
 import { cameraAction } from "../recovery/actions/camera.ts";
 import type { RecoveryAction } from "../recovery/actions/types.ts";
 import type { DeviceState } from "../state.ts";
+import type { CameraTestData, CameraTestResult } from "./data.ts";
 import { durationAtLeast } from "./types.ts";
 
 /** `collectors.camera.test`: the periodic camera test. */
@@ -51,7 +52,7 @@ export class CameraTester {
   private waiting = false;
   private lastCaptureTime: unknown;
   private lastRun = 0;
-  private result: JsonObject | null = null;
+  private result: CameraTestResult | null = null;
   private failures = 0;
   private skipped: string | null = null;
 
@@ -82,7 +83,7 @@ export class CameraTester {
   }
 
   /** For the camera collector's data. */
-  summary(): JsonObject {
+  summary(): CameraTestData {
     return {
       command: this.action.label,
       every_seconds: this.cfg.every / 1000,

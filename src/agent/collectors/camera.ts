@@ -4,7 +4,10 @@ import type { DeviceEvent } from "../../protocol/events.ts";
 import { parseTime } from "../../protocol/fragment.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
 import { CameraTester, cameraTest } from "./camera-test.ts";
-import { defineCollector, enabled, essential, gauge, interval, num } from "./types.ts";
+import type { CameraData, CameraTestData } from "./data.ts";
+import { type Collector, defineCollector, enabled, essential, gauge, interval, num } from "./types.ts";
+
+export type { CameraData, CameraTestData };
 
 /** A failure reported both as last_capture.success=false and as a CAP-* event within this window is counted once. */
 export const DEDUPE_MS = 5000;
@@ -36,7 +39,7 @@ export class CaptureLedger {
   private lastDocTime: string | null = null;
   /** The writer's own consecutive-failure count (camera.consecutive_failures), if any. */
   private writerFailures = 0;
-  lastError: JsonObject | null = null;
+  lastError: CameraData["last_error"] = null;
 
   constructor(private readonly window: number) {}
 
@@ -78,7 +81,7 @@ export class CaptureLedger {
     if (this.captures.length > this.window) this.captures.splice(0, this.captures.length - this.window);
   }
 
-  summary(now: number): JsonObject {
+  summary(now: number): Omit<CameraData, "test"> {
     const n = this.captures.length;
     const last = this.captures[n - 1] ?? null;
     let consecutive = 0;
@@ -137,7 +140,7 @@ const schema = z
 
 export type CameraConfig = z.output<typeof schema>;
 
-export const cameraCollector = defineCollector("camera", schema, (c) => {
+export const cameraCollector = defineCollector("camera", schema, (c): Collector<CameraData> | null => {
   if (!c.enabled) return null;
   const ledger = new CaptureLedger(c.window);
   let tester: CameraTester | null = null;
@@ -158,7 +161,7 @@ export const cameraCollector = defineCollector("camera", schema, (c) => {
         offTest?.();
       };
     },
-    async collect(ctx) {
+    async collect(ctx): Promise<CameraData> {
       ledger.fromDocument(ctx.state.document);
       return { ...ledger.summary(ctx.now()), test: tester ? tester.summary() : null };
     },

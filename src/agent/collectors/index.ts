@@ -8,7 +8,9 @@ import { systemCollector } from "./system.ts";
 import { thermalCollector } from "./thermal.ts";
 import type { CollectorFactory } from "./types.ts";
 
+export type * from "./data.ts";
 export type { CollectContext, Collector, CollectorFactory } from "./types.ts";
+export { lastData } from "./types.ts";
 
 /**
  * THE collector registry. A new collector is one file in this folder plus one line here; its config

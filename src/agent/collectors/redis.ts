@@ -2,7 +2,10 @@ import { z } from "zod";
 import { duration } from "../../config/kit.ts";
 import { parseRedisUrl, RedisReader, type RedisTarget } from "../../lib/redis.ts";
 import type { JsonObject } from "../../protocol/json.ts";
-import { defineCollector, essential, gauge, interval, num } from "./types.ts";
+import type { RedisData } from "./data.ts";
+import { type Collector, defineCollector, essential, gauge, interval, num } from "./types.ts";
+
+export type { RedisData };
 
 /** INFO text → key/value map. */
 export function parseInfo(text: string): Record<string, string> {
@@ -15,7 +18,7 @@ export function parseInfo(text: string): Record<string, string> {
 }
 
 /** Connect, AUTH when the URL has a password, PING (timed), INFO memory. Never throws: down is data. */
-export async function probeRedis(t: RedisTarget, timeoutMs: number, signal?: AbortSignal): Promise<JsonObject> {
+export async function probeRedis(t: RedisTarget, timeoutMs: number, signal?: AbortSignal): Promise<RedisData> {
   let timer: NodeJS.Timeout | undefined;
   let conn: RedisReader | null = null;
   const onAbort = () => conn?.close();
@@ -42,7 +45,7 @@ export async function probeRedis(t: RedisTarget, timeoutMs: number, signal?: Abo
         used_memory_rss_bytes: n("used_memory_rss"),
         maxmemory_bytes: n("maxmemory"),
         error: null,
-      } satisfies JsonObject;
+      } satisfies RedisData;
     })();
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -83,7 +86,7 @@ const schema = z
 
 export type RedisConfig = z.output<typeof schema>;
 
-export const redisCollector = defineCollector("redis", schema, (c) => {
+export const redisCollector = defineCollector("redis", schema, (c): Collector<RedisData> | null => {
   if (!c.url) return null;
   const target = parseRedisUrl(c.url);
   return {

@@ -2,8 +2,11 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { MetricFamily } from "../../lib/metrics.ts";
 import type { JsonObject } from "../../protocol/json.ts";
+import type { RpiPowerData, ThrottleFlags } from "./data.ts";
 import { listDir, readText } from "./read.ts";
-import { defineCollector, enabled, essential, interval } from "./types.ts";
+import { type Collector, defineCollector, enabled, essential, interval } from "./types.ts";
+
+export type { RpiPowerData, ThrottleFlags };
 
 /** get_throttled bit layout (Raspberry Pi firmware): bits 0–3 now, bits 16–19 "has occurred since boot". */
 export const THROTTLE_CONDITIONS = [
@@ -14,9 +17,9 @@ export const THROTTLE_CONDITIONS = [
 ] as const;
 
 /** Decode the firmware's throttled word ("50005" or "0x50005", hex) into now / since_boot flags. */
-export function decodeThrottled(word: number): { now: JsonObject; since_boot: JsonObject } {
-  const now: JsonObject = {};
-  const since: JsonObject = {};
+export function decodeThrottled(word: number): { now: ThrottleFlags; since_boot: ThrottleFlags } {
+  const now = nulls();
+  const since = nulls();
   THROTTLE_CONDITIONS.forEach((name, bit) => {
     now[name] = (word & (1 << bit)) !== 0;
     since[name] = (word & (1 << (bit + 16))) !== 0;
@@ -44,7 +47,9 @@ async function rpiVoltAlarm(sysRoot: string, signal: AbortSignal): Promise<boole
   return null;
 }
 
-const nulls = (): JsonObject => Object.fromEntries(THROTTLE_CONDITIONS.map((c) => [c, null]));
+function nulls(): ThrottleFlags {
+  return Object.fromEntries(THROTTLE_CONDITIONS.map((c) => [c, null])) as ThrottleFlags;
+}
 
 const schema = z
   .strictObject({
@@ -57,13 +62,13 @@ const schema = z
 
 export type RpiPowerConfig = z.output<typeof schema>;
 
-export const rpiPowerCollector = defineCollector("rpi_power", schema, (c) => {
+export const rpiPowerCollector = defineCollector("rpi_power", schema, (c): Collector<RpiPowerData> | null => {
   if (!c.enabled) return null;
   return {
     name: "rpi_power",
     essential: c.essential,
     intervalMs: c.interval,
-    async collect(ctx) {
+    async collect(ctx): Promise<RpiPowerData> {
       const text = await readText(
         join(ctx.sysRoot, "devices", "platform", "soc", "soc:firmware", "get_throttled"),
         ctx.signal,

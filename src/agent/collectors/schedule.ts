@@ -3,7 +3,10 @@ import { duration } from "../../config/kit.ts";
 import { localDate, parseTimeOfDay, windowState } from "../../lib/time-of-day.ts";
 import { parseTime } from "../../protocol/fragment.ts";
 import { isPlainObject } from "../../protocol/json.ts";
-import { defineCollector, enabled, essential, gauge, interval, num } from "./types.ts";
+import type { ScheduleData } from "./data.ts";
+import { type Collector, defineCollector, enabled, essential, gauge, interval, num } from "./types.ts";
+
+export type { ScheduleData };
 
 const numOrNull = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
@@ -50,14 +53,14 @@ const schema = z
 
 export type ScheduleConfig = z.output<typeof schema>;
 
-export const scheduleCollector = defineCollector("schedule", schema, (c) => {
+export const scheduleCollector = defineCollector("schedule", schema, (c): Collector<ScheduleData> | null => {
   if (!c.enabled) return null;
   return {
     name: "schedule",
     essential: c.essential,
     intervalMs: c.interval,
     reactive: true,
-    async collect(ctx) {
+    async collect(ctx): Promise<ScheduleData> {
       const now = ctx.now();
       const doc = ctx.state.document;
       const today = isPlainObject(doc.today) ? doc.today : {};

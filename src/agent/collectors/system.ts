@@ -6,8 +6,11 @@ import { z } from "zod";
 import { duration } from "../../config/kit.ts";
 import type { MetricFamily } from "../../lib/metrics.ts";
 import type { JsonObject } from "../../protocol/json.ts";
+import type { DiskUsage, Reachability, SystemData } from "./data.ts";
 import { readText } from "./read.ts";
-import { defineCollector, enabled, essential, gauge, interval, num } from "./types.ts";
+import { type Collector, defineCollector, enabled, essential, gauge, interval, num } from "./types.ts";
+
+export type { DiskUsage, Reachability, SystemData };
 
 /** Gap between the two /proc/stat reads of the first run. */
 export const FIRST_DELTA_MS = 250;
@@ -52,7 +55,7 @@ export function parseUptime(text: string): number | null {
 const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Free and used space of one mount, as `df` computes it (reserved blocks are not free to users). */
-export async function diskUsage(mount: string): Promise<JsonObject> {
+export async function diskUsage(mount: string): Promise<DiskUsage> {
   try {
     const s = await fsp.statfs(mount);
     const used = (s.blocks - s.bfree) * s.bsize;
@@ -69,7 +72,12 @@ export async function diskUsage(mount: string): Promise<JsonObject> {
 }
 
 /** TCP connect to host:port; reachable or not, with the connect latency. Never throws. */
-export function tcpReachable(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<JsonObject> {
+export function tcpReachable(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Reachability> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const sock = connect({ host, port });
@@ -126,7 +134,7 @@ const schema = z
 
 export type SystemConfig = z.output<typeof schema>;
 
-export const systemCollector = defineCollector("system", schema, (c, config) => {
+export const systemCollector = defineCollector("system", schema, (c, config): Collector<SystemData> | null => {
   if (!c.enabled) return null;
   let prev: CpuTimes | null = null;
   // An unreachable host must not make the whole run time out and lose CPU/memory/disk with it.
@@ -135,7 +143,7 @@ export const systemCollector = defineCollector("system", schema, (c, config) => 
     name: "system",
     essential: c.essential,
     intervalMs: c.interval,
-    async collect(ctx) {
+    async collect(ctx): Promise<SystemData> {
       const proc = (f: string) => readText(join(ctx.procRoot, f), ctx.signal);
       const [stat, meminfo, loadavg, uptime] = await Promise.all([
         proc("stat"),

@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { JsonObject } from "../../protocol/json.ts";
+import type { ThermalData, ThermalZone } from "./data.ts";
 import { listDir, readText } from "./read.ts";
-import { defineCollector, enabled, essential, gauge, interval } from "./types.ts";
+import { type Collector, defineCollector, enabled, essential, gauge, interval } from "./types.ts";
+
+export type { ThermalData, ThermalZone };
 
 /** Zone types that are the CPU/SoC sensor on common boards (Raspberry Pi: "cpu-thermal"). */
 const CPU_TYPES = /^(cpu|soc|x86_pkg_temp|cpu[-_]thermal|cpu0?-thermal|package)/i;
@@ -18,17 +21,17 @@ const schema = z
 
 export type ThermalConfig = z.output<typeof schema>;
 
-export const thermalCollector = defineCollector("thermal", schema, (c) => {
+export const thermalCollector = defineCollector("thermal", schema, (c): Collector<ThermalData> | null => {
   if (!c.enabled) return null;
   return {
     name: "thermal",
     essential: c.essential,
     intervalMs: c.interval,
-    async collect(ctx) {
+    async collect(ctx): Promise<ThermalData> {
       const base = join(ctx.sysRoot, "class", "thermal");
       const names = (await listDir(base)).filter((n) => /^thermal_zone\d+$/.test(n));
       names.sort((a, b) => Number(a.slice(12)) - Number(b.slice(12)));
-      const zones: JsonObject[] = [];
+      const zones: ThermalZone[] = [];
       for (const zone of names) {
         const [temp, type] = await Promise.all([
           readText(join(base, zone, "temp"), ctx.signal).catch(() => null),
@@ -44,7 +47,7 @@ export const thermalCollector = defineCollector("thermal", schema, (c) => {
       }
       const withTemp = zones.filter((z) => typeof z.celsius === "number");
       const cpu = withTemp.find((z) => CPU_TYPES.test(String(z.type ?? ""))) ?? withTemp[0] ?? null;
-      return { cpu_temperature_celsius: cpu ? (cpu.celsius as number) : null, cpu_zone: cpu?.zone ?? null, zones };
+      return { cpu_temperature_celsius: cpu?.celsius ?? null, cpu_zone: cpu?.zone ?? null, zones };
     },
     metrics(d) {
       const zones = (Array.isArray(d.zones) ? d.zones : []) as JsonObject[];

@@ -4,6 +4,9 @@ import type { JobsConfig } from "../../jobs/config.ts";
 import type { MetricFamily } from "../../lib/metrics.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { DeviceState } from "../state.ts";
+import type { CollectorDataMap, CollectorName } from "./data.ts";
+
+export type * from "./data.ts";
 
 /** What a collector sees of the agent's config besides its own section (the agent's Config has it). */
 export interface CollectorHost {
@@ -28,7 +31,7 @@ export interface CollectContext {
  * One collector: a file in this folder, registered in ./index.ts. `collect` returns plain JSON data;
  * a field that is `null` means "no data" (missing hardware), a thrown error means the run failed.
  */
-export interface Collector {
+export interface Collector<D extends JsonObject = JsonObject> {
   readonly name: string;
   /** Keeps running in quiet mode (device status creating_video); others pause. */
   readonly essential: boolean;
@@ -38,11 +41,11 @@ export interface Collector {
    * read in-memory state (camera, schedule): their series follow a writer within a second, not an interval.
    */
   readonly reactive?: boolean;
-  collect(ctx: CollectContext): Promise<JsonObject>;
+  collect(ctx: CollectContext): Promise<D>;
   /** Optional: subscribe to device state (status/event topics) at start; returns the unsubscribe. */
   attach?(ctx: Omit<CollectContext, "signal">): () => void;
   /** Optional: Prometheus families from this collector's last successful data. */
-  metrics?(data: JsonObject): MetricFamily[];
+  metrics?(data: D): MetricFamily[];
 }
 
 /** A collector's own config section: `collectors.<key>`, described by `schema`. */
@@ -56,16 +59,17 @@ export interface CollectorSection<K extends string = string, S extends z.ZodType
  * collector's own config (composed into `collectors:` by ./config.ts); a collector configured
  * elsewhere (the queue collectors read `jobs.queues`) has none.
  */
-export type CollectorFactory<Sec extends CollectorSection | undefined = CollectorSection | undefined> = ((
-  config: CollectorHost,
-) => Collector | null) & { readonly section?: Sec };
+export type CollectorFactory<
+  Sec extends CollectorSection | undefined = CollectorSection | undefined,
+  D extends JsonObject = JsonObject,
+> = ((config: CollectorHost) => Collector<D> | null) & { readonly section?: Sec };
 
 /** A collector with its own section: `create` gets that section, parsed, and the rest of the config. */
-export function defineCollector<K extends string, S extends z.ZodType>(
+export function defineCollector<K extends string, S extends z.ZodType, D extends JsonObject = JsonObject>(
   key: K,
   schema: S,
-  create: (own: z.output<S>, config: CollectorHost) => Collector | null,
-): CollectorFactory<CollectorSection<K, S>> {
+  create: (own: z.output<S>, config: CollectorHost) => Collector<D> | null,
+): CollectorFactory<CollectorSection<K, S>, D> {
   const factory = (config: CollectorHost) =>
     create((config.collectors as unknown as Record<string, z.output<S>>)[key] as z.output<S>, config);
   return Object.assign(factory, { section: { key, schema } });
@@ -120,3 +124,16 @@ export const essential = (dflt: boolean) =>
     .boolean()
     .default(dflt)
     .describe("Keep running in quiet mode (while the device is creating_video); other collectors pause");
+
+/**
+ * A collector's data from its last successful run, typed by the collector's name (the shapes are in
+ * ./data.ts); null when it has not run yet, its last run failed, or it is turned off.
+ */
+export function lastData<K extends CollectorName>(
+  state: Pick<DeviceState, "collectors">,
+  name: K,
+): CollectorDataMap[K] | null {
+  const r = state.collectors.get(name);
+  // The runner stores what the collector's collect() returned, and collect() is typed by the same map.
+  return r?.ok ? (r.data as CollectorDataMap[K]) : null;
+}

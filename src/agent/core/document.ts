@@ -1,11 +1,7 @@
-import { uptime } from "node:os";
-import { type JsonObject, toJson } from "../../protocol/json.ts";
+import type { JsonObject } from "../../protocol/json.ts";
+import { lastData } from "../collectors/types.ts";
 import type { DeviceState } from "../state.ts";
 import { type AgentRuntime, pruneErrors } from "./runtime.ts";
-
-const obj = (v: unknown): JsonObject =>
-  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as JsonObject) : {};
-const finite = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 /**
  * The device document every module sees as state.document: device_id and site first, the merged
@@ -34,46 +30,11 @@ export function buildDocument(rt: AgentRuntime): JsonObject {
 
 /** The timelapse scripts' agent-owned system fields, from the collectors' latest results (null: no data). */
 export function liveFields(state: DeviceState): JsonObject {
-  const sys = obj(state.collectors.get("system")?.data);
-  const disks = Array.isArray(sys.disks) ? sys.disks : [];
-  const disk = obj(disks[0]);
-  const ratio = finite(disk.usage_ratio);
+  const disk = lastData(state, "system")?.disks[0];
+  const ratio = disk?.usage_ratio ?? null;
   return {
     disk_percent: ratio === null ? null : Math.round(ratio * 1000) / 10,
-    disk_free_bytes: finite(disk.free_bytes),
-    cpu_temperature_celsius: finite(obj(state.collectors.get("thermal")?.data).cpu_temperature_celsius),
+    disk_free_bytes: disk?.free_bytes ?? null,
+    cpu_temperature_celsius: lastData(state, "thermal")?.cpu_temperature_celsius ?? null,
   };
-}
-
-/**
- * The /status body, serialized once per change (document, collector sample, warning) instead of per
- * request; only uptime_seconds is spliced in per request.
- */
-export class StatusBody {
-  private rest: string | null = null;
-  private expiresAt = Number.POSITIVE_INFINITY;
-  private readonly bootMs = Date.now() - uptime() * 1000;
-
-  constructor(private readonly rt: AgentRuntime) {}
-
-  invalidate(): void {
-    this.rest = null;
-  }
-
-  body(now = Date.now()): string {
-    if (this.rest === null || now >= this.expiresAt) {
-      const { device_id, site, ...doc } = this.rt.state.document;
-      const live = liveFields(this.rt.state);
-      const { errors, sources, agent, ...fields } = doc;
-      const tail = toJson({ ...fields, ...live, errors, sources, agent });
-      const head = JSON.stringify({
-        device_id: device_id ?? this.rt.config.device.id,
-        site: site ?? this.rt.config.device.site,
-      });
-      this.rest = `${head.slice(0, -1)},"uptime_seconds":\u0000${tail.length > 2 ? `,${tail.slice(1)}` : "}"}`;
-      const oldest = this.rt.errors[0];
-      this.expiresAt = oldest ? Date.parse(oldest.time) + 3_600_000 : Number.POSITIVE_INFINITY;
-    }
-    return this.rest.replace("\u0000", String(Math.round((now - this.bootMs) / 1000)));
-  }
 }

@@ -1,45 +1,28 @@
 import type { AgentHttpServer } from "../../http/server.ts";
 import type { StatusReader } from "../../protocol/reader.ts";
 import type { Config } from "../config.ts";
-import type { HistoryStore } from "../history/ring.ts";
-import type { AgentModule, Logger } from "../module.ts";
+import type { AgentInfo, AgentModule, AgentWarning, Logger, RecentError } from "../module.ts";
 import type { DeviceState } from "../state.ts";
 
-export interface AgentWarning {
-  time: string;
-  source: string;
-  reason: string;
-}
+export type { AgentWarning, RecentError };
 
-export interface RecentError {
-  time: string;
-  level: string;
-  source: string;
-  message: string;
-  code?: string;
-}
-
-/** What the agent core shares with its own routes (the core module). Built once in agent.ts. */
-export interface AgentRuntime {
+/**
+ * What the agent keeps about itself, built once in agent.ts, which alone writes it. Modules see it
+ * read-only as `ctx.agent` (AgentInfo).
+ */
+export interface AgentRuntime extends AgentInfo {
   readonly config: Config;
   readonly configPath?: string;
   readonly state: DeviceState;
   readonly reader: StatusReader;
   readonly log: Logger;
-  readonly version: string;
   readonly modules: AgentModule[];
-  /** Modules that failed to start, with the reason (shown by /health/deep). */
   readonly moduleFailures: Map<string, string>;
-  /** Latest reader warnings, newest last (bounded). */
   readonly warnings: AgentWarning[];
   warningsTotal: number;
-  /** Error/critical events of the last hour, newest last (bounded). */
   readonly errors: RecentError[];
-  /** Set when the status reader has stopped working (watch failed, status dir gone). */
   readerFailure: string | null;
-  /** Inode of status_dir/status.d when the reader started watching it (a replaced dir is not watched). */
   statusDirIno: number | null;
-  readonly history: HistoryStore;
   http: AgentHttpServer | null;
 }
 

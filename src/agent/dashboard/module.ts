@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
-import type { AlertState, CollectorResult } from "../state.ts";
 import { type Asset, findWebDir, loadAssets, serveAsset } from "./assets.ts";
 import { DEFAULT_SSE, SseHub, type SseOptions } from "./sse.ts";
+import type { DashboardSnapshot } from "./types.ts";
 
 export interface DashboardOptions {
   /** Built dashboard directory (scripts/build-web.mjs output); found automatically when omitted. */
@@ -101,19 +101,7 @@ export class DashboardModule implements AgentModule {
   }
 
   /** Everything the page needs to draw itself at once: the first frame of every stream. */
-  snapshot(): {
-    document: unknown;
-    collectors: Record<string, CollectorResult>;
-    alerts: AlertState[];
-    started_at: string;
-    server_time: string;
-    features: {
-      photos: boolean;
-      logs: boolean;
-      recovery: boolean;
-      control: { token: boolean; actions: Record<string, boolean> };
-    };
-  } {
+  snapshot(): DashboardSnapshot {
     const state = this.ctx?.state;
     const files = this.ctx?.config.files;
     return {

@@ -1,26 +1,24 @@
 import { BeatAges, systemClock } from "../../lib/clock.ts";
-import type { AgentRuntime } from "../core/runtime.ts";
-import type { MetricFamily } from "../module.ts";
+import type { AgentContext, AgentInfo, MetricFamily } from "../module.ts";
 import { COMPAT } from "./compat/index.ts";
 import { coreFamilies, documentFamilies } from "./core.ts";
 import { programMetricFamilies } from "./program.ts";
 
-export type FamilySources = Pick<
-  AgentRuntime,
-  "config" | "state" | "reader" | "modules" | "log" | "version" | "errors" | "warningsTotal"
->;
+export type FamilySources = Pick<AgentContext, "config" | "state" | "reader" | "log"> &
+  Pick<AgentInfo, "modules" | "version" | "errors" | "warningsTotal">;
 
 // Heartbeat ages on the monotonic clock, as the rules see them: a stepped wall clock does not age a source.
+// One per status reader, whoever asks (/metrics, the exports).
 const beatAges = new WeakMap<object, BeatAges>();
 /**
  * The heartbeats as wall-clock times whose age is monotonic. Each call is also a look: call it on every
- * fragment change (the core module does) so a beat is dated when it changed, not when first scraped.
+ * fragment change (the metrics module does) so a beat is dated when it changed, not when first scraped.
  */
 export function monotonicBeats(rt: FamilySources): Map<string, number> {
-  let ages = beatAges.get(rt);
+  let ages = beatAges.get(rt.reader);
   if (!ages) {
     ages = new BeatAges(systemClock);
-    beatAges.set(rt, ages);
+    beatAges.set(rt.reader, ages);
   }
   return ages.translate(rt.reader.heartbeats());
 }

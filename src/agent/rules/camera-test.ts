@@ -19,8 +19,7 @@ export const cameraTestFailingRule = defineRule({
         if (!isPlainObject(test) || typeof test.consecutive_failures !== "number") return { conditions: [] };
         const n = test.consecutive_failures;
         const sev = thresholdSeverity(n, prev.get(""), t);
-        const last = isPlainObject(test.last_result) ? test.last_result : {};
-        const why = typeof last.error === "string" ? `: ${last.error}` : "";
+        const why = test.last_result?.error ? `: ${test.last_result.error}` : "";
         return {
           conditions: [
             {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { duration } from "../../config/kit.ts";
-import { getPath, isPlainObject, type JsonObject } from "../../protocol/json.ts";
+import { getPath, isPlainObject } from "../../protocol/json.ts";
+import { type CollectorDataMap, type CollectorName, lastData } from "../collectors/types.ts";
 import type { DeviceState } from "../state.ts";
 import type { Severity } from "./types.ts";
 
@@ -89,10 +90,9 @@ export function pickBoolean(obj: unknown, paths: string[]): boolean | null {
   return null;
 }
 
-/** The data of a collector's last successful run, or null. */
-export function collectorData(state: DeviceState, name: string): JsonObject | null {
-  const r = state.collectors.get(name);
-  return r?.ok ? r.data : null;
+/** The data of a collector's last successful run, typed by the collector's name, or null. */
+export function collectorData<K extends CollectorName>(state: DeviceState, name: K): CollectorDataMap[K] | null {
+  return lastData(state, name);
 }
 
 export function fmt(n: number, digits = 1): string {

@@ -178,12 +178,11 @@ export async function gatherSummary(config: Config, statusDir: string, now = Dat
   const disks = await Promise.all(
     config.collectors.system.mounts.map(async (m) => {
       const d = await diskUsage(m);
-      const ratio = numOrNull(d.usage_ratio);
       return {
         mount: m,
-        usage_percent: ratio === null ? null : Math.round(ratio * 1000) / 10,
-        free_bytes: numOrNull(d.free_bytes),
-        ...(d.error ? { error: String(d.error) } : {}),
+        usage_percent: d.usage_ratio === null ? null : Math.round(d.usage_ratio * 1000) / 10,
+        free_bytes: d.free_bytes,
+        ...(d.error ? { error: d.error } : {}),
       };
     }),
   );
@@ -200,7 +199,7 @@ export async function gatherSummary(config: Config, statusDir: string, now = Dat
           sysRoot: config.collectors.sys_root,
         })
         .then(
-          (d) => numOrNull(d.cpu_temperature_celsius),
+          (d) => d.cpu_temperature_celsius,
           () => null,
         )
     : null;

@@ -35,12 +35,12 @@ export function agentContext(
 }
 
 /** Run one collector once, the way the runner does (minus timers). */
-export function collectOnce(
-  c: Collector,
+export function collectOnce<D extends JsonObject>(
+  c: Collector<D>,
   cfg: Config,
   state = new DeviceState(),
   now: () => number = Date.now,
-): Promise<JsonObject> {
+): Promise<D> {
   const ctx: CollectContext = {
     config: cfg,
     state,

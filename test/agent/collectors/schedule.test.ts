@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { scheduleCollector } from "../../../src/agent/collectors/schedule.ts";
+import { type ScheduleData, scheduleCollector } from "../../../src/agent/collectors/schedule.ts";
 import { DeviceState } from "../../../src/agent/state.ts";
 import { localDate, parseTimeOfDay, windowState } from "../../../src/lib/time-of-day.ts";
 import type { JsonObject } from "../../../src/protocol/json.ts";
@@ -25,7 +25,7 @@ function doc(extra: JsonObject = {}): JsonObject {
   };
 }
 
-async function run(d: JsonObject, now: number, collectors: JsonObject = {}): Promise<JsonObject> {
+async function run(d: JsonObject, now: number, collectors: JsonObject = {}): Promise<ScheduleData> {
   const cfg = config(collectors);
   const c = scheduleCollector(cfg);
   assert.ok(c);

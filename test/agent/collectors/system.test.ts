@@ -84,7 +84,8 @@ test("system: missing /proc files are no data (nulls), not an error", async (t) 
   const c = systemCollector(cfg);
   assert.ok(c);
   const data = await collectOnce(c, cfg);
-  for (const k of ["cpu_usage_ratio", "load1", "memory_usage_ratio", "uptime_seconds"]) assert.equal(data[k], null, k);
+  for (const k of ["cpu_usage_ratio", "load1", "memory_usage_ratio", "uptime_seconds"] as const)
+    assert.equal(data[k], null, k);
   assert.deepEqual(c.metrics?.(data), []);
 });
 

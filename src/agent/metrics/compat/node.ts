@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { JsonObject } from "../../../protocol/json.ts";
+import type { DiskUsage, ThermalZone } from "../../collectors/types.ts";
 import type { MetricFamily } from "../../module.ts";
-import { type CompatInput, type CompatSet, collected, finite, obj, one } from "./types.ts";
+import { type CompatInput, type CompatSet, collected, finite, one } from "./types.ts";
 
 /** /proc/stat counts in USER_HZ ticks, 100 per second on every Linux the agent runs on (as node_exporter assumes). */
 const USER_HZ = 100;
@@ -56,10 +56,10 @@ function mounts(procRoot: string, now: number) {
 }
 
 function temperatures(i: CompatInput): MetricFamily[] {
-  const zones = (Array.isArray(collected(i, "thermal").zones) ? collected(i, "thermal").zones : []) as JsonObject[];
-  const hot = zones.filter((z) => finite(z.celsius) !== null && /^thermal_zone\d+$/.test(String(z.zone)));
+  const zones = collected(i, "thermal").zones ?? [];
+  const hot = zones.filter((z) => finite(z.celsius) !== null && /^thermal_zone\d+$/.test(z.zone));
   if (hot.length === 0) return [];
-  const n = (z: JsonObject) => String(z.zone).slice("thermal_zone".length);
+  const n = (z: ThermalZone) => z.zone.slice("thermal_zone".length);
   // node_exporter names a thermal zone's hwmon chip after its device path: thermal_thermal_zone<N>, sensor temp1.
   return [
     {
@@ -123,18 +123,19 @@ export const nodeCompat: CompatSet = {
       ...one("node_boot_time_seconds", "Node boot time, in unixtime.", cpu.btime),
       ...one("node_time_seconds", "System time in seconds since epoch (1970).", i.now / 1000),
     );
-    const disks = (Array.isArray(sys.disks) ? sys.disks : []).map(obj).filter((d) => typeof d.mount === "string");
+    const disks = sys.disks ?? [];
     if (disks.length) {
       const table = mounts(procRoot, i.now);
-      const labels = (d: JsonObject) => {
-        const m = table.get(d.mount as string);
+      const labels = (d: DiskUsage) => {
+        const m = table.get(d.mount);
         // node_exporter also labels the block device as `device`; that label is the edgewatch device name here.
-        return { fstype: m?.fstype ?? "", mountpoint: d.mount as string };
+        return { fstype: m?.fstype ?? "", mountpoint: d.mount };
       };
-      const fs = (name: string, help: string, key: string) => {
-        const samples = disks
-          .filter((d) => finite(d[key]) !== null)
-          .map((d) => ({ labels: labels(d), value: d[key] as number }));
+      const fs = (name: string, help: string, key: "free_bytes" | "total_bytes") => {
+        const samples = disks.flatMap((d) => {
+          const value = finite(d[key]);
+          return value === null ? [] : [{ labels: labels(d), value }];
+        });
         if (samples.length) out.push({ name, help, type: "gauge", samples });
       };
       fs("node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.", "free_bytes");

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../../protocol/json.ts";
 import type { SourceFragment } from "../../../protocol/merge.ts";
+import { type CollectorDataMap, type CollectorName, type DiskUsage, lastData } from "../../collectors/types.ts";
 import type { Config } from "../../config.ts";
 import type { MetricFamily } from "../../module.ts";
 import type { DeviceState } from "../../state.ts";
@@ -36,12 +37,11 @@ export function one(name: string, help: string, value: number | null, labels?: R
   return [{ name, help, type: "gauge", samples: [{ ...(labels ? { labels } : {}), value }] }];
 }
 
-/** A collector's last data ({} when it has not run or is disabled). */
-export const collected = (i: CompatInput, collector: string): JsonObject =>
-  obj(i.state.collectors.get(collector)?.data);
+/** A collector's last successful data, typed by its name ({} when it has not run, failed, or is disabled). */
+export const collected = <K extends CollectorName>(i: CompatInput, collector: K): Partial<CollectorDataMap[K]> =>
+  lastData(i.state, collector) ?? {};
 
 /** The first configured mount's disk figures (the one the seeds' single disk series describe). */
-export function firstDisk(i: CompatInput): JsonObject {
-  const disks = collected(i, "system").disks;
-  return obj(Array.isArray(disks) ? disks[0] : undefined);
+export function firstDisk(i: CompatInput): Partial<DiskUsage> {
+  return collected(i, "system").disks?.[0] ?? {};
 }
