@@ -5,6 +5,7 @@ import type { Config } from "../../config/schema.ts";
 import { flattenNumbers } from "../../lib/flatten.ts";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily } from "../module.ts";
+import { CommandRunner } from "./commands.ts";
 import { type Batch, PushQueue } from "./queue.ts";
 
 type HubSettings = NonNullable<Config["hub"]>;
@@ -32,6 +33,7 @@ export class HubModule implements AgentModule {
   private running: Promise<void> | null = null;
   private stopped = false;
   private savedAt = 0;
+  private runner!: CommandRunner;
   readonly stats = { pushed: 0, failures: 0, lastSuccess: 0, lastError: "" };
 
   constructor(
@@ -45,6 +47,7 @@ export class HubModule implements AgentModule {
 
   async start(ctx: AgentContext): Promise<void> {
     this.ctx = ctx;
+    this.runner = new CommandRunner(ctx, this.hub.commands);
     await mkdirp(this.dir);
     this.queue = new PushQueue(this.dir, this.hub.queue_max_bytes);
     await this.queue.load();
@@ -132,6 +135,7 @@ export class HubModule implements AgentModule {
       samples: this.sample(),
       events: this.events.splice(0),
       alerts: this.alerts.splice(0),
+      ...(this.runner.results.length > 0 ? { command_results: this.runner.results.splice(0) } : {}),
     });
     const status = this.status();
     const metrics = await this.exposition();
@@ -190,10 +194,13 @@ export class HubModule implements AgentModule {
   }
 
   private commands(text: string): void {
+    let answer: { commands?: unknown };
     try {
-      const answer = JSON.parse(text) as { commands?: unknown[] };
-      for (const c of answer.commands ?? []) this.ctx.log.info("hub: command received", { command: c });
-    } catch {}
+      answer = JSON.parse(text) as { commands?: unknown };
+    } catch {
+      return;
+    }
+    this.runner.take(answer.commands);
   }
 
   private fail(msg: string): false {
