@@ -183,6 +183,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
     log,
     metricFamilies: () => collectFamilies(rt),
     agent: rt,
+    modules: () => rt.modules,
   };
   const candidates: AgentModule[] = [];
   for (const factory of [...coreModuleFactories, ...(opts.factories ?? moduleFactories)]) {
