@@ -4,7 +4,7 @@ import { z } from "zod";
 import { parseDuration } from "../config/kit.ts";
 import type { HubContext } from "./context.ts";
 import { manageRoutes, parse, when } from "./manage.ts";
-import { HttpError, Query, type Route, sendBody, sendJson } from "./shared.ts";
+import { HttpError, Query, type Route, sendJson } from "./shared.ts";
 import type { DeviceRow } from "./store/types.ts";
 
 const h = (s: string) => createHash("sha256").update(s).digest();
@@ -78,15 +78,6 @@ export function apiRoutes(k: HubContext): Route[] {
     return l.row;
   };
   return [
-    read("/", (_req, res) => {
-      const c = k.liveness.counts();
-      const rows = [...k.liveness.devices.values()].map((l) => deviceView(k, l.row));
-      const text = [
-        `edgewatch hub — ${rows.length} devices: ${c.up} up, ${c.late} late, ${c.down} down`,
-        ...rows.map((d) => `${d.state.padEnd(5)} ${d.id} (${d.site}) last seen ${d.last_seen ?? "never"}`),
-      ].join("\n");
-      sendBody(res, 200, `${text}\n`, "text/plain; charset=utf-8");
-    }),
     read("/api/v1/devices", (_req, res, url) => {
       const q = new Query(url.searchParams);
       const state = q.oneOf("state", ["any", "up", "late", "down", "new"], "any");

@@ -8,6 +8,7 @@ import type { HubContext } from "./context.ts";
 import { Deadlines } from "./deadlines.ts";
 import { ingestRoutes } from "./ingest.ts";
 import { Liveness } from "./liveness.ts";
+import { pageRoutes } from "./page.ts";
 import { Pings } from "./pings.ts";
 import { sdRoutes } from "./sd.ts";
 import { type HttpServer, hubHttpServer, type Logger } from "./shared.ts";
@@ -88,7 +89,7 @@ export class HubKernel implements HubContext {
     await this.pings.load();
     this.http = hubHttpServer(
       c,
-      [...ingestRoutes(this), ...this.pings.routes(), ...sdRoutes(this), ...apiRoutes(this)],
+      [...ingestRoutes(this), ...this.pings.routes(), ...sdRoutes(this), ...apiRoutes(this), ...pageRoutes(this)],
       this.log,
     );
     this.url = await this.http.listen(port ?? c.http.port, host ?? c.http.bind);
