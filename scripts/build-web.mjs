@@ -20,14 +20,25 @@ const out = resolve(values.out ?? join(root, "dist", "web"));
 
 /** Every page: its entry, its HTML template, and its folder under the output directory. */
 const PAGES = [
-  { entry: join(root, "web", "app.ts"), template: join(root, "web", "index.html"), dir: "" },
-  { entry: join(root, "web", "fleet", "main.tsx"), template: join(root, "web", "fleet", "index.html"), dir: "fleet" },
+  // The device page's bundle keeps its name (app-<hash>.js) whatever its entry file is called.
+  {
+    name: "app",
+    entry: join(root, "web", "device", "main.ts"),
+    template: join(root, "web", "device", "index.html"),
+    dir: "",
+  },
+  {
+    name: "main",
+    entry: join(root, "web", "fleet", "main.tsx"),
+    template: join(root, "web", "fleet", "index.html"),
+    dir: "fleet",
+  },
 ];
 
 /** Bundles one page; returns its files (path relative to the page's folder → bytes). */
 async function buildPage(page) {
   const result = await build({
-    entryPoints: [page.entry],
+    entryPoints: { [page.name]: page.entry },
     bundle: true,
     minify: true,
     format: "esm",
