@@ -28,7 +28,7 @@ const PAGES = [
     dir: "",
   },
   {
-    name: "main",
+    name: "fleet",
     entry: join(root, "web", "fleet", "main.tsx"),
     template: join(root, "web", "fleet", "index.html"),
     dir: "fleet",

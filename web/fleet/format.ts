@@ -1,15 +1,12 @@
-// Small formatting helpers: times, sizes, ratios. Everything the page prints goes through here.
+// Small formatting helpers: times, sizes, ratios, for values the API may leave null. The wording
+// of times and sizes is the device page's (web/shared/format.ts).
+import { ago as since, bytes as size } from "../shared/format.ts";
 
 export function ago(iso: string | number | null | undefined, now = Date.now()): string {
   if (iso === null || iso === undefined) return "never";
   const t = typeof iso === "number" ? iso : Date.parse(iso);
   if (!Number.isFinite(t)) return "unknown";
-  const s = Math.round((now - t) / 1000);
-  if (s < 0) return "just now";
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
+  return t > now ? "just now" : since(now - t);
 }
 
 export function clock(t: string | number | null | undefined): string {
@@ -23,15 +20,7 @@ export function clock(t: string | number | null | undefined): string {
 }
 
 export function bytes(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return "—";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  return n === null || n === undefined || !Number.isFinite(n) ? "—" : size(n);
 }
 
 export function pct(r: number | null | undefined): string {

@@ -1,5 +1,6 @@
 // The fleet page: every device of the hub at a glance, problems first; one device in detail.
 import "uplot/dist/uPlot.min.css";
+import "../shared/base.css";
 import "./style.css";
 import { render } from "preact";
 import { auth } from "./api.ts";
