@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Asset, findWebDir, loadAssets, serveAsset } from "../http/assets.ts";
-import { authorizeRead, deviceView } from "./api.ts";
+import { authorizeAdmin, authorizeRead, deviceView } from "./api.ts";
 import type { HubContext } from "./context.ts";
-import { HttpError, type Route, sendBody } from "./shared.ts";
+import { HttpError, type Route, sendBody, sendJson } from "./shared.ts";
 
 /** The built fleet page: <web dir>/fleet (scripts/build-web.mjs), or why it cannot be served. */
 function fleetAssets(webDir: string | null): { assets: Map<string, Asset>; missing: string | null } {
@@ -34,7 +34,8 @@ function textOverview(k: HubContext): string {
 /**
  * The fleet page at `/` and its hashed assets under `/assets/` (held in memory, precompressed,
  * ETag + immutable caching, a strict CSP). The page carries no data: it reads the JSON API with the
- * token the visitor gives it, so it is served without one. `/?format=text` is the plain-text overview.
+ * token the visitor gives it, so it is served without one. `/?format=text` is the plain-text overview;
+ * `/api/v1/whoami` tells the page what its token may do.
  */
 export function pageRoutes(k: HubContext, webDir = findWebDir()): Route[] {
   const { assets, missing } = fleetAssets(webDir);
@@ -63,6 +64,25 @@ export function pageRoutes(k: HubContext, webDir = findWebDir()): Route[] {
       prefix: true,
       handle(req, res, url) {
         serveAsset(asset(url.pathname), req, res);
+      },
+    },
+    {
+      // What the caller's token may do, so the page can ask for a token (or hide the admin controls)
+      // instead of being refused.
+      method: "GET",
+      path: "/api/v1/whoami",
+      handle(req, res) {
+        const allowed = (check: typeof authorizeRead) => {
+          try {
+            check(k, req);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        const write = allowed(authorizeAdmin);
+        const read = write || allowed(authorizeRead);
+        sendJson(res, 200, { read, write });
       },
     },
   ];

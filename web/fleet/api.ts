@@ -87,17 +87,10 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return (text ? JSON.parse(text) : null) as T;
 }
 
-/** Asks the hub whether the current token is the admin token (GET /api/v1/audit is admin-only). */
-export async function checkAdmin(): Promise<void> {
+/** Asks the hub what the current token may do (GET /api/v1/whoami never refuses); false: it may not read. */
+export async function checkAccess(): Promise<boolean> {
   const asked = auth.value;
-  let admin = false;
-  if (asked.token) {
-    try {
-      await api("/api/v1/audit?limit=1");
-      admin = true;
-    } catch {
-      admin = false;
-    }
-  }
-  if (auth.value === asked) auth.value = { ...asked, admin };
+  const r = await api<{ read: boolean; write: boolean }>("/api/v1/whoami");
+  if (auth.value === asked) auth.value = { ...asked, admin: r.write };
+  return r.read;
 }

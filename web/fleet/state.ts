@@ -1,7 +1,7 @@
 // The page's data: the fleet as the stream last described it, the link's health, the filters and
 // the route. Components read these signals and re-render on their own.
 import { batch, signal } from "@preact/signals";
-import { auth, checkAdmin } from "./api.ts";
+import { auth, checkAccess } from "./api.ts";
 import { type Filters, NO_FILTERS } from "./order.ts";
 import { openStream } from "./stream.ts";
 import type { FleetDevice, FleetOverview, StreamMessage } from "./types.ts";
@@ -80,14 +80,41 @@ function apply(): void {
     devices.value = map;
     link.value = { ...link.value, lastUpdate: Date.now() };
   });
+  // After the render this batch caused (Preact renders in a microtask): marks for measuring the page.
+  setTimeout(() => {
+    if (!firstData) performance.mark("ew-first-data");
+    firstData = true;
+    performance.mark("ew-update");
+  }, 0);
 }
+let firstData = false;
 
 let close: (() => void) | null = null;
-/** (Re)connects the stream with the current token. */
+let generation = 0;
+/** (Re)connects the stream with the current token, once the hub said the token may read. */
 export function connect(): void {
   close?.();
+  close = null;
+  const mine = ++generation;
   link.value = { ...link.value, state: "connecting", why: null };
-  void checkAdmin();
+  checkAccess()
+    .then((read) => {
+      if (mine !== generation) return;
+      if (!read) {
+        link.value = {
+          ...link.value,
+          state: "refused",
+          why: auth.value.token ? "the hub does not accept this token" : "This hub needs a token to be read",
+        };
+        return;
+      }
+      open();
+    })
+    // The hub is unreachable (or older, without /api/v1/whoami): the stream reports what happens.
+    .catch(() => mine === generation && open());
+}
+
+function open(): void {
   close = openStream("/api/v1/stream", () => auth.value.token, {
     message(m) {
       if (queue.length === 0) {

@@ -4,6 +4,7 @@ import { ago, bytes, pct, temp, words } from "../format.ts";
 import { arrange, type Filters, facets, openAlerts } from "../order.ts";
 import { devices, filters, link, now, overview, setFilters } from "../state.ts";
 import type { FleetDevice } from "../types.ts";
+import { Thumb } from "./Thumb.tsx";
 
 /** The device last opened: its card gets the focus back when the list returns. */
 export let lastOpened: string | null = null;
@@ -135,14 +136,7 @@ export class Card extends Component<{ d: FleetDevice; t: number }> {
           </p>
           <div class="card-body">
             {d.thumbnail ? (
-              <img
-                class="thumb"
-                src={d.thumbnail.url}
-                alt={`Newest capture from ${d.id}`}
-                width={96}
-                height={72}
-                loading="lazy"
-              />
+              <Thumb class="thumb" url={d.thumbnail.url} alt={`Newest capture from ${d.id}`} width={96} height={72} />
             ) : (
               <div class="thumb none" aria-hidden="true">
                 no photo

@@ -38,7 +38,7 @@ export function StaleBanner() {
     return (
       <div class="banner bad" role="alert">
         <p>
-          The hub refused this page: {l.why}.{" "}
+          {l.why === "This hub needs a token to be read" ? `${l.why}.` : `The hub refused this page: ${l.why}.`}{" "}
           <button type="button" class="linkish" onClick={() => (settingsOpen.value = true)}>
             Enter a token
           </button>

@@ -1,5 +1,6 @@
 import { useMemo, useState } from "preact/hooks";
 import { SilencesFor } from "../components/Silences.tsx";
+import { Thumb } from "../components/Thumb.tsx";
 import { ago, bytes, clock, pct, temp, words } from "../format.ts";
 import { useApi, useFocusHeading } from "../hooks.ts";
 import { devices, link, now } from "../state.ts";
@@ -206,7 +207,13 @@ function Facts({ d }: { d: FleetDevice }) {
       <div class="now-body">
         {d.thumbnail ? (
           <figure class="photo">
-            <img src={d.thumbnail.url} alt={`Newest capture from ${d.id}`} width={320} height={240} />
+            <Thumb
+              class="big-thumb"
+              url={d.thumbnail.url}
+              alt={`Newest capture from ${d.id}`}
+              width={320}
+              height={240}
+            />
             <figcaption>Taken {ago(d.thumbnail.at, t)}</figcaption>
           </figure>
         ) : null}
