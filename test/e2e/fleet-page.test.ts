@@ -232,4 +232,12 @@ notify:
     "no notification for the silenced device",
   );
   assert.deepEqual(errors, [], "no console errors");
+
+  // The hub goes away: the page says its picture is stale, since when, and keeps trying.
+  assert.equal(await page.locator('[data-testid="stale"]').count(), 0, "no stale banner while live");
+  await hub.kill("SIGKILL");
+  const banner = page.locator('[data-testid="stale"]');
+  await banner.waitFor({ timeout: 60_000 });
+  assert.match((await banner.textContent()) ?? "", /Stale: last update at \d{1,2}:\d{2}:\d{2}.*reconnecting/);
+  assert.equal(await page.getAttribute('a.card[data-id="cam-1"]', "data-state"), "up", "the last picture stays");
 });
