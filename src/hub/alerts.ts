@@ -10,6 +10,13 @@ export interface Subject {
   tags: string[];
 }
 
+const covers = (x: SilenceRow, s: Subject, now: number) =>
+  x.starts_at <= now &&
+  now < x.ends_at &&
+  (x.device === null || x.device === s.device) &&
+  (x.site === null || x.site === s.site) &&
+  (x.tag === null || s.tags.includes(x.tag));
+
 /** "90 s", "4m 5s", "2h 3m" */
 export function human(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -62,13 +69,21 @@ export class HubAlerts {
   }
 
   silencedBy(s: Subject, now: number): SilenceRow | undefined {
-    return this.silences.find(
-      (x) =>
-        x.starts_at <= now &&
-        now < x.ends_at &&
-        (x.device === null || x.device === s.device) &&
-        (x.site === null || x.site === s.site) &&
-        (x.tag === null || s.tags.includes(x.tag)),
+    return this.silences.find((x) => covers(x, s, now));
+  }
+
+  /** Inside a maintenance window: a silence made ahead of its start covers the subject now. */
+  inMaintenance(s: Subject, now: number): boolean {
+    return this.silences.some((x) => x.created_at !== null && x.starts_at > x.created_at && covers(x, s, now));
+  }
+
+  /** The times ahead at which some silence starts or ends (the fleet view changes then). */
+  edges(now: number): { id: string; at: number }[] {
+    return this.silences.flatMap((x) =>
+      [
+        { id: `${x.id}:start`, at: x.starts_at },
+        { id: `${x.id}:end`, at: x.ends_at },
+      ].filter((e) => e.at > now),
     );
   }
 

@@ -1,56 +1,17 @@
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
-import { z } from "zod";
-import { parseDuration } from "../config/kit.ts";
+import { actorOf, authorizeAdmin, authorizeRead } from "./auth.ts";
+import { commandRoutes } from "./commands.ts";
 import type { HubContext } from "./context.ts";
-import { manageRoutes, parse, when } from "./manage.ts";
+import { deviceRoutes } from "./device-routes.ts";
+import { manageRoutes } from "./manage.ts";
 import { HttpError, Query, type Route, sendJson } from "./shared.ts";
-import type { DeviceRow } from "./store/types.ts";
 
-const h = (s: string) => createHash("sha256").update(s).digest();
-function tokenIs(req: IncomingMessage, token: string | undefined): boolean {
-  if (!token) return false;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
-  return !!m && timingSafeEqual(h(m[1] ?? ""), h(token));
-}
+export { authorizeAdmin, authorizeRead } from "./auth.ts";
 
-/** Reads need viewer_token (or admin_token) when one is set; with none, reads are open. */
-export function authorizeRead(k: HubContext, req: IncomingMessage): void {
-  const { viewer_token, admin_token } = k.config;
-  if (!viewer_token) return;
-  if (tokenIs(req, viewer_token) || tokenIs(req, admin_token)) return;
-  throw new HttpError(401, "reads need Authorization: Bearer <viewer_token>", {
-    "WWW-Authenticate": 'Bearer realm="edgewatch-hub"',
-  });
-}
-
-/** Writes always need admin_token; with none configured they are refused. */
-export function authorizeAdmin(k: HubContext, req: IncomingMessage): void {
-  if (!k.config.admin_token) throw new HttpError(403, "writes are disabled: set admin_token in the hub config");
-  if (!tokenIs(req, k.config.admin_token)) {
-    throw new HttpError(401, "writes need Authorization: Bearer <admin_token>", {
-      "WWW-Authenticate": 'Bearer realm="edgewatch-hub"',
-    });
-  }
-}
-
-export function deviceView(k: HubContext, d: DeviceRow) {
-  return {
-    id: d.id,
-    site: d.site,
-    tags: d.tags,
-    state: d.state === "new" ? "new" : d.state,
-    since: new Date(d.state_since).toISOString(),
-    last_seen: d.last_seen === null ? null : new Date(d.last_seen).toISOString(),
-    interval_seconds: d.interval_ms / 1000,
-    offline_after_seconds: k.liveness.offlineAfter(d) / 1000,
-    status: typeof d.status?.status === "string" ? d.status.status : null,
-    clock_ahead: d.clock_ahead,
-    clock_offset_seconds: d.clock_offset_ms === null ? null : Math.round(d.clock_offset_ms / 1000),
-    pushes: d.pushes,
-    silenced: !!k.alerts.silencedBy({ device: d.id, site: d.site, tags: d.tags }, Date.now()),
-  };
-}
+const SECRET_KEYS = /token|secret|password/i;
+const auditDetail = (body: unknown): Record<string, unknown> =>
+  body && typeof body === "object" && !Array.isArray(body) && !Buffer.isBuffer(body)
+    ? Object.fromEntries(Object.entries(body as Record<string, unknown>).filter(([key]) => !SECRET_KEYS.test(key)))
+    : {};
 
 /** The fleet API (docs/hub-api.md). */
 export function apiRoutes(k: HubContext): Route[] {
@@ -63,20 +24,26 @@ export function apiRoutes(k: HubContext): Route[] {
       return fn(req, res, url, body);
     },
   });
-  const write = (method: "POST" | "DELETE", path: string, fn: Route["handle"], prefix = false): Route => ({
-    method,
+  const adminRead = (path: string, fn: Route["handle"]): Route => ({
+    method: "GET",
     path,
-    ...(prefix ? { prefix } : {}),
     handle(req, res, url, body) {
       authorizeAdmin(k, req);
       return fn(req, res, url, body);
     },
   });
-  const device = (id: string) => {
-    const l = k.liveness.devices.get(id);
-    if (!l) throw new HttpError(404, `no device ${JSON.stringify(id)} is enrolled`);
-    return l.row;
-  };
+  // Every admin write that succeeded is one line of the hub's audit log.
+  const write = (method: "POST" | "DELETE", path: string, fn: Route["handle"], prefix = false): Route => ({
+    method,
+    path,
+    ...(prefix ? { prefix } : {}),
+    async handle(req, res, url, body) {
+      authorizeAdmin(k, req);
+      await fn(req, res, url, body);
+      if (res.statusCode < 400)
+        await k.audit.write(actorOf(req), `${method} ${path.replace(/\/$/, "")}`, url.pathname, auditDetail(body));
+    },
+  });
   return [
     read("/api/v1/devices", (_req, res, url) => {
       const q = new Query(url.searchParams);
@@ -88,51 +55,11 @@ export function apiRoutes(k: HubContext): Route[] {
         .filter(
           (d) => (state === "any" || d.state === state) && (!site || d.site === site) && (!tag || d.tags.includes(tag)),
         )
-        .map((d) => deviceView(k, d));
+        .map((d) => k.fleet.view(d));
       sendJson(res, 200, list);
     }),
-    read(
-      "/api/v1/devices/",
-      async (_req, res, url) => {
-        const [id, sub, ...more] = url.pathname.slice("/api/v1/devices/".length).split("/").map(decodeURIComponent);
-        if (!id || more.length > 0) throw new HttpError(404, `no such path: ${url.pathname.slice(0, 200)}`);
-        const d = device(id);
-        if (sub === undefined) return sendJson(res, 200, { ...deviceView(k, d), document: d.status });
-        if (sub === "history") {
-          const now = Date.now();
-          const from = when(url.searchParams.get("from") ?? undefined, now, "from", now - 3_600_000);
-          const to = when(url.searchParams.get("to") ?? undefined, now, "to", now);
-          if (to < from)
-            throw new HttpError(
-              400,
-              `to (${new Date(to).toISOString()}) is before from (${new Date(from).toISOString()})`,
-            );
-          const stepText = url.searchParams.get("step");
-          const step = stepText ? parseDuration(stepText) : Math.max(60_000, Math.floor((to - from) / 300));
-          if (step === null || step <= 0)
-            throw new HttpError(400, `step: expected a duration like "5m", got ${JSON.stringify(stepText)}`);
-          const points = await k.store.history(id, from, to, step);
-          return sendJson(res, 200, {
-            device: id,
-            from: new Date(from).toISOString(),
-            to: new Date(to).toISOString(),
-            step_seconds: step / 1000,
-            points: points.map((p) => ({ ...p, t: new Date(p.t).toISOString() })),
-          });
-        }
-        if (sub === "events")
-          return sendJson(
-            res,
-            200,
-            await k.store.events({
-              device: id,
-              limit: new Query(url.searchParams).int("limit", { min: 1, max: 10_000, default: 200 }),
-            }),
-          );
-        throw new HttpError(404, `no such path: ${url.pathname.slice(0, 200)}`);
-      },
-      true,
-    ),
+    read("/api/v1/overview", (_req, res) => sendJson(res, 200, k.fleet.overview())),
+    ...deviceRoutes(k, read),
     write(
       "DELETE",
       "/api/v1/devices/",
@@ -143,32 +70,25 @@ export function apiRoutes(k: HubContext): Route[] {
       },
       true,
     ),
-    write(
-      "POST",
-      "/api/v1/devices/",
-      async (_req, res, url, body) => {
-        const m = /^\/api\/v1\/devices\/([^/]+)\/commands$/.exec(url.pathname);
-        if (!m) throw new HttpError(404, `no such path: ${url.pathname.slice(0, 200)}`);
-        const id = decodeURIComponent(m[1] as string);
-        device(id);
-        const cmd = parse(
-          z.strictObject({ action: z.string().min(1).max(64), args: z.record(z.string(), z.unknown()).optional() }),
-          body,
-          "command",
-        );
-        const queued = { id: randomUUID(), ...cmd, queued_at: new Date().toISOString() };
-        k.queueCommand(id, queued);
-        sendJson(res, 202, queued);
-      },
-      true,
-    ),
+    ...commandRoutes(k, write),
     read("/api/v1/alerts", async (_req, res, url) => {
       const q = new Query(url.searchParams);
       const state = q.oneOf("state", ["any", "firing", "resolved"], "any");
-      const rows = await k.store.alerts({
-        ...(state !== "any" ? { state } : {}),
-        limit: q.int("limit", { min: 1, max: 10_000, default: 200 }),
-      });
+      const limit = q.int("limit", { min: 1, max: 10_000, default: 200 });
+      const id = url.searchParams.get("device");
+      const dev = id === null ? null : k.liveness.devices.get(id)?.row;
+      if (id !== null && !dev) throw new HttpError(404, `no device ${JSON.stringify(id)} is enrolled`);
+      // A device's alerts: its own down alerts, its site's unreachable alerts, its checks' alerts.
+      const checks = new Set(k.pings.list().flatMap((c) => (c.device === id ? [c.uuid] : [])));
+      const rows = (await k.store.alerts({ ...(state !== "any" ? { state } : {}), limit: dev ? 10_000 : limit }))
+        .filter(
+          (a) =>
+            !dev ||
+            (a.kind === "device_down" && a.subject === dev.id) ||
+            (a.kind === "site_unreachable" && a.subject === dev.site) ||
+            (a.kind === "check_down" && checks.has(a.subject)),
+        )
+        .slice(0, limit);
       sendJson(
         res,
         200,
@@ -191,6 +111,11 @@ export function apiRoutes(k: HubContext): Route[] {
         rows.map((e) => ({ ...e, t: new Date(e.t).toISOString() })),
       );
     }),
+    adminRead("/api/v1/audit", (_req, res, url) => {
+      const limit = new Query(url.searchParams).int("limit", { min: 1, max: 2000, default: 200 });
+      sendJson(res, 200, k.audit.list(limit));
+    }),
+    ...k.shares.routes(write, adminRead),
     ...manageRoutes(k, read, write),
   ];
 }

@@ -1,9 +1,12 @@
 import type { HubAlerts } from "./alerts.ts";
+import type { Audit } from "./audit.ts";
 import type { HubConfig } from "./config.ts";
 import type { Deadlines } from "./deadlines.ts";
+import type { Fleet } from "./fleet.ts";
 import type { Liveness } from "./liveness.ts";
 import type { Pings } from "./pings.ts";
 import type { Logger } from "./shared.ts";
+import type { Shares } from "./shares.ts";
 import type { HubStore } from "./store/types.ts";
 
 /**
@@ -17,6 +20,9 @@ export interface HubContext {
   readonly alerts: HubAlerts;
   readonly liveness: Liveness;
   readonly pings: Pings;
+  readonly fleet: Fleet;
+  readonly audit: Audit;
+  readonly shares: Shares;
   readonly deadlines: Deadlines;
   readonly enrollKey: string;
   readonly pingKey: string;
@@ -25,6 +31,5 @@ export interface HubContext {
   tokenFromStore(hash: string): Promise<string | undefined>;
   deviceChanged(id: string, now: number, pushed: boolean): Promise<void>;
   removeDevice(id: string): Promise<boolean>;
-  queueCommand(id: string, cmd: Record<string, unknown>): void;
-  takeCommands(id: string): Record<string, unknown>[];
+  silencesChanged(): Promise<void>;
 }

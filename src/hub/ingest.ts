@@ -2,9 +2,13 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 import type { JsonObject } from "../protocol/json.ts";
+import { commandResults, resultsBody, takeCommands } from "./commands.ts";
 import type { HubContext } from "./context.ts";
+import { pushedAlerts } from "./fleet.ts";
 import { HttpError, type Route, sendJson } from "./shared.ts";
 import type { PushBatch } from "./store/types.ts";
+import { derivedSample, deriveSummary } from "./summary.ts";
+import { thumbnailBody, thumbnailBytes } from "./thumbnail.ts";
 
 export const hashToken = (t: string) => createHash("sha256").update(t).digest("hex");
 
@@ -38,6 +42,9 @@ const pushBody = z.strictObject({
     .max(10_000)
     .default([]),
   alerts: z.array(z.record(z.string(), z.unknown())).max(10_000).default([]),
+  firing: z.array(z.record(z.string(), z.unknown())).max(1000).optional().describe("the device's firing alerts now"),
+  command_results: resultsBody.default([]),
+  thumbnail: thumbnailBody.optional(),
 });
 
 function bearer(req: IncomingMessage): string | null {
@@ -166,14 +173,41 @@ export function ingestRoutes(k: HubContext): Route[] {
           clock_offset_ms: offset,
           clock_ahead: ahead,
         };
+        // The summary the fleet page shows, and its values worth a history line (on the newest sample).
+        const summary = deriveSummary(k.fleet.summary(dev), batch.status, batch.samples);
+        if (batch.status) {
+          const extra = derivedSample(summary);
+          const newest = batch.samples.reduce<(typeof batch.samples)[number] | null>(
+            (a, b) => (!a || b.t >= a.t ? b : a),
+            null,
+          );
+          if (newest) Object.assign(newest.v, extra);
+          else if (Object.keys(extra).length > 0) batch.samples.push({ t: received, v: extra });
+        }
+        const thumb = p.thumbnail ? thumbnailBytes(p.thumbnail) : null;
+        if (p.thumbnail && !thumb)
+          throw reject("invalid", 400, "push body: thumbnail: expected a base64 JPEG of at most 64 KiB");
         const r = await k.store.ingest(batch);
         if (r === "replay") {
           throw reject("replay", 409, `batch ${p.seq} of boot ${p.boot_id} was already acknowledged; nothing stored`);
         }
         counters.pushes++;
         counters.samples += batch.samples.length;
+        await k.fleet.ingested(
+          dev,
+          summary,
+          pushedAlerts(k.fleet.pushed.get(dev) ?? [], p.firing as JsonObject[] | undefined, batch.alerts),
+          received,
+        );
+        if (thumb) await k.fleet.thumbnail(dev, thumb, received);
+        await commandResults(k, dev, p.command_results, received);
         await k.deviceChanged(dev, received, true);
-        const answer: Record<string, unknown> = { ok: true, acked: p.seq, received, commands: k.takeCommands(dev) };
+        const answer: Record<string, unknown> = {
+          ok: true,
+          acked: p.seq,
+          received,
+          commands: await takeCommands(k, dev, received),
+        };
         if (ahead)
           answer.warnings = [`device clock is ${Math.round(offset / 1000)} s ahead of the hub; samples restamped`];
         sendJson(res, 200, answer);

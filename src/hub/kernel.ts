@@ -3,17 +3,21 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HubAlerts } from "./alerts.ts";
 import { apiRoutes } from "./api.ts";
+import { Audit } from "./audit.ts";
 import type { HubConfig } from "./config.ts";
 import type { HubContext } from "./context.ts";
 import { Deadlines } from "./deadlines.ts";
+import { Fleet } from "./fleet.ts";
 import { ingestRoutes } from "./ingest.ts";
 import { Liveness } from "./liveness.ts";
 import { pageRoutes } from "./page.ts";
 import { Pings } from "./pings.ts";
 import { sdRoutes } from "./sd.ts";
 import { type HttpServer, hubHttpServer, type Logger } from "./shared.ts";
+import { Shares } from "./shares.ts";
 import { openStore } from "./store/index.ts";
 import type { HubStore } from "./store/types.ts";
+import { streamRoute } from "./stream.ts";
 
 export const HUB_VERSION = "0.1.0";
 
@@ -44,6 +48,9 @@ export class HubKernel implements HubContext {
   alerts!: HubAlerts;
   liveness!: Liveness;
   pings!: Pings;
+  fleet!: Fleet;
+  audit!: Audit;
+  shares!: Shares;
   http!: HttpServer;
   url = "";
   enrollKey = "";
@@ -51,8 +58,8 @@ export class HubKernel implements HubContext {
   readonly counters = { pushes: 0, samples: 0, rejected: {} as Record<string, number> };
   readonly deadlines: Deadlines;
   private readonly tokens = new Map<string, string>();
-  private readonly commands = new Map<string, Record<string, unknown>[]>();
   private pruneTimer: NodeJS.Timeout | null = null;
+  private stream: ReturnType<typeof streamRoute> | null = null;
 
   constructor(
     readonly config: HubConfig,
@@ -60,6 +67,7 @@ export class HubKernel implements HubContext {
   ) {
     this.deadlines = new Deadlines((key, now) => {
       const [kind, id] = [key.slice(0, 4), key.slice(4)];
+      if (kind === "sil:") return this.fleet.changed(); // a silence started or ended
       const p = kind === "dev:" ? this.liveness.due(id, now) : this.pings.due(id, now);
       p.catch((err: Error) => this.log.error("deadline handler failed", { key, error: err.message }));
     });
@@ -87,9 +95,28 @@ export class HubKernel implements HubContext {
     for (const l of this.liveness.devices.values()) this.tokens.set(l.row.token_hash, l.row.id);
     this.pings = new Pings(this);
     await this.pings.load();
+    this.fleet = new Fleet(this);
+    await this.fleet.load();
+    this.liveness.onChange = (ids) => this.fleet.changed(ids);
+    this.pings.onChange = (check) => {
+      if (check.device) this.fleet.changed([check.device]);
+    };
+    this.audit = new Audit(c.state_dir, this.log);
+    await this.audit.load();
+    this.shares = new Shares(this);
+    await this.shares.load();
+    await this.silencesChanged();
+    this.stream = streamRoute(this);
     this.http = hubHttpServer(
       c,
-      [...ingestRoutes(this), ...this.pings.routes(), ...sdRoutes(this), ...apiRoutes(this), ...pageRoutes(this)],
+      [
+        ...ingestRoutes(this),
+        ...this.pings.routes(),
+        ...sdRoutes(this),
+        this.stream.route,
+        ...apiRoutes(this),
+        ...pageRoutes(this),
+      ],
       this.log,
     );
     this.url = await this.http.listen(port ?? c.http.port, host ?? c.http.bind);
@@ -106,6 +133,8 @@ export class HubKernel implements HubContext {
   async stop(): Promise<void> {
     if (this.pruneTimer) clearTimeout(this.pruneTimer);
     this.deadlines.stop();
+    this.stream?.close();
+    await this.audit?.flush();
     await this.http?.close();
     this.alerts?.stop();
     await this.store?.close();
@@ -131,25 +160,23 @@ export class HubKernel implements HubContext {
     this.tokens.set(row.token_hash, id);
     if (pushed) await this.liveness.pushed(row, now);
     else if (!this.liveness.devices.has(id)) this.liveness.devices.set(id, { row, alert: null, held: false });
+    this.fleet.changed([id]);
+  }
+
+  /** Silences were added or removed: reload them and wake the fleet view at each start and end ahead. */
+  async silencesChanged(): Promise<void> {
+    await this.alerts.reloadSilences();
+    for (const e of this.alerts.edges(Date.now())) this.deadlines.set(`sil:${e.id}`, e.at);
+    this.fleet.changed();
   }
 
   async removeDevice(id: string): Promise<boolean> {
     const live = this.liveness.devices.get(id);
     if (live) this.tokens.delete(live.row.token_hash);
     await this.liveness.forget(id);
-    return this.store.deleteDevice(id);
-  }
-
-  queueCommand(id: string, cmd: Record<string, unknown>): void {
-    const list = this.commands.get(id) ?? [];
-    list.push(cmd);
-    this.commands.set(id, list.slice(-100));
-  }
-
-  takeCommands(id: string): Record<string, unknown>[] {
-    const list = this.commands.get(id) ?? [];
-    this.commands.delete(id);
-    return list;
+    const removed = await this.store.deleteDevice(id);
+    this.fleet.removed(id);
+    return removed;
   }
 }
 

@@ -24,6 +24,8 @@ export class Liveness {
   /** Sites with a down notification waiting on a silent neighbour. */
   private readonly heldSites = new Set<string>();
   private readonly startedAt: number;
+  /** Called after a device's state changed (with every device of its site: a site alert shows on each). */
+  onChange: (ids: string[]) => void = () => {};
 
   constructor(
     private readonly config: HubConfig,
@@ -34,6 +36,11 @@ export class Liveness {
     now = Date.now(),
   ) {
     this.startedAt = now;
+  }
+
+  /** The firing "site unreachable" alert of a site, if any. */
+  siteAlert(site: string): AlertRow | undefined {
+    return this.sites.get(site);
   }
 
   offlineAfter(d: DeviceRow): number {
@@ -133,6 +140,7 @@ export class Liveness {
     } else if (to === "late") {
       await this.settleSite(d.site, now);
     }
+    this.onChange([...this.devices.values()].filter((l) => l.row.site === d.site).map((l) => l.row.id));
   }
 
   private lastStatus(d: DeviceRow): string {

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { parseDuration } from "../config/kit.ts";
 import type { HubContext } from "./context.ts";
-import { HttpError, type Route, sendJson } from "./shared.ts";
+import { HttpError, parse, type Route, sendJson } from "./shared.ts";
+
+export { parse } from "./shared.ts";
 
 const durationOrSeconds = z.union([z.number().positive(), z.string()]).transform((v, ctx) => {
   const ms = typeof v === "number" ? v * 1000 : parseDuration(v);
@@ -33,17 +35,8 @@ const checkBody = z.strictObject({
   period: durationOrSeconds.default(86_400),
   grace: durationOrSeconds.default(3_600),
   schedule: z.string().max(100).optional(),
+  device: z.string().min(1).max(128).optional().describe("the device this check watches"),
 });
-export const parse = <T extends z.ZodType>(schema: T, body: unknown, what: string): z.output<T> => {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success)
-    throw new HttpError(
-      400,
-      `${what}: ${r.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ")}`,
-    );
-  return r.data;
-};
-
 export const when = (v: string | undefined, now: number, name: string, def: number): number => {
   if (v === undefined || v === "") return def;
   if (/^\d{10,13}$/.test(v)) return v.length === 13 ? Number(v) : Number(v) * 1000;
@@ -67,22 +60,31 @@ type Write = (method: "POST" | "DELETE", path: string, fn: Route["handle"], pref
 /** Checks and silences: read with the viewer token, changed with the admin token. */
 export function manageRoutes(k: HubContext, read: Read, write: Write): Route[] {
   return [
-    read("/api/v1/checks", (req, res) => {
+    read("/api/v1/checks", (req, res, url) => {
       const base = `http://${req.headers.host ?? "hub"}`;
+      const device = url.searchParams.get("device");
       sendJson(
         res,
         200,
-        k.pings.list().map((c) => ({
-          ...c,
-          ping_url: `${base}/ping/${c.uuid}`,
-          last_ping: c.last_ping ? new Date(c.last_ping).toISOString() : null,
-        })),
+        k.pings
+          .list()
+          .filter((c) => device === null || c.device === device)
+          .map((c) => ({
+            ...c,
+            ping_url: `${base}/ping/${c.uuid}`,
+            last_ping: c.last_ping ? new Date(c.last_ping).toISOString() : null,
+          })),
       );
     }),
     write("POST", "/api/v1/checks", async (_req, res, _url, body) => {
       const b = parse(checkBody, body, "check");
       const c = k.pings.blank(b.slug ?? null, b.name);
-      Object.assign(c, { period_ms: b.period, grace_ms: b.grace, schedule: b.schedule ?? null });
+      Object.assign(c, {
+        period_ms: b.period,
+        grace_ms: b.grace,
+        schedule: b.schedule ?? null,
+        device: b.device ?? null,
+      });
       try {
         await k.pings.save(c);
       } catch (err) {
@@ -117,9 +119,10 @@ export function manageRoutes(k: HubContext, read: Read, write: Write): Route[] {
         starts_at: starts,
         ends_at: ends,
         comment: b.comment,
+        created_at: now,
       };
       await k.store.putSilence(row);
-      await k.alerts.reloadSilences();
+      await k.silencesChanged();
       sendJson(res, 201, row);
     }),
     write(
@@ -128,7 +131,7 @@ export function manageRoutes(k: HubContext, read: Read, write: Write): Route[] {
       async (_req, res, url) => {
         const id = url.pathname.slice("/api/v1/silences/".length);
         if (!(await k.store.deleteSilence(id))) throw new HttpError(404, `no silence ${JSON.stringify(id)}`);
-        await k.alerts.reloadSilences();
+        await k.silencesChanged();
         sendJson(res, 200, { removed: id });
       },
       true,

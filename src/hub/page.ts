@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Asset, findWebDir, loadAssets, serveAsset } from "../http/assets.ts";
-import { authorizeAdmin, authorizeRead, deviceView } from "./api.ts";
+import { authorizeAdmin, authorizeRead } from "./auth.ts";
 import type { HubContext } from "./context.ts";
 import { HttpError, type Route, sendBody, sendJson } from "./shared.ts";
 
@@ -24,7 +24,7 @@ function fleetAssets(webDir: string | null): { assets: Map<string, Asset>; missi
 /** The plain-text overview (`GET /?format=text`): counts and one line per device. */
 function textOverview(k: HubContext): string {
   const c = k.liveness.counts();
-  const rows = [...k.liveness.devices.values()].map((l) => deviceView(k, l.row));
+  const rows = [...k.liveness.devices.values()].map((l) => k.fleet.view(l.row));
   return `${[
     `edgewatch hub — ${rows.length} devices: ${c.up} up, ${c.late} late, ${c.down} down`,
     ...rows.map((d) => `${d.state.padEnd(5)} ${d.id} (${d.site}) last seen ${d.last_seen ?? "never"}`),

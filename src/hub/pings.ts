@@ -38,8 +38,15 @@ export class Pings {
   private checks = new Map<string, CheckRow>();
   private firing = new Map<string, AlertRow>();
   private crons = new Map<string, Cron>();
+  /** Called after a check changed (saved or down): the fleet page shows a device's checks. */
+  onChange: (c: CheckRow) => void = () => {};
 
   constructor(private readonly k: PingsHost) {}
+
+  /** The firing alert of a check, if it is down. */
+  firingOf(uuid: string): AlertRow | undefined {
+    return this.firing.get(uuid);
+  }
 
   async load(): Promise<void> {
     for (const c of await this.k.store.listChecks()) this.checks.set(c.uuid, c);
@@ -74,6 +81,7 @@ export class Pings {
       last_body: null,
       pings: 0,
       created: Date.now(),
+      device: null,
     };
   }
 
@@ -86,6 +94,7 @@ export class Pings {
     await this.k.store.putCheck(c);
     this.checks.set(c.uuid, c);
     this.schedule(c);
+    this.onChange(c);
   }
 
   async remove(uuid: string): Promise<boolean> {
@@ -161,6 +170,7 @@ export class Pings {
       now,
     );
     this.firing.set(c.uuid, row);
+    this.onChange(c);
   }
 
   private async ping(c: CheckRow, action: Action, exit: number | null, rid: string | null, body: string, now: number) {
@@ -202,6 +212,7 @@ export class Pings {
     if (wasDown && a) {
       this.firing.delete(c.uuid);
       await this.k.alerts.resolve(a, "critical", `check ${c.name} is up again after ${human(now - a.since)}`, now);
+      this.onChange(c);
     }
   }
 

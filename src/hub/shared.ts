@@ -1,7 +1,9 @@
 // The shared families the hub builds on (HTTP server, notify): one place that adapts them to the
 // hub's config.
+import type { z } from "zod";
 import { type Config, configSchema } from "../config/schema.ts";
 import { ControlGuard } from "../http/auth.ts";
+import { HttpError } from "../http/respond.ts";
 import type { Route } from "../http/route.ts";
 import { createHttpServer } from "../http/server.ts";
 import type { Logger } from "../lib/log.ts";
@@ -26,3 +28,14 @@ export function hubHttpServer(config: HubConfig, routes: Route[], log: Logger) {
 export function hubChannels(config: HubConfig) {
   return createChannels({ notify: config.notify } as unknown as Config);
 }
+
+/** A request body checked against a schema; 400 naming each problem otherwise. */
+export const parse = <T extends z.ZodType>(schema: T, body: unknown, what: string): z.output<T> => {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success)
+    throw new HttpError(
+      400,
+      `${what}: ${r.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ")}`,
+    );
+  return r.data;
+};

@@ -154,10 +154,12 @@ export async function storeContract(t: TestContext, open: () => Promise<HubStore
       last_body: "b",
       pings: 3,
       created: now,
+      device: "cam-1",
     };
     await store.putCheck(c);
     await store.putCheck({ ...c, pings: 4 });
     assert.equal((await store.getCheck(c.uuid))?.pings, 4);
+    assert.equal((await store.getCheck(c.uuid))?.device, "cam-1", "a check keeps the device it watches");
     assert.equal((await store.checksBySlug("s")).length, 1);
     assert.equal((await store.listChecks()).length, 1);
     assert.equal(await store.deleteCheck(c.uuid), true);
@@ -170,6 +172,7 @@ export async function storeContract(t: TestContext, open: () => Promise<HubStore
       starts_at: now,
       ends_at: now + 1000,
       comment: "maintenance",
+      created_at: now - 5000,
     };
     await store.putSilence(s);
     assert.deepEqual(await store.listSilences(), [s]);
@@ -177,4 +180,62 @@ export async function storeContract(t: TestContext, open: () => Promise<HubStore
     assert.equal(await store.deleteDevice("cam-2"), true);
     assert.equal(await store.deleteDevice("cam-2"), false);
   });
+
+  await t.test(
+    "fleet tables: per-device data, the command queue's states, share tokens; all go with their device",
+    async () => {
+      const f = store.fleet;
+      await f.putData("cam-1", "summary", '{"status":"idle"}', now);
+      await f.putData("cam-1", "summary", '{"status":"capturing"}', now + 1);
+      await f.putData("cam-1", "thumbnail", "AAAA", now + 2);
+      assert.deepEqual(await f.getData("cam-1", "summary"), {
+        device: "cam-1",
+        value: '{"status":"capturing"}',
+        t: now + 1,
+      });
+      assert.equal(await f.getData("cam-9", "summary"), null);
+      assert.deepEqual(await f.allData("thumbnail", false), [{ device: "cam-1", value: "", t: now + 2 }]);
+      const cmd = {
+        id: "c1",
+        device: "cam-1",
+        action: "test_camera",
+        args: { n: 1 },
+        state: "queued" as const,
+        created_at: now,
+        sent_at: null,
+        finished_at: null,
+        output: null,
+        by: "admin@127.0.0.1",
+      };
+      await f.putCommand(cmd);
+      await f.putCommand({ ...cmd, id: "c2", created_at: now + 1 });
+      assert.deepEqual(
+        (await f.commands("cam-1", { state: "queued", limit: 10 })).map((c) => c.id),
+        ["c2", "c1"],
+        "newest first",
+      );
+      await f.putCommand({ ...cmd, state: "sent", sent_at: now + 5 });
+      await f.putCommand({ ...cmd, state: "done", sent_at: now + 5, finished_at: now + 9, output: "ok" });
+      assert.deepEqual(await f.getCommand("c1"), {
+        ...cmd,
+        state: "done",
+        sent_at: now + 5,
+        finished_at: now + 9,
+        output: "ok",
+      });
+      assert.deepEqual(
+        (await f.commands("cam-1", { state: "queued", limit: 10 })).map((c) => c.id),
+        ["c2"],
+      );
+      const share = { id: "s1", label: "neighbour", token_hash: "th", created_at: now, expires_at: now + 1000 };
+      await f.putShare(share);
+      await f.putShare({ ...share, id: "s2", token_hash: "th2", expires_at: null });
+      assert.deepEqual(await f.listShares(), [share, { ...share, id: "s2", token_hash: "th2", expires_at: null }]);
+      assert.equal(await f.deleteShare("s1"), true);
+      assert.equal(await f.deleteShare("s1"), false);
+      assert.equal(await store.deleteDevice("cam-1"), true);
+      assert.equal(await f.getData("cam-1", "summary"), null, "a removed device's data goes with it");
+      assert.equal(await f.getCommand("c2"), null, "and its commands");
+    },
+  );
 }

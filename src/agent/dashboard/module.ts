@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../../config/schema.ts";
 import { type Asset, findWebDir, loadAssets, serveAsset } from "../../http/assets.ts";
+import { DEFAULT_SSE, SseHub, type SseOptions } from "../../http/sse.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
 import type { AlertState, CollectorResult } from "../state.ts";
-import { DEFAULT_SSE, SseHub, type SseOptions } from "./sse.ts";
 
 export interface DashboardOptions {
   /** Built dashboard directory (scripts/build-web.mjs output); found automatically when omitted. */

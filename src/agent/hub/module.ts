@@ -100,6 +100,20 @@ export class HubModule implements AgentModule {
     return Object.keys(v).length > 0 ? [{ t: Date.now(), v }] : [];
   }
 
+  /** The status document plus the agent-owned disk and temperature fields the fleet page shows. */
+  private status(): Record<string, unknown> {
+    const data = (name: string) => (this.ctx.state.collectors.get(name)?.data ?? {}) as Record<string, unknown>;
+    const disk = ((data("system").disks as Record<string, unknown>[] | undefined) ?? [])[0] ?? {};
+    const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+    const ratio = n(disk.usage_ratio);
+    return {
+      ...this.ctx.state.document,
+      disk_percent: ratio === null ? null : Math.round(ratio * 1000) / 10,
+      disk_free_bytes: n(disk.free_bytes),
+      cpu_temperature_celsius: n(data("thermal").cpu_temperature_celsius),
+    };
+  }
+
   private async exposition(): Promise<string | null> {
     try {
       const res = await fetch(`${this.selfUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
@@ -119,12 +133,13 @@ export class HubModule implements AgentModule {
       events: this.events.splice(0),
       alerts: this.alerts.splice(0),
     });
-    const status = this.ctx.state.document;
+    const status = this.status();
     const metrics = await this.exposition();
+    const firing = [...this.ctx.state.alerts.values()].filter((a) => a.state === "firing");
     try {
       for (const b of [...this.queue.batches]) {
         const last = b === this.queue.batches.at(-1);
-        const ok = await this.send({ ...b, sent_at: Date.now(), ...(last ? { status, metrics } : {}) });
+        const ok = await this.send({ ...b, sent_at: Date.now(), ...(last ? { status, metrics, firing } : {}) });
         if (!ok) break;
         this.queue.ack(b);
       }

@@ -1,3 +1,4 @@
+import { alreadyThere, FLEET_SCHEMA, FleetTables, MIGRATIONS } from "./fleet.ts";
 import {
   alertFromRow,
   checkFromRow,
@@ -29,6 +30,7 @@ export class PostgresStore implements HubStore {
   readonly kind = "postgres";
   readonly stats: StoreStats = { batches: 0, commits: 0, samples: 0 };
   private sql!: Sql;
+  fleet!: FleetTables;
 
   constructor(
     private readonly url: string,
@@ -49,7 +51,15 @@ export class PostgresStore implements HubStore {
       onnotice: () => {},
       types: { bigint: { to: 20, from: [20], serialize: String, parse: Number } },
     });
-    for (const q of SCHEMA) await this.sql.unsafe(q);
+    for (const q of [...SCHEMA, ...FLEET_SCHEMA]) await this.sql.unsafe(q);
+    for (const q of MIGRATIONS)
+      await this.sql.unsafe(q.replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS")).catch((err) => {
+        if (!alreadyThere(err)) throw err;
+      });
+    this.fleet = new FleetTables({
+      all: (q, params) => this.q(q, params),
+      run: async (q, params) => (await this.q(q, params)).count,
+    });
   }
 
   async close(): Promise<void> {
@@ -83,6 +93,7 @@ export class PostgresStore implements HubStore {
   }
 
   async deleteDevice(id: string) {
+    await this.fleet.forget(id);
     return (await this.q("DELETE FROM devices WHERE id = $1", [id])).count === 1;
   }
 
@@ -210,8 +221,8 @@ export class PostgresStore implements HubStore {
 
   async putCheck(c: CheckRow) {
     await this.q(
-      `INSERT INTO checks (uuid, slug, name, period_ms, grace_ms, schedule, state, last_ping, started_at, start_rid, last_exit, last_body, pings, created)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (uuid) DO UPDATE SET slug = excluded.slug, name = excluded.name,
+      `INSERT INTO checks (uuid, slug, name, period_ms, grace_ms, schedule, state, last_ping, started_at, start_rid, last_exit, last_body, pings, created, device)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (uuid) DO UPDATE SET slug = excluded.slug, name = excluded.name, device = excluded.device,
        period_ms = excluded.period_ms, grace_ms = excluded.grace_ms, schedule = excluded.schedule, state = excluded.state, last_ping = excluded.last_ping,
        started_at = excluded.started_at, start_rid = excluded.start_rid, last_exit = excluded.last_exit, last_body = excluded.last_body, pings = excluded.pings`,
       checkParams(c),
@@ -237,8 +248,8 @@ export class PostgresStore implements HubStore {
 
   async putSilence(x: SilenceRow) {
     await this.q(
-      "INSERT INTO silences (id, device, site, tag, starts_at, ends_at, comment) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET ends_at = excluded.ends_at, comment = excluded.comment",
-      [x.id, x.device, x.site, x.tag, x.starts_at, x.ends_at, x.comment],
+      "INSERT INTO silences (id, device, site, tag, starts_at, ends_at, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET ends_at = excluded.ends_at, comment = excluded.comment",
+      [x.id, x.device, x.site, x.tag, x.starts_at, x.ends_at, x.comment, x.created_at],
     );
   }
 

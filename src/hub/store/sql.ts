@@ -86,6 +86,7 @@ export const checkFromRow = (r: Row): CheckRow => ({
   last_body: (r.last_body as string | null) ?? null,
   pings: num(r.pings),
   created: num(r.created),
+  device: (r.device as string | null) ?? null,
 });
 
 /** A check's columns in the order both stores' upserts bind them. */
@@ -104,6 +105,7 @@ export const checkParams = (c: CheckRow) => [
   c.last_body,
   c.pings,
   c.created,
+  c.device,
 ];
 
 export const silenceFromRow = (r: Row): SilenceRow => ({
@@ -114,6 +116,7 @@ export const silenceFromRow = (r: Row): SilenceRow => ({
   starts_at: num(r.starts_at),
   ends_at: num(r.ends_at),
   comment: String(r.comment),
+  created_at: numOrNull(r.created_at),
 });
 
 /** Rollup rows (bucket, key, n, sum, min, max) → points of width `step` (re-bucketed when wider than the tier). */

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { alreadyThere, FLEET_SCHEMA, FleetTables, MIGRATIONS } from "./fleet.ts";
 import {
   alertFromRow,
   checkFromRow,
@@ -41,6 +42,7 @@ export class SqliteStore implements HubStore {
   private s!: Record<string, Stmt>;
   private queue: { b: PushBatch; resolve: (r: "stored" | "replay") => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
+  fleet!: FleetTables;
 
   constructor(
     private readonly file: string,
@@ -62,7 +64,24 @@ export class SqliteStore implements HubStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
     this.db.pragma("busy_timeout = 5000");
-    for (const q of SCHEMA) this.db.exec(q);
+    for (const q of [...SCHEMA, ...FLEET_SCHEMA]) this.db.exec(q);
+    for (const q of MIGRATIONS) {
+      try {
+        this.db.exec(q);
+      } catch (err) {
+        if (!alreadyThere(err)) throw err;
+      }
+    }
+    const cache = new Map<string, Stmt>();
+    const stmt = (q: string) => {
+      const st = cache.get(q) ?? this.db.prepare(q.replace(/\$\d+/g, "?"));
+      cache.set(q, st);
+      return st;
+    };
+    this.fleet = new FleetTables({
+      all: async (q, params) => stmt(q).all(...params),
+      run: async (q, params) => stmt(q).run(...params).changes,
+    });
     const p = (q: string) => this.db.prepare(q);
     this.s = {
       enroll: p(
@@ -93,14 +112,14 @@ export class SqliteStore implements HubStore {
       alerts: p("SELECT * FROM alerts ORDER BY since DESC LIMIT ?"),
       alertsIn: p("SELECT * FROM alerts WHERE state = ? ORDER BY since DESC LIMIT ?"),
       putCheck: p(
-        "INSERT OR REPLACE INTO checks (uuid, slug, name, period_ms, grace_ms, schedule, state, last_ping, started_at, start_rid, last_exit, last_body, pings, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO checks (uuid, slug, name, period_ms, grace_ms, schedule, state, last_ping, started_at, start_rid, last_exit, last_body, pings, created, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       check: p("SELECT * FROM checks WHERE uuid = ?"),
       checksBySlug: p("SELECT * FROM checks WHERE slug = ?"),
       checks: p("SELECT * FROM checks ORDER BY created"),
       delCheck: p("DELETE FROM checks WHERE uuid = ?"),
       putSilence: p(
-        "INSERT OR REPLACE INTO silences (id, device, site, tag, starts_at, ends_at, comment) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO silences (id, device, site, tag, starts_at, ends_at, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       silences: p("SELECT * FROM silences ORDER BY starts_at"),
       delSilence: p("DELETE FROM silences WHERE id = ?"),
@@ -136,6 +155,7 @@ export class SqliteStore implements HubStore {
   }
 
   async deleteDevice(id: string) {
+    await this.fleet.forget(id);
     return this.s.del!.run(id).changes === 1;
   }
 
@@ -255,7 +275,7 @@ export class SqliteStore implements HubStore {
   }
 
   async putSilence(x: SilenceRow) {
-    this.s.putSilence!.run(x.id, x.device, x.site, x.tag, x.starts_at, x.ends_at, x.comment);
+    this.s.putSilence!.run(x.id, x.device, x.site, x.tag, x.starts_at, x.ends_at, x.comment, x.created_at);
   }
 
   async listSilences() {

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../protocol/json.ts";
+import type { FleetTables } from "./fleet.ts";
 
 export type DeviceState = "new" | "up" | "late" | "down";
 
@@ -84,6 +85,8 @@ export interface CheckRow {
   last_body: string | null;
   pings: number;
   created: number;
+  /** The device this check watches (shown on its page), if any. */
+  device: string | null;
 }
 
 export interface SilenceRow {
@@ -94,6 +97,8 @@ export interface SilenceRow {
   starts_at: number;
   ends_at: number;
   comment: string;
+  /** When it was made; a silence made ahead of its start is a maintenance window. Null: made before this was kept. */
+  created_at: number | null;
 }
 
 export interface HistoryPoint {
@@ -128,6 +133,8 @@ export interface StoreStats {
 export interface HubStore {
   readonly kind: "sqlite" | "postgres";
   readonly stats: StoreStats;
+  /** The fleet page's tables: per-device summary and thumbnail, commands, share tokens. */
+  readonly fleet: FleetTables;
   init(): Promise<void>;
   close(): Promise<void>;
   enroll(d: {

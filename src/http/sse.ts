@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { scrub } from "../../config/secrets.ts";
-import { toJson } from "../../protocol/json.ts";
+import { scrub } from "../config/secrets.ts";
+import { toJson } from "../protocol/json.ts";
 
 export interface SseOptions {
   /** Most concurrent streams; one more gets 503 + Retry-After (the page then polls). */
@@ -11,6 +11,10 @@ export interface SseOptions {
   maxBacklogBytes: number;
   /** The browser's reconnect delay, sent as `retry:`. */
   retryMs: number;
+  /** What the 503 answer tells a refused client to do instead. */
+  refusedHint?: string;
+  /** The heartbeat frame (default: a comment plus a `ping` event). */
+  heartbeatText?: () => string;
 }
 
 export const DEFAULT_SSE: SseOptions = {
@@ -40,11 +44,11 @@ export class SseHub {
   }
 
   /** Opens a stream; `snapshot` gives the first event (the full current state). */
-  open(req: IncomingMessage, res: ServerResponse, snapshot: () => { event: string; data: unknown }): void {
+  open(req: IncomingMessage, res: ServerResponse, snapshot: () => { event: string | null; data: unknown }): void {
     if (this.closed || this.clients.size >= this.opts.maxClients) {
       this.refused++;
       const body = JSON.stringify({
-        error: `too many live-event streams: expected at most ${this.opts.maxClients}, got one more; poll /status instead or retry later`,
+        error: `too many live-event streams: expected at most ${this.opts.maxClients}, got one more; ${this.opts.refusedHint ?? "poll /status instead or retry later"}`,
       });
       res.writeHead(503, {
         "Content-Type": "application/json; charset=utf-8",
@@ -76,8 +80,8 @@ export class SseHub {
     }
   }
 
-  /** Sends one event to every open stream; the JSON is serialised once. */
-  broadcast(event: string, data: unknown): void {
+  /** Sends one event to every open stream; the JSON is serialised once. A null event sends a `data:` line only. */
+  broadcast(event: string | null, data: unknown): void {
     if (this.clients.size === 0) return;
     const text = frame(event, data);
     for (const res of this.clients) this.write(res, text);
@@ -94,7 +98,7 @@ export class SseHub {
 
   private heartbeat(): void {
     // A comment keeps proxies from timing the stream out; the ping lets the page notice a dead link.
-    const text = `: heartbeat\nevent: ping\ndata: ${Date.now()}\n\n`;
+    const text = this.opts.heartbeatText?.() ?? `: heartbeat\nevent: ping\ndata: ${Date.now()}\n\n`;
     for (const res of this.clients) this.write(res, text);
   }
 
@@ -122,6 +126,6 @@ export class SseHub {
 }
 
 /** One SSE frame; JSON never contains a raw newline, so one `data:` line suffices. */
-export function frame(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${toJson(data)}\n\n`;
+export function frame(event: string | null, data: unknown): string {
+  return `${event === null ? "" : `event: ${event}\n`}data: ${toJson(data)}\n\n`;
 }
