@@ -131,8 +131,8 @@ export class Card extends Component<{ d: FleetDevice; t: number }> {
             </span>
           </div>
           <p class="meta">
-            {d.site ?? "no site"} · {words(s.status ?? d.status)}
-            {d.state !== "up" && ` · seen ${ago(d.last_seen, t)}`}
+            {d.site ?? "no site"} · {(s.status ?? d.status) ? words(s.status ?? d.status) : "no status yet"}
+            {d.state !== "up" && ` · seen ${ago(d.last_seen, Math.max(t, Date.now()))}`}
           </p>
           <div class="card-body">
             {d.thumbnail ? (

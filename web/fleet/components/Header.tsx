@@ -72,14 +72,9 @@ export function Header() {
           <a href="#/">edgewatch fleet</a>
         </p>
         <LinkState />
-        <button
-          type="button"
-          class="settings-btn"
-          onClick={() => (settingsOpen.value = true)}
-          aria-haspopup="dialog"
-          aria-label={`Access settings (${role()})`}
-        >
-          <span aria-hidden="true">⚙</span> <span class="role">{role()}</span>
+        <button type="button" class="settings-btn" onClick={() => (settingsOpen.value = true)} aria-haspopup="dialog">
+          <span aria-hidden="true">⚙</span> <span class="visually-hidden">Access: </span>
+          {role()}
         </button>
       </div>
       <nav aria-label="Views">
