@@ -183,6 +183,7 @@ export async function startAgent(config: Config, opts: AgentOptions = {}): Promi
     reader,
     log,
     metricFamilies: () => collectFamilies(rt),
+    modules: () => rt.modules,
   };
   const candidates: AgentModule[] = [coreModule(rt)];
   for (const factory of opts.factories ?? moduleFactories) {

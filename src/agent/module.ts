@@ -23,6 +23,8 @@ export interface AgentContext {
   readonly sdNotify?: () => SdNotifyStatus | null;
   /** Every metric family /metrics renders (without the device/site labels): for exports. */
   readonly metricFamilies?: () => MetricFamily[];
+  /** The running modules (the hub module hands relayed commands to the one that owns them). */
+  readonly modules?: () => readonly AgentModule[];
 }
 
 export interface Sample {
@@ -54,6 +56,22 @@ export interface AgentModule {
   metrics?(): MetricFamily[];
   /** For /health/deep: is this subsystem alive? */
   health?(): HealthVerdict;
+  /** Runs a command the fleet hub relayed, when this module owns its action; null when it does not. */
+  command?(c: RemoteCommand): Promise<RemoteResult> | null;
+}
+
+/** A command relayed from the fleet hub (test_camera, restart_service, reboot). */
+export interface RemoteCommand {
+  id: string;
+  action: string;
+  args: Record<string, unknown>;
+  /** Set when the device refuses remote commands: the owner audits the refusal and runs nothing. */
+  refuse?: string;
+}
+
+export interface RemoteResult {
+  ok: boolean;
+  output: string;
 }
 
 /** Builds a module from the config; null when its config section leaves it disabled. */

@@ -196,4 +196,16 @@ test("device alerts (pushed + hub), maintenance, filters and the live stream", {
   );
   assert.equal(m5.id, "cam-b");
   assert.equal(m5.overview.devices, 1);
+
+  // every admin write is in the hub's audit, newest first
+  const audit = await api<{ action: string; target: string }[]>(`${hub.url}/api/v1/audit`, { headers: admin });
+  assert.deepEqual(
+    audit.body.map((e) => `${e.action} ${e.target}`),
+    [
+      "DELETE /api/v1/devices /api/v1/devices/cam-b",
+      "POST /api/v1/checks /api/v1/checks",
+      "POST /api/v1/checks /api/v1/checks",
+      "POST /api/v1/silences /api/v1/silences",
+    ],
+  );
 });

@@ -5,7 +5,9 @@ import type { Config } from "../../config/schema.ts";
 import { flattenNumbers } from "../../lib/flatten.ts";
 import { mkdirp, writeFileAtomic } from "../../protocol/atomic.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily } from "../module.ts";
+import { CommandRunner } from "./commands.ts";
 import { type Batch, PushQueue } from "./queue.ts";
+import { Thumbnails } from "./thumbnail.ts";
 
 type HubSettings = NonNullable<Config["hub"]>;
 const MAX_PENDING_EVENTS = 1000;
@@ -32,6 +34,8 @@ export class HubModule implements AgentModule {
   private running: Promise<void> | null = null;
   private stopped = false;
   private savedAt = 0;
+  private runner!: CommandRunner;
+  private thumbs!: Thumbnails;
   readonly stats = { pushed: 0, failures: 0, lastSuccess: 0, lastError: "" };
 
   constructor(
@@ -45,6 +49,8 @@ export class HubModule implements AgentModule {
 
   async start(ctx: AgentContext): Promise<void> {
     this.ctx = ctx;
+    this.runner = new CommandRunner(ctx, this.hub.commands);
+    this.thumbs = new Thumbnails(this.config, this.hub, (msg) => ctx.log.warn(msg));
     await mkdirp(this.dir);
     this.queue = new PushQueue(this.dir, this.hub.queue_max_bytes);
     await this.queue.load();
@@ -132,16 +138,20 @@ export class HubModule implements AgentModule {
       samples: this.sample(),
       events: this.events.splice(0),
       alerts: this.alerts.splice(0),
+      ...(this.runner.results.length > 0 ? { command_results: this.runner.results.splice(0) } : {}),
     });
     const status = this.status();
     const metrics = await this.exposition();
     const firing = [...this.ctx.state.alerts.values()].filter((a) => a.state === "firing");
+    const thumbnail = await this.thumbs.due(Date.now());
     try {
       for (const b of [...this.queue.batches]) {
         const last = b === this.queue.batches.at(-1);
-        const ok = await this.send({ ...b, sent_at: Date.now(), ...(last ? { status, metrics, firing } : {}) });
+        const extra = last ? { status, metrics, firing, ...(thumbnail ? { thumbnail } : {}) } : {};
+        const ok = await this.send({ ...b, sent_at: Date.now(), ...extra });
         if (!ok) break;
         this.queue.ack(b);
+        if (last && thumbnail) this.thumbs.sent();
       }
     } finally {
       // While the hub is unreachable the queue is written at most once a minute (and at stop): an SD
@@ -190,10 +200,13 @@ export class HubModule implements AgentModule {
   }
 
   private commands(text: string): void {
+    let answer: { commands?: unknown };
     try {
-      const answer = JSON.parse(text) as { commands?: unknown[] };
-      for (const c of answer.commands ?? []) this.ctx.log.info("hub: command received", { command: c });
-    } catch {}
+      answer = JSON.parse(text) as { commands?: unknown };
+    } catch {
+      return;
+    }
+    this.runner.take(answer.commands);
   }
 
   private fail(msg: string): false {

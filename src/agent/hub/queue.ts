@@ -10,6 +10,8 @@ export interface Batch {
   samples: { t: number; v: Record<string, number> }[];
   events: { t: number; level: string; source: string; message: string }[];
   alerts: Record<string, unknown>[];
+  /** Results of the commands the hub relayed, reported once each. */
+  command_results?: { id: string; ok: boolean; output: string }[];
 }
 
 /**

@@ -7,7 +7,15 @@ import type { RecoveryConfig } from "../../config/sections/recovery.ts";
 import { HttpError, Query, sendError, sendJson } from "../../http/respond.ts";
 import type { JsonObject } from "../../protocol/json.ts";
 import type { Level } from "../../protocol/names.ts";
-import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
+import type {
+  AgentContext,
+  AgentModule,
+  HealthVerdict,
+  MetricFamily,
+  RemoteCommand,
+  RemoteResult,
+  Route,
+} from "../module.ts";
 import type { AlertState } from "../state.ts";
 import { type ActionResult, createAction, type RecoveryAction } from "./actions/index.ts";
 import { rebootAction } from "./actions/reboot.ts";
@@ -17,6 +25,7 @@ import { RebootGuard } from "./guard.ts";
 import { JsonLinesLog } from "./log.ts";
 import { createProbe } from "./probes.ts";
 import { RefusalLog } from "./refusals.ts";
+import { namedRestarts, REMOTE_ACTIONS } from "./remote.ts";
 import { type LadderHost, type StepEntry, Watch } from "./watch.ts";
 
 export interface AuditEntry {
@@ -289,6 +298,83 @@ export class RecoveryModule implements AgentModule, LadderHost {
     );
     if (r.problem) await this.alert("disk", "firing", "critical", `disk safeguard: ${r.problem}`);
     else await this.alert("disk", "resolved", "critical", "disk safeguard: usage below target");
+  }
+
+  // ---- commands relayed by the fleet hub -------------------------------------------------------
+
+  /** test_camera, restart_service (a unit or watch the config names) and the guarded reboot; audited. */
+  command(c: RemoteCommand): Promise<RemoteResult> | null {
+    return REMOTE_ACTIONS.has(c.action) ? this.remote(c) : null;
+  }
+
+  private async remote(c: RemoteCommand): Promise<RemoteResult> {
+    const client = `hub (command ${c.id})`;
+    const started = Date.now();
+    let r: RemoteResult;
+    if (c.refuse) {
+      r = { ok: false, output: `refused: ${c.refuse}` };
+    } else if (c.action === "reboot") {
+      const got = await this.reboot("hub", `reboot requested through the hub (command ${c.id})`);
+      r = {
+        ok: got === "rebooting",
+        output: got === "rebooting" ? "rebooting" : `reboot ${got} (see the recovery log)`,
+      };
+    } else {
+      let actions: RecoveryAction[] | undefined;
+      let why = "";
+      if (c.action === "test_camera") {
+        actions = this.control.get("camera_test");
+        why = "camera_test is not configured: set recovery.camera_test in the config";
+      } else {
+        const allowed = namedRestarts(this.cfg);
+        const spec = allowed.get(String(c.args.unit ?? ""));
+        actions = spec ? [createAction(spec)] : undefined;
+        why = `${JSON.stringify(c.args.unit)} is not a unit or watch this device's config names (allowed: ${[...allowed.keys()].join(", ") || "none"})`;
+      }
+      if (!actions) r = { ok: false, output: why };
+      else if (this.busy.has(c.action)) r = { ok: false, output: `${c.action} is already running` };
+      else {
+        this.busy.add(c.action);
+        const out: string[] = [];
+        let ok = true;
+        try {
+          for (const a of actions) {
+            const res = await a.run();
+            this.countAction("hub", c.action, res.result);
+            out.push(
+              `${res.action}: ${res.result}${res.error ? ` (${res.error})` : ""}${res.output ? `\n${res.output.slice(-1000)}` : ""}`,
+            );
+            if (!res.ok) {
+              ok = false;
+              break;
+            }
+          }
+        } finally {
+          this.busy.delete(c.action);
+        }
+        r = { ok, output: out.join("\n") };
+      }
+    }
+    await this.auditLine({
+      time: now(),
+      client,
+      action: `hub_${c.action}`,
+      result: r.ok ? "ok" : "failed",
+      status: r.ok ? 200 : 502,
+      duration_ms: Date.now() - started,
+      detail: `${JSON.stringify(c.args)}: ${r.output}`.slice(0, 2000),
+    });
+    if (c.action !== "reboot" || c.refuse)
+      await this.step(
+        {
+          time: now(),
+          watch: "control",
+          step: c.action,
+          reason: `requested through the hub: ${r.ok ? "ok" : r.output.slice(0, 300)}`,
+        },
+        r.ok ? "info" : "error",
+      );
+    return r;
   }
 
   // ---- HTTP ---------------------------------------------------------------------------------

@@ -26,6 +26,22 @@ export const hubSection = z
       .default(8 * 1024 * 1024)
       .describe("Byte budget of the on-disk queue of unacknowledged pushes; beyond it the oldest are dropped, counted"),
     timeout: duration().prefault("10s").describe("Give up on one push attempt after this long"),
+    commands: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Run the commands the hub relays (camera test, restart of a unit this config names, guarded reboot); false refuses them, each refusal reported and audited",
+      ),
+    thumbnail_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A small JPEG to send as the device's thumbnail (instead of the newest photo's embedded EXIF thumbnail)",
+      ),
+    thumbnail_every: duration()
+      .prefault("5m")
+      .describe("Send the thumbnail at most this often, and only when it changed (at most 64 KiB; 0 turns it off)"),
   })
   .refine((h) => h.enroll_key || h.token, {
     error: "expected enroll_key or token (how the device proves itself to the hub)",
