@@ -19,7 +19,7 @@ const OFFLINE_AFTER_S = 3;
 const SHOTS = join(process.cwd(), "test-results", "fleet");
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-/** An agent enrolled to the hub, with a camera test it can run when asked. */
+/** An agent enrolled to the hub, with a camera test (writes a frame) it can run when the hub asks. */
 function agentYaml(dir: string, id: string, site: string, tags: string[], hubUrl: string): string {
   mkdirSync(join(dir, "status"), { recursive: true });
   const f = join(dir, "agent.yaml");
@@ -29,9 +29,10 @@ function agentYaml(dir: string, id: string, site: string, tags: string[], hubUrl
 status_dir: ${join(dir, "status")}
 state_dir: ${join(dir, "state")}
 http: { bind: 127.0.0.1, port: 0 }
-collectors:
-  system: { interval: 1s }
-  camera: { interval: 1s, test: { argv: ["true"], first_after: 1h, every: 1h } }
+collectors: { system: { interval: 1s } }
+recovery:
+  sd_notify: false
+  camera_test: { type: camera, argv: ["sh", "-c", 'printf "\\377\\330jpeg" > "$0"; echo frame written', "${join(dir, "test.jpg")}"], expect_file: "${join(dir, "test.jpg")}", timeout: 10s }
 hub: { url: "${hubUrl}", enroll_key: ${ENROLL_KEY}, interval: 1s }
 `,
   );
@@ -226,12 +227,20 @@ notify:
     audit.body.some((e) => e.target === "cam-1" && /test_camera/.test(JSON.stringify(e))),
     `hub audit: ${audit.text.slice(0, 500)}`,
   );
-  const agentAudit = readFileSync(join(dir, "cam-1", "state", "audit.log"), "utf8");
-  assert.match(agentAudit, /test_camera/, "the agent's audit log has the command");
+  const agentAudit = readFileSync(join(dir, "cam-1", "state", "recovery", "audit.log"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { action: string; result: string });
+  assert.ok(
+    agentAudit.some((l) => l.action === "hub_test_camera" && l.result === "ok"),
+    `the agent's audit log has the command: ${JSON.stringify(agentAudit)}`,
+  );
 
   assert.deepEqual(errors, [], "no console errors");
 
   // The hub goes away: the page says its picture is stale, since when, and keeps trying.
+  await page.getByRole("link", { name: "← All devices" }).click();
+  await page.waitForSelector('a.card[data-id="cam-1"]');
   assert.equal(await page.locator('[data-testid="stale"]').count(), 0, "no stale banner while live");
   await hub.kill("SIGKILL");
   const banner = page.locator('[data-testid="stale"]');

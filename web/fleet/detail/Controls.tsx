@@ -64,7 +64,7 @@ export function Controls({ d }: { d: FleetDevice }) {
         class="control-row"
         onSubmit={(e) => {
           e.preventDefault();
-          if (service.trim()) void send("restart_service", { service: service.trim() });
+          if (service.trim()) void send("restart_service", { unit: service.trim() });
         }}
       >
         <label for="svc">Service</label>
@@ -129,7 +129,7 @@ export function Controls({ d }: { d: FleetDevice }) {
                   {c.state}
                 </span>{" "}
                 {LABEL[c.action] ?? c.action}
-                {typeof c.args.service === "string" ? ` ${c.args.service}` : ""}{" "}
+                {typeof c.args.unit === "string" ? ` ${c.args.unit}` : ""}{" "}
                 <span class="muted">
                   {clock(c.created_at)} by {c.by}
                 </span>
