@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
+import { updateStatus } from "../../src/index.ts";
 import { webhookServer } from "../agent/notify/contracts.ts";
 import { tempDir } from "../helpers/tools.ts";
 import { ADMIN, type Agent, api, ENROLL_KEY, hubConfig, startAgent, startHub, waitFor } from "../hub/helpers.ts";
@@ -21,7 +22,6 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 
 /** An agent enrolled to the hub, with a camera test (writes a frame) it can run when the hub asks. */
 function agentYaml(dir: string, id: string, site: string, tags: string[], hubUrl: string): string {
-  mkdirSync(join(dir, "status"), { recursive: true });
   const f = join(dir, "agent.yaml");
   writeFileSync(
     f,
@@ -33,7 +33,7 @@ collectors: { system: { interval: 1s } }
 recovery:
   sd_notify: false
   camera_test: { type: camera, argv: ["sh", "-c", 'printf "\\377\\330jpeg" > "$0"; echo frame written', "${join(dir, "test.jpg")}"], expect_file: "${join(dir, "test.jpg")}", timeout: 10s }
-hub: { url: "${hubUrl}", enroll_key: ${ENROLL_KEY}, interval: 1s }
+hub: { url: "${hubUrl}", enroll_key: ${ENROLL_KEY}, interval: 1s, thumbnail_file: "${join(dir, "thumb.jpg")}", thumbnail_every: 1s }
 `,
   );
   return f;
@@ -76,14 +76,33 @@ notify:
     ),
   );
   const agents = new Map<string, Agent>();
-  for (const [id, site, tags] of [
-    ["cam-1", "gym", ["indoor"]],
-    ["cam-2", "gym", ["indoor", "timelapse"]],
-    ["cam-3", "roof", ["outdoor"]],
+  const painter = await browser.newPage();
+  for (const [id, site, tags, photos, sky] of [
+    ["cam-1", "gym", ["indoor"], 412, "#7aa7d8"],
+    ["cam-2", "gym", ["indoor", "timelapse"], 388, "#d8a27a"],
+    ["cam-3", "roof", ["outdoor"], 97, "#8fc79a"],
   ] as const) {
     const d = join(dir, id);
+    mkdirSync(join(d, "status"), { recursive: true });
+    // A small JPEG the agent sends as its thumbnail, and what its capture program reports.
+    await painter.setViewportSize({ width: 160, height: 120 });
+    await painter.setContent(
+      `<body style="margin:0;height:120px;background:linear-gradient(${sky},#334)"><p style="font:20px sans-serif;color:#fff;padding:8px">${id}</p></body>`,
+    );
+    writeFileSync(join(d, "thumb.jpg"), await painter.screenshot({ type: "jpeg", quality: 70 }));
+    await updateStatus(
+      "timelapse",
+      {
+        status: "capturing",
+        today: { photos_captured: photos, expected_photos: 720 },
+        last_capture: { time: new Date().toISOString(), success: true },
+        cpu_temperature_celsius: 47 + photos / 100,
+      },
+      { dir: join(d, "status") },
+    );
     agents.set(id, await startAgent(t, d, id, agentYaml(d, id, site, [...tags], hub.url)));
   }
+  await painter.close();
   const viewer = { Authorization: `Bearer ${VIEWER}` };
   const admin = { Authorization: `Bearer ${ADMIN}` };
   await waitFor("three devices up", async () => {
@@ -113,6 +132,13 @@ notify:
     "cam-3",
   ]);
   assert.match((await page.textContent(".summary")) ?? "", /3 devices[\s\S]*3\s*up[\s\S]*0\s*down/);
+  assert.match((await page.textContent('a.card[data-id="cam-1"]')) ?? "", /capturing[\s\S]*412 \/ 720/);
+  // The thumbnail is fetched with the token (an <img src> could not send it).
+  await page.waitForFunction(
+    () => (document.querySelector('a.card[data-id="cam-3"] img') as HTMLImageElement | null)?.naturalWidth === 160,
+    null,
+    { timeout: 60_000 },
+  );
 
   // Kill cam-2: its card turns down with no reload, and moves first.
   await page.evaluate(() => {
