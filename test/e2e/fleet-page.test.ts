@@ -262,10 +262,51 @@ notify:
     `the agent's audit log has the command: ${JSON.stringify(agentAudit)}`,
   );
 
+  // The detail shows the device's charts, and the recovery log has the command the agent ran.
+  await page.goto(`${hub.url}/#/device/cam-1`);
+  await page.locator('figure:has(figcaption:text-is("CPU and memory")) canvas').first().waitFor({ timeout: 60_000 });
+  await waitFor("the command in the recovery log", async () => {
+    await page.reload();
+    return page
+      .locator("section:has(#h-recovery)")
+      .getByText(/test_camera: requested through the hub: ok/)
+      .first()
+      .waitFor({ timeout: 5000 })
+      .then(() => true)
+      .catch(() => false);
+  });
+
+  // Share links: made on the page, opened in a new tab, the token leaves the address bar at once.
+  await page.getByRole("link", { name: "Sharing" }).click();
+  await page.getByLabel("Who is it for").fill("night shift");
+  await page.getByLabel("Expires after").selectOption("1d");
+  await page.getByRole("button", { name: "Create a link" }).click();
+  const link = await page.locator("#sh-url").inputValue({ timeout: 30_000 });
+  assert.match(link, /\/#share=\S+$/);
+  assert.deepEqual(await axe(page), [], "no serious or critical axe violation (sharing)");
+  const shared = await browser.newPage();
+  shared.on("console", (m) => {
+    if (m.type() === "error") errors.push(`shared tab: ${m.text()}`);
+  });
+  await shared.goto(link);
+  await shared.waitForFunction(() => document.querySelectorAll("a.card").length === 3, null, { timeout: 60_000 });
+  assert.equal(new URL(shared.url()).hash, "", "the token is gone from the address bar");
+  assert.match((await shared.textContent(".settings-btn")) ?? "", /shared view/);
+  await shared.close();
+  await page.getByRole("button", { name: "Revoke the link for night shift" }).click();
+  await page.getByText("No share link yet.").waitFor({ timeout: 30_000 });
+
+  await page.getByRole("link", { name: "Silences" }).click();
+  await page.getByText(/device cam-3:.*moving the camera/).waitFor({ timeout: 30_000 });
+  assert.deepEqual(await axe(page), [], "no serious or critical axe violation (silences)");
+  await page.getByRole("button", { name: /^Access: / }).click();
+  assert.deepEqual(await axe(page), [], "no serious or critical axe violation (access dialog)");
+  await page.keyboard.press("Escape");
+
   assert.deepEqual(errors, [], "no console errors");
 
   // The hub goes away: the page says its picture is stale, since when, and keeps trying.
-  await page.getByRole("link", { name: "← All devices" }).click();
+  await page.getByRole("link", { name: "Devices", exact: true }).click();
   await page.waitForSelector('a.card[data-id="cam-1"]');
   assert.equal(await page.locator('[data-testid="stale"]').count(), 0, "no stale banner while live");
   await hub.kill("SIGKILL");
