@@ -48,7 +48,7 @@ const web = join(work, "web");
 const children = [];
 process.on("exit", () => {
   for (const c of children) c.kill("SIGKILL");
-  rmSync(work, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -309,6 +309,14 @@ notify:
   await page.getByRole("link", { name: "Devices", exact: true }).click();
   await page.waitForSelector('a.card[data-id="cam-1"]');
   assert.equal(await page.locator('[data-testid="stale"]').count(), 0, "no stale banner while live");
+  // A hub that stops answering but keeps the connection open (SIGSTOP): no byte for 35 s is stale too.
+  hub.child.kill("SIGSTOP");
+  try {
+    await page.getByText(/Stale: .*no data from the hub for 35 s/).waitFor({ timeout: 90_000 });
+  } finally {
+    hub.child.kill("SIGCONT");
+  }
+  await page.locator('[data-testid="stale"]').waitFor({ state: "detached", timeout: 90_000 });
   await hub.kill("SIGKILL");
   const banner = page.locator('[data-testid="stale"]');
   await banner.waitFor({ timeout: 60_000 });

@@ -41,10 +41,12 @@ export function openStream(url: string, auth: () => string | null, on: StreamEve
   let ctrl: AbortController | null = null;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   let wake: (() => void) | null = null;
+  let timedOut = false;
 
   const arm = () => {
     clearTimeout(watchdog);
     watchdog = setTimeout(() => {
+      timedOut = true;
       on.link(false, `no data from the hub for ${STALE_MS / 1000} s`);
       ctrl?.abort();
     }, STALE_MS);
@@ -54,6 +56,7 @@ export function openStream(url: string, auth: () => string | null, on: StreamEve
     let attempt = 0;
     while (!stopped) {
       ctrl = new AbortController();
+      timedOut = false;
       try {
         const token = auth();
         const res = await fetch(url, {
@@ -95,7 +98,8 @@ export function openStream(url: string, auth: () => string | null, on: StreamEve
       } catch (err) {
         clearTimeout(watchdog);
         if (stopped) return;
-        on.link(false, (err as Error).name === "AbortError" ? "no data from the hub" : (err as Error).message);
+        // The watchdog has said why already.
+        if (!timedOut) on.link(false, (err as Error).message);
       }
       // 1 s, 2 s, 4 s … 30 s, with jitter so a restarted hub is not hit by every page at once.
       const delay = Math.min(30_000, 1000 * 2 ** attempt++) * (0.75 + Math.random() * 0.5);
