@@ -3,7 +3,7 @@ import { commandRoutes } from "./commands.ts";
 import type { HubContext } from "./context.ts";
 import { deviceRoutes } from "./device-routes.ts";
 import { manageRoutes } from "./manage.ts";
-import { HttpError, Query, type Route, sendBody, sendJson } from "./shared.ts";
+import { HttpError, Query, type Route, sendJson } from "./shared.ts";
 
 export { authorizeAdmin, authorizeRead } from "./auth.ts";
 
@@ -45,15 +45,6 @@ export function apiRoutes(k: HubContext): Route[] {
     },
   });
   return [
-    read("/", (_req, res) => {
-      const c = k.liveness.counts();
-      const rows = [...k.liveness.devices.values()].map((l) => k.fleet.view(l.row));
-      const text = [
-        `edgewatch hub — ${rows.length} devices: ${c.up} up, ${c.late} late, ${c.down} down`,
-        ...rows.map((d) => `${d.state.padEnd(5)} ${d.id} (${d.site}) last seen ${d.last_seen ?? "never"}`),
-      ].join("\n");
-      sendBody(res, 200, `${text}\n`, "text/plain; charset=utf-8");
-    }),
     read("/api/v1/devices", (_req, res, url) => {
       const q = new Query(url.searchParams);
       const state = q.oneOf("state", ["any", "up", "late", "down", "new"], "any");

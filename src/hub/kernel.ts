@@ -10,6 +10,7 @@ import { Deadlines } from "./deadlines.ts";
 import { Fleet } from "./fleet.ts";
 import { ingestRoutes } from "./ingest.ts";
 import { Liveness } from "./liveness.ts";
+import { pageRoutes } from "./page.ts";
 import { Pings } from "./pings.ts";
 import { sdRoutes } from "./sd.ts";
 import { type HttpServer, hubHttpServer, type Logger } from "./shared.ts";
@@ -108,7 +109,14 @@ export class HubKernel implements HubContext {
     this.stream = streamRoute(this);
     this.http = hubHttpServer(
       c,
-      [...ingestRoutes(this), ...this.pings.routes(), ...sdRoutes(this), this.stream.route, ...apiRoutes(this)],
+      [
+        ...ingestRoutes(this),
+        ...this.pings.routes(),
+        ...sdRoutes(this),
+        this.stream.route,
+        ...apiRoutes(this),
+        ...pageRoutes(this),
+      ],
       this.log,
     );
     this.url = await this.http.listen(port ?? c.http.port, host ?? c.http.bind);

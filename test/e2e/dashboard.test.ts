@@ -11,7 +11,7 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { ConsoleMessage, Page } from "playwright-core";
 import { startAgent } from "../../src/agent/agent.ts";
 import { validateConfig } from "../../src/agent/config.ts";
-import { loadAssets, pickVariant } from "../../src/agent/dashboard/assets.ts";
+import { loadAssets, pickVariant } from "../../src/http/assets.ts";
 import { emitEvent, updateStatus } from "../../src/index.ts";
 import { startTestAgent } from "../agent/core/helpers.ts";
 import { startRedis } from "../helpers/redis.ts";

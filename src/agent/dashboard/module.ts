@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { type Asset, findWebDir, loadAssets, serveAsset } from "../../http/assets.ts";
 import { DEFAULT_SSE, SseHub, type SseOptions } from "../../http/sse.ts";
 import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route } from "../module.ts";
-import { type Asset, findWebDir, loadAssets, serveAsset } from "./assets.ts";
 import type { DashboardSnapshot } from "./types.ts";
 
 export interface DashboardOptions {

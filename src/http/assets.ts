@@ -36,19 +36,23 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
 
 /**
- * Where the built dashboard is: $EDGEWATCH_WEB_DIR, else dist/web next to the bundled CLI
- * (dist/edgewatch.mjs), else <repo>/dist/web when running from src/ under tsx.
+ * Where the built pages are: $EDGEWATCH_WEB_DIR, else dist/web next to the bundled CLI
+ * (dist/edgewatch.mjs), else <repo>/dist/web when running from src/ under tsx. The device page is
+ * its root; the hub's fleet page is its `fleet/` folder.
  */
 export function findWebDir(env = process.env): string | null {
   if (env.EDGEWATCH_WEB_DIR) return env.EDGEWATCH_WEB_DIR;
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [join(here, "web"), join(here, "..", "..", "..", "dist", "web")]) {
+  for (const dir of [join(here, "web"), join(here, "..", "..", "dist", "web")]) {
     if (existsSync(join(dir, "index.html"))) return dir;
   }
   return null;
 }
 
-/** Loads every file of the built dashboard (and its .br/.gz copies) into memory, with ETags. */
+/**
+ * Loads every file of one built page (and its .br/.gz copies) into memory, with ETags. A folder
+ * with its own index.html is another page (dist/web/fleet/ beside the device page) and is not loaded.
+ */
 export function loadAssets(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   for (const file of walk(dir)) {
@@ -78,10 +82,11 @@ function variant(encoding: Variant["encoding"], body: Buffer): Variant {
   return { encoding, body, etag: `"${hash}${encoding === "identity" ? "" : `-${encoding}`}"` };
 }
 
-function* walk(dir: string): Generator<string> {
+function* walk(dir: string, top = true): Generator<string> {
+  if (!top && existsSync(join(dir, "index.html"))) return;
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) yield* walk(p);
+    if (statSync(p).isDirectory()) yield* walk(p, false);
     else yield p;
   }
 }
