@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface AgentChild {
+  readonly id: string;
+  readonly pid: number;
+  /** The agent's own HTTP API and dashboard. */
+  readonly url: string;
+  readonly running: boolean;
+  /** Resolves once the agent listens; rejects (the process killed) when it exits or hangs first. */
+  readonly ready: Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+  /** Synchronous last resort (process exit): SIGKILL when still running. */
+  kill(): void;
+}
+
+export interface AgentHooks {
+  /** One JSON log line of the agent (stderr), parsed. */
+  onLog(line: { level?: string; msg?: string; [k: string]: unknown }): void;
+  /** The process ended; `expected` is false unless stop() asked for it. */
+  onExit(code: number | null, signal: NodeJS.Signals | null, tail: string): void;
+}
+
+/**
+ * Starts `edgewatch agent --config FILE --port 0` as a child process (in this process's process
+ * group, so a Ctrl-C at the terminal reaches it too) and resolves once it listens. `command` is how
+ * this edgewatch was started (node, its flags, its entry file), so the agent is the same build.
+ */
+export function spawnAgent(id: string, command: string[], config: string, hooks: AgentHooks): AgentChild {
+  const [exe, ...pre] = command as [string, ...string[]];
+  const env = { ...process.env, EDGEWATCH_CONFIG: "", EDGEWATCH_DIR: "" };
+  const child: ChildProcess = spawn(exe, [...pre, "agent", "--config", config, "--port", "0", "--bind", "127.0.0.1"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let tail = "";
+  let stopping = false;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
+    tail = `${tail}${line}\n`.slice(-2000);
+    try {
+      hooks.onLog(JSON.parse(line) as { level?: string; msg?: string });
+    } catch {
+      hooks.onLog({ level: "info", msg: line });
+    }
+  });
+  let url = "";
+  let ready!: () => void;
+  let failed!: (err: Error) => void;
+  const readyP = new Promise<void>((res, rej) => {
+    ready = res;
+    failed = rej;
+  });
+  readyP.catch(() => {}); // the caller awaits it; an early exit is also reported there
+  const slow = setTimeout(() => {
+    failed(new Error(`the agent of ${id} did not start listening within 60 s:\n${tail.trim()}`));
+    child.kill("SIGKILL");
+  }, 60_000);
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+    tail = `${tail}${line}\n`.slice(-2000);
+    const m = /listening on (http:\/\/\S+)/.exec(line);
+    if (!m || url) return;
+    url = m[1] as string;
+    clearTimeout(slow);
+    ready();
+  });
+  child.once("error", (err) => {
+    clearTimeout(slow);
+    failed(new Error(`cannot start the agent of ${id}: ${err.message}`));
+  });
+  child.once("exit", (code, signal) => {
+    clearTimeout(slow);
+    if (!url) failed(new Error(`the agent of ${id} exited before listening (${code ?? signal}):\n${tail.trim()}`));
+    else if (!stopping) hooks.onExit(code, signal, tail);
+  });
+  const handle: AgentChild = {
+    id,
+    pid: child.pid as number,
+    ready: readyP,
+    get url() {
+      return url;
+    },
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+    async stop(graceMs = 10_000) {
+      stopping = true;
+      clearTimeout(slow);
+      if (!handle.running) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    kill() {
+      stopping = true;
+      clearTimeout(slow);
+      if (handle.running) child.kill("SIGKILL");
+    },
+  };
+  return handle;
+}
