@@ -161,7 +161,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     const day = { date: today(), start_time: "07:00:00", end_time: "19:00:00", interval_seconds: opts.intervalSeconds };
     await updateStatus("scheduler", { today: { ...day, expected_photos: opts.photosPerDay } }, w);
     await updateStatus(src, { status: "capturing", today: { photos_captured: 0 } }, w);
-    schedule(every, timelapse);
+    schedule(0, timelapse); // the day's first photo at once: the capture window is already open
   };
 
   /** Gym: one video segment per interval, with a preview still. */
@@ -212,7 +212,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     await log("INFO", "program started");
     if (profile === "timelapse") return startDay();
     await updateStatus(src, { status: profile === "gym" ? "capturing" : "waiting", today: { date: today() } }, w);
-    schedule(every, profile === "gym" ? segment : motion);
+    schedule(profile === "gym" ? 0 : every, profile === "gym" ? segment : motion);
   };
 
   const start = () => {
