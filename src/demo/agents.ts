@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { closeSync, existsSync, openSync, readSync, watch } from "node:fs";
+
+const SETPRIV = "/usr/bin/setpriv";
 
 export interface AgentChild {
   readonly id: string;
@@ -24,27 +26,45 @@ export interface AgentHooks {
 
 /**
  * Starts `edgewatch agent --config FILE --port 0` as a child process (in this process's process
- * group, so a Ctrl-C at the terminal reaches it too) and resolves once it listens. `command` is how
+ * group, so a Ctrl-C at the terminal reaches it too; stopped by the kernel when this process dies). `command` is how
  * this edgewatch was started (node, its flags, its entry file), so the agent is the same build.
  */
-export function spawnAgent(id: string, command: string[], config: string, hooks: AgentHooks): AgentChild {
-  const [exe, ...pre] = command as [string, ...string[]];
+export function spawnAgent(
+  id: string,
+  command: string[],
+  config: string,
+  logFile: string,
+  hooks: AgentHooks,
+): AgentChild {
   const env = { ...process.env, EDGEWATCH_CONFIG: "", EDGEWATCH_DIR: "" };
-  const child: ChildProcess = spawn(exe, [...pre, "agent", "--config", config, "--port", "0", "--bind", "127.0.0.1"], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const argv = [...command, "agent", "--config", config, "--port", "0", "--bind", "127.0.0.1"];
+  // setpriv (util-linux) sets the parent-death signal, then becomes the agent: should the demo be
+  // killed outright (SIGKILL, no exit handler runs), the kernel still sends its agents SIGTERM.
+  if (existsSync(SETPRIV)) argv.unshift(SETPRIV, "--pdeathsig", "SIGTERM", "--");
+  // The agent writes to a file, not a pipe: a pipe would break with the demo, and every later log
+  // line of the agent fail with EPIPE. The demo follows the file (inotify).
+  const fd = openSync(logFile, "a", 0o600);
+  const child: ChildProcess = spawn(argv[0] as string, argv.slice(1), { env, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
   let tail = "";
   let stopping = false;
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
+  const onLine = (line: string) => {
     tail = `${tail}${line}\n`.slice(-2000);
+    const m = /^edgewatch agent: listening on (http:\/\/\S+)/.exec(line);
+    if (m && !url) {
+      url = m[1] as string;
+      clearTimeout(slow);
+      ready();
+      return;
+    }
+    if (!line.startsWith("{")) return hooks.onLog({ level: "info", msg: line });
     try {
       hooks.onLog(JSON.parse(line) as { level?: string; msg?: string });
     } catch {
       hooks.onLog({ level: "info", msg: line });
     }
-  });
+  };
   let url = "";
   let ready!: () => void;
   let failed!: (err: Error) => void;
@@ -57,20 +77,14 @@ export function spawnAgent(id: string, command: string[], config: string, hooks:
     failed(new Error(`the agent of ${id} did not start listening within 60 s:\n${tail.trim()}`));
     child.kill("SIGKILL");
   }, 60_000);
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    tail = `${tail}${line}\n`.slice(-2000);
-    const m = /listening on (http:\/\/\S+)/.exec(line);
-    if (!m || url) return;
-    url = m[1] as string;
-    clearTimeout(slow);
-    ready();
-  });
+  const follower = follow(logFile, onLine);
   child.once("error", (err) => {
     clearTimeout(slow);
     failed(new Error(`cannot start the agent of ${id}: ${err.message}`));
   });
   child.once("exit", (code, signal) => {
     clearTimeout(slow);
+    follower.close(); // (reads what is left first)
     if (!url) failed(new Error(`the agent of ${id} exited before listening (${code ?? signal}):\n${tail.trim()}`));
     else if (!stopping) hooks.onExit(code, signal, tail);
   });
@@ -100,4 +114,32 @@ export function spawnAgent(id: string, command: string[], config: string, hooks:
     },
   };
   return handle;
+}
+
+/** Calls `onLine` for each line appended to `file` (inotify, no polling); close() reads the rest first. */
+function follow(file: string, onLine: (line: string) => void): { close(): void } {
+  let offset = 0;
+  let partial = "";
+  const buf = Buffer.alloc(64 * 1024);
+  const read = () => {
+    const fd = openSync(file, "r");
+    try {
+      for (let n = readSync(fd, buf, 0, buf.length, offset); n > 0; n = readSync(fd, buf, 0, buf.length, offset)) {
+        offset += n;
+        const lines = (partial + buf.toString("utf8", 0, n)).split("\n");
+        partial = lines.pop() ?? "";
+        for (const l of lines) if (l) onLine(l);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const watcher = watch(file, () => read());
+  read();
+  return {
+    close() {
+      watcher.close();
+      read();
+    },
+  };
 }

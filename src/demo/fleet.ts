@@ -221,7 +221,7 @@ export async function runFleetDemo(o: FleetOptions): Promise<number> {
       writeFileSync(file, JSON.stringify(agentConfig(spec, dir, relay.port, hub.enrollKey, sink.url, o), null, 2), {
         mode: 0o600,
       });
-      const agent = spawnAgent(spec.id, o.command, file, {
+      const agent = spawnAgent(spec.id, o.command, file, join(dir, "agent.log"), {
         onLog(l) {
           const msg = String(l.msg ?? "");
           if (msg.startsWith("recovery: ")) {

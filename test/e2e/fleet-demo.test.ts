@@ -4,10 +4,12 @@
 // SIGTERM leaves no process and no temp dir behind.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { withExif } from "../../src/demo/exif.ts";
+import { DEMO_JPEG, DEMO_THUMBNAIL } from "../../src/demo/photo.ts";
 import { requireTool, tempDir, waitFor } from "../helpers/tools.ts";
 
 const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
@@ -251,6 +253,41 @@ test("edgewatch demo: an agent killed from outside is reported; SIGTERM stops th
   const { code } = await demo.exited;
   assert.equal(code, 0, demo.err());
   await assertNothingLeft(demo, pids);
+});
+
+test("edgewatch demo killed outright (SIGKILL, no handler runs): its agents still stop", {
+  timeout: 180_000,
+}, async (t) => {
+  if (!requireTool(t, "/usr/bin/setpriv", "util-linux")) return;
+  const demo = startDemo(t, ["--port", "0", "--push-every", "1", "--freeze-every", "0", "--drop-every", "0"]);
+  await line(demo, "the devices' lines", /Ctrl-C stops everything/);
+  const pids = [...demo.out().matchAll(/\(pid (\d+)\)$/gm)].map((m) => Number(m[1]));
+  assert.equal(pids.length, 3);
+  demo.child.kill("SIGKILL");
+  await demo.exited;
+  for (const pid of pids) await waitFor(`agent pid ${pid} gone after the demo's death`, () => !alive(pid), 20_000);
+  // (its temp dir is left: nothing runs at a SIGKILL; tempDir removes the test's TMPDIR)
+});
+
+test("the EXIF writer: exiftool reads the thumbnail back byte for byte; a rewrite replaces the segment; not a JPEG is refused", (t) => {
+  const exiftool = requireTool(t, "exiftool", "libimage-exiftool-perl");
+  if (!exiftool) return;
+  const dir = tempDir(t, "ew-exif-");
+  const file = join(dir, "p.jpg");
+  const time = new Date(2026, 10, 30, 7, 5, 9);
+  const once = withExif(DEMO_JPEG, DEMO_THUMBNAIL, { model: "first", time });
+  const twice = withExif(once, DEMO_THUMBNAIL, { model: "second", time });
+  assert.deepEqual(twice, withExif(DEMO_JPEG, DEMO_THUMBNAIL, { model: "second", time }), "one segment, not two");
+  writeFileSync(file, twice);
+  assert.deepEqual(execFileSync(exiftool, ["-b", "-ThumbnailImage", file]), DEMO_THUMBNAIL);
+  const tags = JSON.parse(
+    execFileSync(exiftool, ["-j", "-Model", "-DateTimeOriginal", "-ThumbnailLength", file], { encoding: "utf8" }),
+  )[0];
+  assert.equal(tags.Model, "second");
+  assert.equal(tags.DateTimeOriginal, "2026:11:30 07:05:09");
+  assert.equal(tags.ThumbnailLength, DEMO_THUMBNAIL.length);
+  assert.equal(execFileSync(exiftool, ["-validate", "-s3", file], { encoding: "utf8" }).trim(), "OK");
+  assert.throws(() => withExif(Buffer.from("GIF89a"), DEMO_THUMBNAIL), /expected a JPEG \(FF D8\)/);
 });
 
 test("edgewatch demo: a hub port already in use fails with a clear message and leaves nothing behind", {
