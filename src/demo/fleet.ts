@@ -3,22 +3,10 @@ import { type FSWatcher, mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AgentChild, spawnAgent } from "./agents.ts";
+import { agentConfig, type DeviceSpec, FLEET } from "./devices.ts";
 import { type Relay, startRelay } from "./relay.ts";
-import { PROFILE_SOURCE, type Profile, type Simulator, startSimulator } from "./simulator.ts";
+import { PROFILE_SOURCE, type Simulator, startSimulator } from "./simulator.ts";
 import { type Sink, startSink } from "./sink.ts";
-
-/** The three devices of the fleet demo. */
-export const FLEET: { id: string; site: string; tags: string[]; profile: Profile; what: string }[] = [
-  {
-    id: "garden-timelapse",
-    site: "garden",
-    tags: ["timelapse", "outdoor"],
-    profile: "timelapse",
-    what: "timelapse camera",
-  },
-  { id: "gym-recorder", site: "gym", tags: ["video"], profile: "gym", what: "gym recorder" },
-  { id: "shop-door", site: "shop", tags: ["surveillance"], profile: "surveillance", what: "surveillance camera" },
-];
 
 /** The hub as the demo needs it; the command starts it (the demo folder does not import the hub). */
 export interface FleetHub {
@@ -57,64 +45,12 @@ export interface FleetOptions {
 }
 
 interface Device {
-  spec: (typeof FLEET)[number];
+  spec: DeviceSpec;
   dir: string;
   relay: Relay;
   sim: Simulator;
   agent: AgentChild;
   watcher: FSWatcher;
-}
-
-const ms = (s: number) => `${Math.max(1, Math.round(s * 1000))}ms`;
-
-/** The agent config of one demo device: status, files, the hub (through its relay), a watchdog. */
-function agentConfig(
-  spec: Device["spec"],
-  dir: string,
-  relayPort: number,
-  hubKey: string,
-  sink: string,
-  o: FleetOptions,
-) {
-  const source = PROFILE_SOURCE[spec.profile];
-  const beat = Math.min(o.captureEvery, 5);
-  return {
-    device: { id: spec.id, site: spec.site, tags: spec.tags },
-    status_dir: join(dir, "status"),
-    state_dir: join(dir, "state"),
-    http: { bind: "127.0.0.1", port: 0 },
-    files: {
-      photos: [`${join(dir, "pics")}/*.jpg`],
-      videos: [`${join(dir, "videos")}/*.mp4`],
-      logs: [{ path: join(dir, `${source}.log`), name: source, format: "python" }],
-    },
-    history: { interval: ms(o.pushEvery) },
-    // a push hung on a cut link gives up after 2 intervals (at least 2 s), as a flaky network would make it
-    hub: {
-      url: `http://127.0.0.1:${relayPort}`,
-      enroll_key: hubKey,
-      interval: ms(o.pushEvery),
-      timeout: ms(Math.max(2, 2 * o.pushEvery)),
-    },
-    notify: { channels: [{ type: "webhook", name: "demo-sink", url: sink }] },
-    recovery: {
-      startup_grace: 0,
-      sd_notify: false,
-      reboot: { type: "command", argv: ["true"] },
-      watches: [
-        {
-          name: source,
-          source,
-          stale_after: ms(3 * beat),
-          // what `systemctl restart` would be on a device: the demo restarts the program when this file is touched
-          restart: { type: "command", argv: ["touch", join(dir, "control", "restart")] },
-          escalate: "alert",
-          // each program freezes once per round of the fleet: a window of one round keeps restarts below the limit
-          ...(o.freezeEvery ? { window: ms(o.freezeEvery * FLEET.length) } : {}),
-        },
-      ],
-    },
-  };
 }
 
 /** `edgewatch demo`: a hub, three agent processes with their programs, freezes and drops. Exit code. */
