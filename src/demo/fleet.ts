@@ -127,6 +127,8 @@ export async function runFleetDemo(o: FleetOptions): Promise<number> {
     }
     const page = hub.url.replace("://0.0.0.0", "://localhost").replace("://[::]", "://localhost");
     out(`edgewatch demo: fleet page ${page}/   (API ${page}/api/v1/devices; admin token ${adminToken})`);
+    if (o.listen !== "127.0.0.1" && o.listen !== "localhost" && o.listen !== "::1")
+      out(`edgewatch demo: the hub listens on ${o.listen}: other machines reach the page at this machine's address`);
     const hubPort = Number(new URL(hub.url).port);
     const hubHost = o.listen === "0.0.0.0" || o.listen === "::" ? "127.0.0.1" : o.listen;
 
