@@ -63,7 +63,14 @@ export async function runFleetDemo(o: FleetOptions): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), "edgewatch-fleet-"));
   const devices: Device[] = [];
   const spawned: AgentChild[] = [];
-  const timers: NodeJS.Timeout[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (seconds: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, seconds * 1000);
+    timers.add(t);
+  };
   let sink: Sink | null = null;
   let hub: FleetHub | null = null;
   // The demo's own crash must not leave agents or files behind: this runs on any exit of the process.
@@ -206,26 +213,23 @@ export async function runFleetDemo(o: FleetOptions): Promise<number> {
         d.sim.freeze();
         out(`freeze  ${d.spec.id}: the ${d.sim.source} program hangs (stops writing status.d/${d.sim.source}.json)`);
       }
-      timers.push(setTimeout(freeze, o.freezeEvery * 1000));
+      later(o.freezeEvery, freeze);
     };
     const drop = () => {
       const d = devices[nextDrop++ % devices.length] as Device;
       d.relay.cutLink();
       out(`drop    ${d.spec.id}: off the network for ${o.dropFor} s`);
-      timers.push(
-        setTimeout(() => {
-          d.relay.openLink();
-          out(`back    ${d.spec.id}: on the network again`);
-          timers.push(setTimeout(drop, Math.max(0, o.dropEvery - o.dropFor) * 1000));
-        }, o.dropFor * 1000),
-      );
+      later(o.dropFor, () => {
+        d.relay.openLink();
+        out(`back    ${d.spec.id}: on the network again`);
+        later(Math.max(0, o.dropEvery - o.dropFor), drop);
+      });
     };
-    if (o.freezeEvery) timers.push(setTimeout(freeze, o.freezeEvery * 1000));
-    if (o.dropEvery) timers.push(setTimeout(drop, o.dropEvery * 1000));
-    if (o.duration !== undefined) {
-      const d = o.duration;
-      await Promise.race([o.stopRequested, new Promise((r) => timers.push(setTimeout(r, d * 1000)))]);
-    } else await o.stopRequested;
+    if (o.freezeEvery) later(o.freezeEvery, freeze);
+    if (o.dropEvery) later(o.dropEvery, drop);
+    const duration = o.duration;
+    if (duration !== undefined) await Promise.race([o.stopRequested, new Promise<void>((r) => later(duration, r))]);
+    else await o.stopRequested;
     out("edgewatch demo: stopping");
     stopping = true;
     await shutdown();
