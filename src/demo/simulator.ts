@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { emitEvent } from "../protocol/events.ts";
 import { heartbeat, updateStatus } from "../protocol/fragment.ts";
 import { demoPhoto } from "./photo.ts";
@@ -50,6 +50,8 @@ export interface Simulator {
   stop(): void;
 }
 
+/** Files kept per folder: a long demo does not fill the disk. */
+const KEEP_FILES = 200;
 const stamp = (d = new Date()) => d.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "_");
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -97,10 +99,16 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
       beat();
     });
   };
+  const written = new Map<string, string[]>();
+  /** Writes a file; as an uploader would, keeps only the newest KEEP_FILES of each folder. */
   const save = async (dir: string | undefined, name: string, bytes: Buffer) => {
     if (!dir) return;
     await mkdir(dir, { recursive: true });
     await writeFile(`${dir}/${name}`, bytes);
+    const list = written.get(dir) ?? [];
+    written.set(dir, list);
+    if (!list.includes(name)) list.push(name);
+    for (const old of list.splice(0, Math.max(0, list.length - KEEP_FILES))) await rm(`${dir}/${old}`, { force: true });
   };
   const photo = () => demoPhoto({ model: opts.camera ?? `edgewatch demo ${profile}` });
 
@@ -168,7 +176,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
   const segment = async () => {
     if (await attempt()) {
       captured += 1;
-      const name = `gym_${stamp()}`;
+      const name = `gym_${stamp()}_${String(captured).padStart(4, "0")}`;
       await save(opts.videoDir, `${name}.mp4`, TINY_MP4);
       await save(opts.photoDir, `${name}.jpg`, photo());
       await log("INFO", `segment ${name}.mp4 recorded`);
@@ -187,7 +195,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
   const motion = async () => {
     if (rnd() < 0.25 && (await attempt())) {
       captured += 1;
-      const name = `motion_${stamp()}`;
+      const name = `motion_${stamp()}_${String(captured).padStart(4, "0")}`;
       await updateStatus(src, { status: "capturing" }, w);
       await save(opts.photoDir, `${name}.jpg`, photo());
       await save(opts.videoDir, `${name}.mp4`, TINY_MP4);
