@@ -1,4 +1,6 @@
+import { accessSync, constants } from "node:fs";
 import { isIP } from "node:net";
+import { basename } from "node:path";
 import { runDeviceDemo, untilStopped } from "../demo/device.ts";
 import { type HubStarter, runFleetDemo } from "../demo/fleet.ts";
 import { defineCommand, dirOption, parse, UsageError } from "./command.ts";
@@ -11,6 +13,22 @@ function seconds(name: string, v: string | undefined, def: number, zero = false)
       `--${name}: expected a ${zero ? "number of seconds (0 = never)" : "positive number of seconds"}, got ${JSON.stringify(v)}`,
     );
   return n;
+}
+
+/**
+ * How to start this very edgewatch again, for the agents: bin/edgewatch itself when that is what
+ * runs (its #! line gives node the agent's heap bounds, also under \`npm start\`, which runs
+ * \`node bin/edgewatch\`), else node with this process's flags and entry file (the sources under tsx).
+ */
+function agentCommand(): string[] {
+  const entry = process.argv[1] as string;
+  if (basename(entry) === "edgewatch") {
+    try {
+      accessSync(entry, constants.X_OK);
+      return [entry];
+    } catch {}
+  }
+  return [process.execPath, ...process.execArgv, entry];
 }
 
 /** The hub of the fleet demo: in this process, on its own state dir, notifying the demo's sink. */
@@ -162,8 +180,7 @@ Examples:
       dropEvery: seconds("drop-every", values["drop-every"], 180, true),
       dropFor: seconds("drop-for", values["drop-for"], 60),
       ...(duration !== undefined ? { duration } : {}),
-      // this very edgewatch (bin/edgewatch, or the sources under tsx in the tests), for the agents
-      command: [process.execPath, ...process.execArgv, process.argv[1] as string],
+      command: agentCommand(),
       startHub: startFleetHub,
       stopRequested: untilStopped(),
     });
