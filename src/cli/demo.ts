@@ -1,98 +1,119 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { accessSync, constants } from "node:fs";
 import { isIP } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseDocument } from "yaml";
-import { startAgent } from "../agent/agent.ts";
-import { loadConfig, validateConfig } from "../agent/config.ts";
-import { startSimulator } from "../demo/simulator.ts";
-import { defineCommand, dirOption, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
+import { basename } from "node:path";
+import { runDeviceDemo, untilStopped } from "../demo/device.ts";
+import { type HubStarter, runFleetDemo } from "../demo/fleet.ts";
+import { defineCommand, dirOption, parse, UsageError } from "./command.ts";
 
-/** examples/device.yaml, found beside the bundle (dist/) or the sources (src/cli/). */
-export function sampleConfigPath(): string | null {
-  for (const rel of ["../examples/device.yaml", "../../examples/device.yaml"]) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  return null;
-}
-
-/**
- * A local notification sink for a config with no channels: a webhook receiver on 127.0.0.1 that prints
- * each notification, so the demo (and `edgewatch drill` against it) shows the alert path end to end.
- */
-function startSink(): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => {
-      if (body.length < 65_536) body += c;
-    });
-    req.on("end", () => {
-      try {
-        const n = JSON.parse(body) as { level?: string; message?: string };
-        process.stdout.write(`notify ${String(n.level ?? "?").padEnd(8)} ${String(n.message ?? "").split("\n")[0]}\n`);
-        res.writeHead(204).end();
-      } catch {
-        res.writeHead(400).end();
-      }
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      resolve({ url: `http://127.0.0.1:${port}/notify`, server });
-    });
-  });
-}
-
-/**
- * The config the demo runs with, as a file: the source's text (comments and ${VAR} references kept,
- * so no secret is written out) with the demo's keys replaced, for `edgewatch drill --config FILE`.
- */
-function writeEffectiveConfig(file: string, source: string | null, set: [string[], unknown][]): void {
-  let doc = parseDocument(source ? readFileSync(source, "utf8") : "");
-  if (doc.contents === null) doc = parseDocument("{}\n"); // an empty file (or only comments)
-  for (const [key, value] of set) doc.setIn(key, doc.createNode(value));
-  const head = `# The config \`edgewatch demo\` runs with: ${source ?? "built-in defaults"} with the demo's keys replaced.\n`;
-  writeFileSync(file, head + String(doc), { mode: 0o600 });
-}
-
-function positive(name: string, v: string | undefined, def: number): number {
+function seconds(name: string, v: string | undefined, def: number, zero = false): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || n <= 0)
-    throw new UsageError(`--${name}: expected a positive number of seconds, got ${JSON.stringify(v)}`);
+  if (!/^\d+(\.\d+)?$/.test(v) || n < 0 || (n === 0 && !zero))
+    throw new UsageError(
+      `--${name}: expected a ${zero ? "number of seconds (0 = never)" : "positive number of seconds"}, got ${JSON.stringify(v)}`,
+    );
   return n;
 }
 
+/**
+ * How to start this very edgewatch again, for the agents: bin/edgewatch itself when that is what
+ * runs (its #! line gives node the agent's heap bounds, also under \`npm start\`, which runs
+ * \`node bin/edgewatch\`), else node with this process's flags and entry file (the sources under tsx).
+ */
+function agentCommand(): string[] {
+  const entry = process.argv[1] as string;
+  if (basename(entry) === "edgewatch") {
+    try {
+      accessSync(entry, constants.X_OK);
+      return [entry];
+    } catch {}
+  }
+  return [process.execPath, ...process.execArgv, entry];
+}
+
+/** The hub of the fleet demo: in this process, on its own state dir, notifying the demo's sink. */
+const startFleetHub: HubStarter = async (o) => {
+  const { hubConfigSchema } = await import("../hub/config.ts");
+  const { startHub } = await import("../hub/kernel.ts");
+  const { validateWith } = await import("../config/load.ts");
+  const config = validateWith(
+    hubConfigSchema,
+    {
+      state_dir: o.stateDir,
+      http: { bind: o.host, port: o.port },
+      offline_after: `${o.offlineAfterMs}ms`,
+      admin_token: o.adminToken,
+      notify: { channels: [{ type: "webhook", name: "demo-sink", url: o.sinkUrl }] },
+    },
+    "(fleet demo)",
+  );
+  const quiet = () => {};
+  const hub = await startHub(config, {
+    port: o.port,
+    host: o.host,
+    log: {
+      debug: quiet,
+      info: (msg, f) => {
+        if (msg === "device state" && f) o.onState(String(f.device), String(f.from), String(f.to));
+      },
+      warn: (msg) => o.onLog("warn", msg),
+      error: (msg, f) => o.onLog("error", f?.error ? `${msg}: ${String(f.error)}` : msg),
+    },
+  });
+  return { url: hub.url, enrollKey: hub.enrollKey, stop: () => hub.stop() };
+};
+
 export default defineCommand({
   name: "demo",
-  summary: "run a live demo device: the agent plus a simulated timelapse camera",
-  usage: `Usage: edgewatch demo [--config FILE] [--port N] [--bind ADDR] [--dir DIR] [--interval SECONDS] [--duration SECONDS]
+  summary: "run a live demo: a hub and three simulated camera devices (--device: one device alone)",
+  usage: `Usage: edgewatch demo [--port N] [--listen ADDR] [--push-every S] [--capture-every S]
+                      [--freeze-every S] [--drop-every S] [--drop-for S] [--duration S]
+       edgewatch demo --device [--config FILE] [--port N] [--bind ADDR] [--dir DIR] [--interval S] [--duration S]
 
-Starts the agent on the sample config (examples/device.yaml) with its status dir, state dir, photos,
-videos and log pointed at a temporary folder, and a simulated timelapse program that writes through
-the status protocol: captures on a schedule, an occasional failed capture, a video at the end of a
-short "day" (quiet mode while it encodes), a real small JPEG per photo. Open http://127.0.0.1:8080/
-(the dashboard), /status and /metrics. It listens on this machine only unless --bind says otherwise.
-Stops on Ctrl-C, or after --duration.
+The fleet demo (what \`npm start\` runs): starts a fleet hub and three simulated devices, each a real
+agent process (\`edgewatch agent\`) with its own simulated capture program writing through the status
+protocol, enrolled to the hub with its enroll key:
+  garden-timelapse  a timelapse camera: a photo per capture interval, a video at the end of each short "day"
+  gym-recorder      a gym recorder: a video segment (and a preview still) per capture interval
+  shop-door         a surveillance camera: a motion clip (and a snapshot) now and then
+Photos carry an EXIF thumbnail, as a Raspberry Pi camera's stills do. Every --freeze-every seconds one
+program hangs: its agent's watchdog notices the stale heartbeat and restarts it. Every --drop-every
+seconds one device drops off the network for --drop-for seconds (a relay between it and the hub is
+cut): the hub marks it late, then down, then up again when it is back. The hub's and the agents'
+notifications go to a local sink and are printed ("notify" lines), with one line per freeze, heal,
+drop, return and state change. It prints the fleet page's URL (the hub's /), the hub's admin token
+and each device's own dashboard. Everything runs in a temporary folder, removed at the end; Ctrl-C
+(or SIGTERM) stops every process. The hub listens on 127.0.0.1 unless --listen says otherwise.
 
-When the config has no notification channel, the demo's notifications go to a local sink that prints
-them ("notify ..." lines). The config in effect is written to DIR/config.yaml (its path is printed),
-so \`edgewatch drill --config DIR/config.yaml\` runs the fire drill against the demo.
+The device demo (--device; implied by --config, --dir or --interval): one agent in this process on the
+sample config (examples/device.yaml) with its status dir, state dir, photos, videos and log pointed at
+a temporary folder, and a simulated timelapse program. Open http://127.0.0.1:8080/ (the dashboard),
+/status and /metrics. When the config has no notification channel, notifications go to a local sink
+that prints them ("notify ..." lines). The config in effect is written to DIR/config.yaml (its path is
+printed), so \`edgewatch drill --config DIR/config.yaml\` runs the fire drill against the demo.
 
 Options:
-  -c, --config FILE      agent config (default: examples/device.yaml)
-      --port N           HTTP port (default: the config's http.port, 8080; 0 picks a free one)
-      --bind ADDR        listen address (default 127.0.0.1, this machine only; 0.0.0.0 for the network)
-  -d, --dir DIR          folder for the demo's files (default: a new temporary directory)
-      --interval SECONDS seconds between simulated captures (default 2)
-      --duration SECONDS stop after this long (default: run until interrupted)
-  -h, --help             this help`,
+      --port N           the hub's HTTP port (default 8090); with --device the agent's (default the
+                         config's http.port, 8080); 0 picks a free one
+      --listen ADDR      listen address (default 127.0.0.1, this machine only; 0.0.0.0 for the network)
+      --bind ADDR        the same as --listen
+      --push-every S     seconds between the devices' pushes to the hub (default 5); the hub calls a
+                         device late after 2 × this and down after 3 × this
+      --capture-every S  the programs' pace: seconds between captures, segments, motion checks (default 30)
+      --freeze-every S   seconds between program freezes (default 120; 0 = never)
+      --drop-every S     seconds between network drops (default 180; 0 = never)
+      --drop-for S       how long a device stays off the network (default 60)
+      --duration S       stop after this long (default: run until interrupted)
+      --device           the single-device demo instead of the fleet
+  -c, --config FILE      (--device) agent config (default: examples/device.yaml)
+  -d, --dir DIR          (--device) folder for the demo's files (default: a new temporary directory)
+      --interval S       (--device) seconds between simulated captures (default 2)
+  -h, --help             this help
+
+Examples:
+  npm start                                      # the fleet demo on http://127.0.0.1:8090/
+  edgewatch demo --port 0 --push-every 1 --capture-every 1 --freeze-every 10 --drop-every 20 --drop-for 8
+  edgewatch demo --device --port 8081`,
   async run(args) {
     const { values } = parse(
       args,
@@ -101,13 +122,19 @@ Options:
         config: { type: "string", short: "c" },
         port: { type: "string" },
         bind: { type: "string" },
+        listen: { type: "string" },
         interval: { type: "string" },
         duration: { type: "string" },
+        device: { type: "boolean" },
+        "push-every": { type: "string" },
+        "capture-every": { type: "string" },
+        "freeze-every": { type: "string" },
+        "drop-every": { type: "string" },
+        "drop-for": { type: "string" },
       },
       false,
     );
-    const interval = positive("interval", values.interval, 2);
-    const duration = values.duration === undefined ? undefined : positive("duration", values.duration, 1);
+    const duration = values.duration === undefined ? undefined : seconds("duration", values.duration, 1);
     let port: number | undefined;
     if (values.port !== undefined) {
       port = Number(values.port);
@@ -115,132 +142,47 @@ Options:
         throw new UsageError(`--port: expected a port number 0–65535, got ${JSON.stringify(values.port)}`);
       }
     }
-    const bind = values.bind ?? "127.0.0.1";
+    if (values.bind !== undefined && values.listen !== undefined && values.bind !== values.listen)
+      throw new UsageError(`--bind and --listen name the same address; got two: ${values.bind} and ${values.listen}`);
+    const listenName = values.listen !== undefined ? "listen" : "bind";
+    const bind = values.listen ?? values.bind ?? "127.0.0.1";
     if (!isIP(bind) && bind !== "localhost") {
-      throw new UsageError(`--bind: expected an IP address like 127.0.0.1 or 0.0.0.0, got ${JSON.stringify(bind)}`);
+      throw new UsageError(
+        `--${listenName}: expected an IP address like 127.0.0.1 or 0.0.0.0, got ${JSON.stringify(bind)}`,
+      );
     }
-    const root = values.dir ?? mkdtempSync(join(tmpdir(), "edgewatch-demo-"));
-    const dirs = {
-      status: join(root, "status"),
-      state: join(root, "state"),
-      photos: join(root, "pics"),
-      videos: join(root, "videos"),
-      log: join(root, "timelapse.log"),
-    };
-    const path = values.config ?? sampleConfigPath();
-    const base = path ? loadConfig(path).config : validateConfig({}, "(defaults)");
-    const sink = base.notify.channels.length === 0 ? await startSink() : null;
-    // closeAllConnections: the agent's keep-alive connections would otherwise hold close() open
-    const stopSink = () =>
-      new Promise<void>((r) => {
-        if (!sink) return r();
-        sink.server.close(() => r());
-        sink.server.closeAllConnections();
-      });
-    const sinkChannel = sink ? [{ type: "webhook" as const, name: "demo-sink", url: sink.url, headers: {} }] : [];
-    const config = {
-      ...base,
-      status_dir: dirs.status,
-      state_dir: dirs.state,
-      // A demo is for looking at, on this machine: the sample config's 0.0.0.0 is for devices.
-      http: { ...base.http, bind },
-      files: {
-        ...base.files,
-        photos: [`${dirs.photos}/*.jpg`],
-        videos: [`${dirs.videos}/*.mp4`],
-        logs: [{ path: dirs.log, name: "timelapse", format: "python" as const }],
-      },
-      history: { ...base.history, interval: Math.min(base.history.interval, interval * 1000) },
-      notify: { ...base.notify, channels: [...base.notify.channels, ...sinkChannel] },
-    };
-    process.stdout.write(`edgewatch demo: files in ${root} (config ${path ?? "built-in defaults"})\n`);
-
-    let stopAgent = async () => {};
-    {
-      let agent: Awaited<ReturnType<typeof startAgent>>;
-      try {
-        agent = await startAgent(config, {
-          // /config: the file the values came from, and `overrides` names the keys the demo replaced
-          ...(path ? { configPath: path } : {}),
-          ...(port !== undefined ? { port } : {}),
-          host: bind,
-        });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-          process.stderr.write(
-            `edgewatch demo: port ${port ?? config.http.port} is in use; pick another with --port (npm start -- --port 8081)\n`,
-          );
-          await stopSink();
-          return EXIT_FAIL;
-        }
-        await stopSink();
-        throw err;
-      }
-      stopAgent = async () => {
-        await agent.stop();
-        await stopSink();
-      };
-      const url = agent.url.replace("://0.0.0.0", "://localhost");
-      process.stdout.write(
-        `edgewatch demo: agent on ${url}\n  ${url}/status   ${url}/metrics   ${url}/api/health/summary   ${url}/logs?level=error\n`,
-      );
-      const effective = join(root, "config.yaml");
-      writeEffectiveConfig(effective, path, [
-        [["status_dir"], dirs.status],
-        [["state_dir"], dirs.state],
-        [["http", "bind"], bind],
-        [["http", "port"], Number(new URL(agent.url).port)],
-        [["files", "photos"], config.files.photos],
-        [["files", "videos"], config.files.videos],
-        [["files", "logs"], config.files.logs],
-        [["history", "interval"], config.history.interval / 1000],
-        ...(sink
-          ? [[["notify", "channels"], [{ type: "webhook", name: "demo-sink", url: sink.url }]] as [string[], unknown]]
-          : []),
-      ]);
-      process.stdout.write(
-        `edgewatch demo: config in effect in ${effective}${sink ? `; notifications go to a local sink (${sink.url}), printed as "notify" lines` : ""}\n  fire drill: edgewatch drill --config ${effective}\n`,
-      );
-      agent.state.on("event", (ev) => {
-        process.stdout.write(
-          `event  ${ev.time} ${ev.level.padEnd(8)} ${ev.source}: ${ev.message}${ev.code ? ` [${ev.code}]` : ""}\n`,
+    const device =
+      values.device || values.config !== undefined || values.dir !== undefined || values.interval !== undefined;
+    const fleetOnly = ["push-every", "capture-every", "freeze-every", "drop-every", "drop-for"] as const;
+    if (device) {
+      const stray = fleetOnly.filter((k) => values[k] !== undefined);
+      if (stray.length > 0)
+        throw new UsageError(
+          `--${stray.join(", --")}: only for the fleet demo, not with --device, --config, --dir or --interval`,
         );
-      });
-      let last = "";
-      agent.state.on("status", (d) => {
-        const doc = d as {
-          status?: string;
-          today?: { photos_captured?: number; expected_photos?: number };
-          agent?: { quiet?: boolean };
-        };
-        const line = `status ${doc.status ?? "-"} photos ${doc.today?.photos_captured ?? 0}/${doc.today?.expected_photos ?? "?"}${doc.agent?.quiet ? " (quiet mode: sampling paused)" : ""}`;
-        if (line !== last) process.stdout.write(`${line}\n`);
-        last = line;
+      return runDeviceDemo({
+        ...(values.config !== undefined ? { config: values.config } : {}),
+        ...(values.dir !== undefined ? { dir: values.dir } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(duration !== undefined ? { duration } : {}),
+        bind,
+        interval: seconds("interval", values.interval, 2),
       });
     }
-    const sim = startSimulator({
-      dir: dirs.status,
-      intervalSeconds: interval,
-      photosPerDay: 10,
-      failureRate: 0.1,
-      photoDir: dirs.photos,
-      videoDir: dirs.videos,
-      logFile: dirs.log,
+    const pushEvery = seconds("push-every", values["push-every"], 5);
+    if (pushEvery < 1) throw new UsageError(`--push-every: expected at least 1 second, got ${pushEvery}`);
+    return runFleetDemo({
+      port: port ?? 8090,
+      listen: bind,
+      pushEvery,
+      captureEvery: seconds("capture-every", values["capture-every"], 30),
+      freezeEvery: seconds("freeze-every", values["freeze-every"], 120, true),
+      dropEvery: seconds("drop-every", values["drop-every"], 180, true),
+      dropFor: seconds("drop-for", values["drop-for"], 60),
+      ...(duration !== undefined ? { duration } : {}),
+      command: agentCommand(),
+      startHub: startFleetHub,
+      stopRequested: untilStopped(),
     });
-    await new Promise<void>((resolve) => {
-      // the --duration timer is cleared on a signal: left pending, it kept the process alive until it fired
-      const timer = duration === undefined ? undefined : setTimeout(() => done(), duration * 1000);
-      const done = () => {
-        clearTimeout(timer);
-        process.off("SIGINT", done);
-        process.off("SIGTERM", done);
-        resolve();
-      };
-      process.once("SIGINT", done);
-      process.once("SIGTERM", done);
-    });
-    sim.stop();
-    await stopAgent();
-    return EXIT_OK;
   },
 });

@@ -1,8 +1,10 @@
+import { type ExifFields, withExif } from "./exif.ts";
+
 /**
  * The demo's photo: a real 160×120 baseline JPEG (1.5 KB; a sky, two hills and a sun), so the
  * dashboard's photo tile and /latest/photo show a picture. Shipped as bytes: nothing is encoded
  * at run time and no image tool is needed on the device. Made once with
- * `convert -size 160x120 gradient:… -quality 60 -strip` (ImageMagick), checked by test/cli/demo.test.ts.
+ * `convert -size 160x120 gradient:… -quality 60 -strip` (ImageMagick), checked by test/e2e/demo.test.ts.
  */
 export const DEMO_JPEG = Buffer.from(
   [
@@ -30,3 +32,26 @@ export const DEMO_JPEG = Buffer.from(
   ].join(""),
   "base64",
 );
+
+/** Its 64×48 thumbnail (755 bytes; `convert -resize 64x48 -quality 70 -strip`), for the EXIF segment. */
+export const DEMO_THUMBNAIL = Buffer.from(
+  [
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAoHBwgHBgoICAgLCgoLDhgQDg0NDh0VFhEYIx8lJCIfIiEmKzcvJik0KSEiMEExNDk7",
+    "Pj4+JS5ESUM8SDc9Pjv/2wBDAQoLCw4NDhwQEBw7KCIoOzs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7Ozs7",
+    "Ozs7Ozs7Ozv/wAARCAAwAEADASIAAhEBAxEB/8QAGgAAAgMBAQAAAAAAAAAAAAAAAAQDBQYHAv/EADEQAAAFAwIDBgQHAAAAAAAA",
+    "AAABAgMEBRNhETESITIGFCJRcZEWQoGxI0FSU5KT0f/EABoBAAIDAQEAAAAAAAAAAAAAAAAEAQIDBgX/xAAgEQACAgEFAAMAAAAA",
+    "AAAAAAACAwABEgQRITFREyJB/9oADAMBAAIRAxEAPwBm1gFrActAtDosp4WMTtYBawHLQLQMoYxO1gFrActB+BSSlINxxZpRroWm",
+    "5jB+qXpw+Rl7VNFJJpYhXMpLWAWsC2nU04a06K40K2My5hW0LJ1AOCmBe9XIYollYlXMdtAtCaW/GgMG/LeQy2XzKPfBeZjFVjtm",
+    "7I4maYk2G9jeV1q9C+X7hc3UHcYFRF1NfaBaGPovbF6LwsVIlSGi5E6XWn1/V9xeVHtPFabJMAyfcUWvGZGSU/6eBWtQF1vJtBb7",
+    "R2VIjQkkqS6TZKPQtdz+gs6fNS0ySettXiSpPMc2fkOyXTdecUtatzMOUysSKYvRP4jJn4mlHy+nkYTeS9QNrbX1jK1mq8gvmbua",
+    "/wB6UkiSZJTtruYVtD1T50Wps3Iy9TLqQfUn1IN2sBtALSugX1UVZZGVkXc5rOWupPm/MkOur/LVXJOCLYgv3GN5r/kIr4L45/M7",
+    "/ZvlfsnbiR21cREozyeom0bz7hK+C+DI/YZF7HNG8+4NG8+4TvgvgyP2GReyxjSFxH0vR3FtuJ2URi2+LKn+41/UQzF8F8TTGV0U",
+    "rfPc/9k=",
+  ].join(""),
+  "base64",
+);
+
+/** A demo photo as a camera writes it: the picture with an EXIF segment holding its thumbnail. */
+export function demoPhoto(fields: ExifFields = {}): Buffer {
+  return withExif(DEMO_JPEG, DEMO_THUMBNAIL, fields);
+}

@@ -1,146 +1,252 @@
+import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { emitEvent } from "../protocol/events.ts";
-import { updateStatus } from "../protocol/fragment.ts";
-import { DEMO_JPEG } from "./photo.ts";
+import { heartbeat, updateStatus } from "../protocol/fragment.ts";
+import { demoPhoto } from "./photo.ts";
+
+/**
+ * What the simulated program records: `timelapse` a photo per interval and a video at the end of a
+ * short "day"; `gym` a video segment per interval (with a preview still); `surveillance` a motion
+ * clip (with a snapshot) now and then, waiting in between.
+ */
+export const PROFILES = ["timelapse", "gym", "surveillance"] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** The status source (status.d/<source>.json) each profile writes; its watchdog watches it. */
+export const PROFILE_SOURCE: Record<Profile, string> = {
+  timelapse: "timelapse",
+  gym: "recorder",
+  surveillance: "motion",
+};
 
 export interface SimulatorOptions {
   dir: string;
-  /** Seconds between simulated captures. */
+  /** Seconds between simulated captures (photos, segments; motion is checked this often). */
   intervalSeconds: number;
-  /** Captures in one simulated "day" before a video is made. */
+  /** Captures in one simulated "day" before a video is made (timelapse). */
   photosPerDay: number;
   /** Chance that a capture fails (0–1). */
   failureRate: number;
-  /** Where fake photos go (optional; none are written when unset). */
+  profile?: Profile;
+  /** Seconds between heartbeats written between captures (default: none, each capture is one). */
+  beatSeconds?: number;
+  /** Camera model written into each photo's EXIF. */
+  camera?: string;
+  /** Where photos (timelapse), preview stills (gym) and snapshots (surveillance) go. */
   photoDir?: string;
-  /** Where the day's (tiny, fake) video goes at the end of each simulated day (optional). */
+  /** Where videos, segments and clips go. */
   videoDir?: string;
   /** A Python-logging-style log the program appends to, for /logs (optional). */
   logFile?: string;
   random?: () => number;
 }
 
+export interface Simulator {
+  readonly source: string;
+  readonly frozen: boolean;
+  /** The program hangs: it stops writing anything (its heartbeat goes stale) until restart(). */
+  freeze(): void;
+  /** What `systemctl restart` does to it: a fresh start, writing again. */
+  restart(): void;
+  stop(): void;
+}
+
+/** Files kept per folder: a long demo does not fill the disk. */
+const KEEP_FILES = 200;
+const stamp = (d = new Date()) => d.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "_");
+const today = () => new Date().toISOString().slice(0, 10);
+
 /**
- * A small timelapse program for `npm start`: writes through the protocol exactly as a real capture
- * loop would (status, today's counters, last_capture, an occasional failed capture, a video at the end of a day).
+ * A small capture program for the demos: writes through the protocol exactly as a real one would
+ * (status, today's counters, last capture, an occasional failure as an event, real JPEGs with an
+ * EXIF thumbnail, tiny MP4 stubs).
  */
-export function startSimulator(opts: SimulatorOptions): { stop(): void } {
+export function startSimulator(opts: SimulatorOptions): Simulator {
   const rnd = opts.random ?? Math.random;
-  const src = "timelapse";
+  const profile = opts.profile ?? "timelapse";
+  const src = PROFILE_SOURCE[profile];
   const w = { dir: opts.dir };
+  const every = opts.intervalSeconds * 1000;
   let captured = 0;
   let failures = 0;
   let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  const today = () => new Date().toISOString().slice(0, 10);
+  let frozen = false;
+  let run = 0; // bumped by freeze/restart: a step of an older run does nothing
+  const timers = new Set<NodeJS.Timeout>();
 
   const log = async (level: "INFO" | "WARNING" | "ERROR", msg: string) => {
     if (!opts.logFile) return;
-    const { appendFile } = await import("node:fs/promises");
     const t = new Date().toISOString().replace("T", " ").replace("Z", "").replace(".", ",");
-    await appendFile(opts.logFile, `${t} - timelapse - ${level} - ${msg}\n`);
+    await appendFile(opts.logFile, `${t} - ${src} - ${level} - ${msg}\n`);
   };
-
+  const clear = () => {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+  };
   const schedule = (ms: number, fn: () => Promise<void>) => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      fn().catch((err: Error) => process.stderr.write(`simulator: ${err.message}\n`));
+    if (stopped || frozen) return;
+    const mine = run;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (mine !== run || stopped || frozen) return;
+      fn().catch((err: Error) => process.stderr.write(`simulator ${src}: ${err.message}\n`));
     }, ms);
+    timers.add(t);
+  };
+  const beat = () => {
+    if (!opts.beatSeconds) return;
+    schedule(opts.beatSeconds * 1000, async () => {
+      await heartbeat(src, w);
+      beat();
+    });
+  };
+  const written = new Map<string, string[]>();
+  /** Writes a file; as an uploader would, keeps only the newest KEEP_FILES of each folder. */
+  const save = async (dir: string | undefined, name: string, bytes: Buffer) => {
+    if (!dir) return;
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${dir}/${name}`, bytes);
+    const list = written.get(dir) ?? [];
+    written.set(dir, list);
+    if (!list.includes(name)) list.push(name);
+    for (const old of list.splice(0, Math.max(0, list.length - KEEP_FILES))) await rm(`${dir}/${old}`, { force: true });
+  };
+  const photo = () => demoPhoto({ model: opts.camera ?? `edgewatch demo ${profile}` });
+
+  /** One capture attempt; false (and an error event) when the simulated camera times out. */
+  const attempt = async (): Promise<boolean> => {
+    if (rnd() >= opts.failureRate) {
+      failures = 0;
+      return true;
+    }
+    failures += 1;
+    await log("ERROR", `capture failed: camera timeout (attempt ${failures})`);
+    const now = new Date().toISOString();
+    await updateStatus(
+      src,
+      { last_capture: { time: now, success: false }, camera: { consecutive_failures: failures } },
+      w,
+    );
+    await emitEvent(
+      src,
+      { level: "error", message: "capture failed: camera timeout", code: "CAP-001", fields: { attempt: failures } },
+      w,
+    );
+    return false;
   };
 
-  const capture = async () => {
-    const ok = rnd() >= opts.failureRate;
-    const now = new Date().toISOString();
-    if (ok) {
+  const timelapse = async () => {
+    if (await attempt()) {
       captured += 1;
-      failures = 0;
       const filename = `${today().replaceAll("-", "")}_demo_${String(captured).padStart(4, "0")}.jpg`;
-      if (opts.photoDir) {
-        const { writeFile, mkdir } = await import("node:fs/promises");
-        await mkdir(opts.photoDir, { recursive: true });
-        await writeFile(`${opts.photoDir}/${filename}`, DEMO_JPEG);
-      }
+      await save(opts.photoDir, filename, photo());
       await log("INFO", `captured ${filename}`);
-      await updateStatus(
-        src,
-        {
-          status: "capturing",
-          today: { photos_captured: captured },
-          last_capture: { time: now, filename, success: true, duration_ms: 800 + Math.round(rnd() * 900) },
-        },
-        w,
-      );
-    } else {
-      failures += 1;
-      await log("ERROR", `capture failed: camera timeout (attempt ${failures})`);
-      await updateStatus(
-        src,
-        { last_capture: { time: now, success: false }, camera: { consecutive_failures: failures } },
-        w,
-      );
-      await emitEvent(
-        src,
-        { level: "error", message: "capture failed: camera timeout", code: "CAP-001", fields: { attempt: failures } },
-        w,
-      );
+      const last = {
+        time: new Date().toISOString(),
+        filename,
+        success: true,
+        duration_ms: 800 + Math.round(rnd() * 900),
+      };
+      await updateStatus(src, { status: "capturing", today: { photos_captured: captured }, last_capture: last }, w);
     }
-    if (captured >= opts.photosPerDay) {
-      schedule(opts.intervalSeconds * 1000, makeVideo);
-    } else {
-      schedule(opts.intervalSeconds * 1000, capture);
-    }
+    schedule(every, captured >= opts.photosPerDay ? makeVideo : timelapse);
   };
 
   const makeVideo = async () => {
     await updateStatus(src, { status: "creating_video" }, w);
     await log("INFO", `creating video from ${captured} photos`);
-    schedule(opts.intervalSeconds * 3000, async () => {
-      if (opts.videoDir) {
-        const { writeFile, mkdir } = await import("node:fs/promises");
-        await mkdir(opts.videoDir, { recursive: true });
-        await writeFile(`${opts.videoDir}/${today().replaceAll("-", "")}_demo_timelapse.mp4`, TINY_MP4);
-      }
+    schedule(every * 3, async () => {
+      const filename = `${today().replaceAll("-", "")}_demo_timelapse.mp4`;
+      await save(opts.videoDir, filename, TINY_MP4);
       await log("INFO", "video created");
-      await updateStatus(
-        src,
-        {
-          status: "idle",
-          last_video: {
-            date: today(),
-            filename: `${today().replaceAll("-", "")}_demo_timelapse.mp4`,
-            photos_used: captured,
-          },
-        },
-        w,
-      );
+      await updateStatus(src, { status: "idle", last_video: { date: today(), filename, photos_used: captured } }, w);
       await emitEvent(src, { level: "info", message: `video created from ${captured} photos` }, w);
       captured = 0;
-      schedule(opts.intervalSeconds * 2000, startDay);
+      schedule(every * 2, startDay);
     });
   };
 
   const startDay = async () => {
-    await updateStatus(
-      "scheduler",
-      {
-        today: {
-          date: today(),
-          start_time: "07:00:00",
-          end_time: "19:00:00",
-          interval_seconds: opts.intervalSeconds,
-          expected_photos: opts.photosPerDay,
-        },
-      },
-      w,
-    );
+    const day = { date: today(), start_time: "07:00:00", end_time: "19:00:00", interval_seconds: opts.intervalSeconds };
+    await updateStatus("scheduler", { today: { ...day, expected_photos: opts.photosPerDay } }, w);
     await updateStatus(src, { status: "capturing", today: { photos_captured: 0 } }, w);
-    schedule(opts.intervalSeconds * 1000, capture);
+    schedule(0, timelapse); // the day's first photo at once: the capture window is already open
   };
 
-  schedule(0, startDay);
+  /** Gym: one video segment per interval, with a preview still. */
+  const segment = async () => {
+    if (await attempt()) {
+      captured += 1;
+      const name = `gym_${stamp()}_${String(captured).padStart(4, "0")}`;
+      await save(opts.videoDir, `${name}.mp4`, TINY_MP4);
+      await save(opts.photoDir, `${name}.jpg`, photo());
+      await log("INFO", `segment ${name}.mp4 recorded`);
+      const last = { time: new Date().toISOString(), filename: `${name}.jpg`, success: true };
+      const video = { date: today(), filename: `${name}.mp4` };
+      await updateStatus(
+        src,
+        { status: "capturing", today: { segments_recorded: captured }, last_capture: last, last_video: video },
+        w,
+      );
+    }
+    schedule(every, segment);
+  };
+
+  /** Surveillance: waits; on motion (one check in four) records a clip and a snapshot. */
+  const motion = async () => {
+    if (rnd() < 0.25 && (await attempt())) {
+      captured += 1;
+      const name = `motion_${stamp()}_${String(captured).padStart(4, "0")}`;
+      await updateStatus(src, { status: "capturing" }, w);
+      await save(opts.photoDir, `${name}.jpg`, photo());
+      await save(opts.videoDir, `${name}.mp4`, TINY_MP4);
+      await log("INFO", `motion: clip ${name}.mp4 saved`);
+      const last = { time: new Date().toISOString(), filename: `${name}.jpg`, success: true };
+      await updateStatus(
+        src,
+        {
+          status: "waiting",
+          today: { motion_clips: captured },
+          last_capture: last,
+          last_video: { date: today(), filename: `${name}.mp4` },
+        },
+        w,
+      );
+      await emitEvent(src, { level: "info", message: `motion clip ${captured} saved` }, w);
+    }
+    schedule(every, motion);
+  };
+
+  const begin = async () => {
+    await log("INFO", "program started");
+    if (profile === "timelapse") return startDay();
+    await updateStatus(src, { status: profile === "gym" ? "capturing" : "waiting", today: { date: today() } }, w);
+    schedule(profile === "gym" ? 0 : every, profile === "gym" ? segment : motion);
+  };
+
+  const start = () => {
+    schedule(0, begin);
+    beat();
+  };
+  start();
   return {
+    source: src,
+    get frozen() {
+      return frozen;
+    },
+    freeze() {
+      frozen = true;
+      run += 1;
+      clear();
+    },
+    restart() {
+      frozen = false;
+      run += 1;
+      clear();
+      start();
+    },
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      clear();
     },
   };
 }

@@ -51,7 +51,21 @@ test("edgewatch demo: listens on 127.0.0.1 only, and its photo tile shows a real
   const dir = tempDir(t, "ew-demo-");
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", MAIN, "demo", "--dir", dir, "--port", "0", "--interval", "0.3", "--duration", "300"],
+    [
+      "--import",
+      "tsx",
+      MAIN,
+      "demo",
+      "--device",
+      "--dir",
+      dir,
+      "--port",
+      "0",
+      "--interval",
+      "0.3",
+      "--duration",
+      "300",
+    ],
     {
       env: { ...process.env, EDGEWATCH_WEB_DIR: web, EDGEWATCH_CONFIG: "", EDGEWATCH_DIR: "" },
       stdio: ["ignore", "pipe", "pipe"],
