@@ -9,6 +9,7 @@ import {
   EXIT_FAIL,
   EXIT_OK,
   parse,
+  survivePipeErrors,
   UsageError,
 } from "./command.ts";
 
@@ -41,6 +42,7 @@ Example:
       }
     }
     const { config, path } = loadConfig(configPath(values));
+    survivePipeErrors();
     // The error boundary: an exception escaping a timer or an I/O callback (a bug, or input no check
     // foresaw) is logged and the agent keeps serving; exiting would only make systemd restart it
     // into the same input, again and again.

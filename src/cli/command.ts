@@ -43,6 +43,18 @@ export function parse<O extends Options>(args: string[], options: O, allowPositi
   }
 }
 
+/**
+ * For long-running commands (agent, hub): a closed output pipe (the supervisor's reader or a `| head`
+ * went away) makes every write fail with EPIPE. Unhandled, that error is an uncaught exception whose
+ * report is written to the same broken pipe, failing again: a loop at 100 % CPU. Writes to a broken
+ * stdout or stderr are dropped instead; the process keeps doing its job.
+ */
+export function survivePipeErrors(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount("error") === 0) stream.on("error", () => {});
+  }
+}
+
 export const configOption = { config: { type: "string", short: "c" } } as const;
 export const dirOption = { dir: { type: "string", short: "d" } } as const;
 

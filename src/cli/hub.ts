@@ -1,5 +1,5 @@
 import { ConfigError } from "../config/load.ts";
-import { configOption, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
+import { configOption, defineCommand, EXIT_FAIL, EXIT_OK, parse, survivePipeErrors, UsageError } from "./command.ts";
 
 export default defineCommand({
   name: "hub",
@@ -29,6 +29,7 @@ Example:
       if (!/^\d{1,5}$/.test(values.port) || port > 65535)
         throw new UsageError(`--port: expected a port number 0–65535, got ${JSON.stringify(values.port)}`);
     }
+    survivePipeErrors();
     const { loadHubConfig } = await import("../hub/config.ts");
     const { startHub } = await import("../hub/kernel.ts");
     let config: ReturnType<typeof loadHubConfig>["config"];
