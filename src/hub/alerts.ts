@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { type Level, levelRank } from "../protocol/names.ts";
+import { dedupeKey } from "../rules/text.ts";
 import type { HubConfig } from "./config.ts";
 import { hubChannels, type Logger, Outbox } from "./shared.ts";
 import type { AlertRow, HubStore, SilenceRow } from "./store/types.ts";
@@ -123,7 +124,8 @@ export class HubAlerts {
         device_id: row.kind === "check_down" ? "hub" : row.subject,
         site: row.site,
         timestamp: new Date(now).toISOString(),
-        dedupe_key: `${row.id}:${row.state}`,
+        // the shared scheme (src/rules/text.ts): one notice per alert, episode and state
+        dedupe_key: dedupeKey(row.id, row.since, row.state === "firing" ? "firing" : "resolved"),
         alert: {
           id: row.id,
           rule: row.kind,

@@ -6,7 +6,7 @@ import { ledgerTailReader } from "../../lib/jsonl.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
 import type { Config } from "../config.ts";
 import type { AgentContext, AgentModule, HealthVerdict, MetricFamily, Route, Sample } from "../module.ts";
-import { jobViews, ledgerSuccesses, queueData } from "../rules/jobs.ts";
+import { jobViews, ledgerSuccesses, queueData } from "../rules/module.ts";
 
 /** `?limit=N` (1..max); null plus a 400 already sent when it is malformed. */
 function limitParam(url: URL, res: ServerResponse, def: number, max: number): number | null {

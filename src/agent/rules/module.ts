@@ -10,6 +10,9 @@ import { ruleDefinitions } from "./index.ts";
 import { parseSilence, silenceJson } from "./silence-api.ts";
 import type { Rule, RuleInput } from "./types.ts";
 
+/** The jobs views the jobs rules evaluate, for the jobs module's routes (one reading of jobs, queues and ledger). */
+export { jobViews, ledgerSuccesses, queueData } from "./jobs.ts";
+
 /** Build every enabled rule from the config. */
 export function createRules(config: Config): Rule[] {
   const out: Rule[] = [];
