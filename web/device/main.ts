@@ -1,7 +1,7 @@
 // The device dashboard. Vanilla TypeScript + uPlot. Live through /api/events (Server-Sent Events),
 // polling when the stream is unavailable, and a visible "connection lost / stale since" state.
 // This file wires the page: the link to the agent (../shared/transport.ts) fills the page's data
-// (./state.ts), and each section (./sections/) draws itself from that data.
+// (./state.ts), and ./view.ts hands each section (./sections/) its part of that data to draw.
 import "uplot/dist/uPlot.min.css";
 import "../shared/base.css";
 import "./style.css";
