@@ -4,6 +4,7 @@ import type { AgentHttpServer } from "../http/server.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { StatusReader } from "../protocol/reader.ts";
+import type { AgentWarning, RecentError } from "./health/types.ts";
 import type { HistoryStore } from "./history/ring.ts";
 import type { DeviceState } from "./state.ts";
 
@@ -29,19 +30,7 @@ export interface AgentContext {
   readonly agent?: AgentInfo;
 }
 
-export interface AgentWarning {
-  time: string;
-  source: string;
-  reason: string;
-}
-
-export interface RecentError {
-  time: string;
-  level: string;
-  source: string;
-  message: string;
-  code?: string;
-}
+export type { AgentWarning, RecentError };
 
 /** What the agent keeps about itself (src/agent/agent.ts owns it): modules read it, never write it. */
 export interface AgentInfo {

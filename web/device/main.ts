@@ -10,6 +10,7 @@ import type {
   CollectorResultFrame,
   ConfigAnswer,
   DashboardSnapshot,
+  HealthAnswer,
   HistoryView,
   RecentLogs,
 } from "../shared/api.ts";
@@ -65,18 +66,12 @@ async function poll(): Promise<void> {
     startSlow();
     markFirstData();
   }
-  const health = await getJson("/api/health").catch(() => null);
-  if (isObj(health)) {
-    if (Array.isArray(health.alerts)) {
-      state.alerts.clear();
-      for (const a of health.alerts)
-        if (isObj(a) && typeof a.id === "string") state.alerts.set(a.id, a as unknown as AlertState);
-    }
-    if (isObj(health.collectors)) {
-      for (const [k, v] of Object.entries(health.collectors))
-        if (isObj(v) && isObj(v.data))
-          state.collectors.set(k, { collector: k, ok: v.ok !== false, at: Date.now(), durationMs: 0, data: v.data });
-    }
+  const answer = await getJson("/api/health").catch(() => null);
+  if (isObj(answer)) {
+    const health = answer as HealthAnswer;
+    state.alerts = new Map(health.alerts.map((a) => [a.id, a]));
+    for (const [k, v] of Object.entries(health.collectors))
+      state.collectors.set(k, { collector: k, ok: v.ok, at: Date.now(), durationMs: v.duration_ms, data: v.data });
   }
   draw.all();
 }
