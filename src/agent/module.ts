@@ -5,6 +5,7 @@ import type { MetricFamily, Sample } from "../lib/metrics.ts";
 import type { SdNotifyStatus } from "../lib/sdnotify.ts";
 import type { StatusReader } from "../protocol/reader.ts";
 import type { Config } from "./config.ts";
+import type { AgentWarning, RecentError } from "./health/types.ts";
 import type { HistoryStore } from "./history/ring.ts";
 import type { DeviceState } from "./state.ts";
 
@@ -32,19 +33,7 @@ export interface AgentContext {
   readonly modules?: () => readonly AgentModule[];
 }
 
-export interface AgentWarning {
-  time: string;
-  source: string;
-  reason: string;
-}
-
-export interface RecentError {
-  time: string;
-  level: string;
-  source: string;
-  message: string;
-  code?: string;
-}
+export type { AgentWarning, RecentError };
 
 /** What the agent keeps about itself (src/agent/agent.ts owns it): modules read it, never write it. */
 export interface AgentInfo {

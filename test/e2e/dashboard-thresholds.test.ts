@@ -49,14 +49,14 @@ async function gaugeTones(t: TestContext, input: Partial<ConfigInput>): Promise<
   await page.waitForFunction(
     `(() => { const g = ${read}; return g.Memory?.[1] === "60.0 %" && g.Memory?.[0] !== null && g.Temperature?.[1] === "65.0 °C"; })()`,
     null,
-    { timeout: 30_000 },
+    { timeout: 60_000 },
   );
   const gauges = (await page.evaluate(read)) as Record<string, [string | null, string]>;
   return Object.fromEntries(Object.entries(gauges).map(([k, v]) => [k, v[0]]));
 }
 
 test("gauge colours follow the configured alert thresholds (memory 50/70 %, temperature 60/64 °C)", {
-  timeout: 120_000,
+  timeout: 180_000,
 }, async (t) => {
   withEnv(t, "EDGEWATCH_WEB_DIR", buildWeb(t));
   const tones = await gaugeTones(t, {
@@ -67,7 +67,7 @@ test("gauge colours follow the configured alert thresholds (memory 50/70 %, temp
 });
 
 test("with the default thresholds the same values are fine (memory 90/95 %, temperature 70/80 °C)", {
-  timeout: 120_000,
+  timeout: 180_000,
 }, async (t) => {
   withEnv(t, "EDGEWATCH_WEB_DIR", buildWeb(t));
   const tones = await gaugeTones(t, {});

@@ -1,7 +1,7 @@
 // The device dashboard. Vanilla TypeScript + uPlot. Live through /api/events (Server-Sent Events),
 // polling when the stream is unavailable, and a visible "connection lost / stale since" state.
 // This file wires the page: the link to the agent (../shared/transport.ts) fills the page's data
-// (./state.ts), and each section (./sections/) draws itself from that data.
+// (./state.ts), and ./view.ts hands each section (./sections/) its part of that data to draw.
 import "uplot/dist/uPlot.min.css";
 import "../shared/base.css";
 import "./style.css";
@@ -10,44 +10,22 @@ import type {
   CollectorResultFrame,
   ConfigAnswer,
   DashboardSnapshot,
+  HealthAnswer,
   HistoryView,
   RecentLogs,
 } from "../shared/api.ts";
 import { $, isObj } from "../shared/dom.ts";
 import { getJson, LiveLink } from "../shared/transport.ts";
-import { renderAlerts } from "./sections/alerts.ts";
-import { renderCamera } from "./sections/camera.ts";
-import { drawChart, loadHistory, sampleToChart } from "./sections/chart.ts";
+import { drawChart, loadHistory } from "./sections/chart.ts";
 import { renderConn } from "./sections/conn.ts";
-import { control, renderControls, showResult, TOKEN_KEY } from "./sections/control.ts";
-import { renderHeader } from "./sections/header.ts";
-import { renderJobs } from "./sections/jobs.ts";
-import { renderLogs } from "./sections/logs.ts";
-import { renderPipeline } from "./sections/pipeline.ts";
-import { renderProcesses } from "./sections/processes.ts";
-import { renderRedis } from "./sections/redis.ts";
-import { renderResources } from "./sections/resources.ts";
-import { renderSystem } from "./sections/system.ts";
-import { renderAges, renderToday } from "./sections/today.ts";
+import { control, showResult, TOKEN_KEY } from "./sections/control.ts";
 import { state } from "./state.ts";
+import { draw } from "./view.ts";
 
 const POLL_MS = 5000;
 /** No frame (the server pings every 15 s) for this long → the link is presumed dead. */
 const STALE_MS = 35_000;
 const SLOW_REFRESH_MS = 15_000;
-
-function renderAll(): void {
-  renderHeader();
-  renderToday();
-  renderPipeline();
-  renderResources();
-  renderCamera();
-  renderRedis();
-  renderProcesses();
-  renderSystem();
-  renderAlerts();
-  renderJobs();
-}
 
 let slowStarted = false;
 function startSlow(): void {
@@ -67,15 +45,15 @@ function applySnapshot(s: DashboardSnapshot): void {
   state.features = { photos: s.features.photos, logs: s.features.logs };
   state.recoveryAvailable = s.features.recovery;
   state.control = { token: s.features.control.token, actions: { ...s.features.control.actions } };
-  renderControls();
+  draw.controls();
   startSlow();
   const firstData = performance.getEntriesByName("ew-first-data").length === 0;
   state.serverSkewMs = Date.now() - Date.parse(s.server_time);
   state.collectors = new Map(Object.entries(s.collectors));
   state.alerts = new Map(s.alerts.map((a) => [a.id, a]));
-  renderAll();
+  draw.all();
   const sys = state.collectors.get("system");
-  if (sys) sampleToChart(sys);
+  if (sys) draw.chartSample(sys);
   if (firstData) markFirstData();
 }
 
@@ -88,20 +66,14 @@ async function poll(): Promise<void> {
     startSlow();
     markFirstData();
   }
-  const health = await getJson("/api/health").catch(() => null);
-  if (isObj(health)) {
-    if (Array.isArray(health.alerts)) {
-      state.alerts.clear();
-      for (const a of health.alerts)
-        if (isObj(a) && typeof a.id === "string") state.alerts.set(a.id, a as unknown as AlertState);
-    }
-    if (isObj(health.collectors)) {
-      for (const [k, v] of Object.entries(health.collectors))
-        if (isObj(v) && isObj(v.data))
-          state.collectors.set(k, { collector: k, ok: v.ok !== false, at: Date.now(), durationMs: 0, data: v.data });
-    }
+  const answer = await getJson("/api/health").catch(() => null);
+  if (isObj(answer)) {
+    const health = answer as HealthAnswer;
+    state.alerts = new Map(health.alerts.map((a) => [a.id, a]));
+    for (const [k, v] of Object.entries(health.collectors))
+      state.collectors.set(k, { collector: k, ok: v.ok, at: Date.now(), durationMs: v.duration_ms, data: v.data });
   }
-  renderAll();
+  draw.all();
 }
 
 const link = new LiveLink({
@@ -118,31 +90,31 @@ const link = new LiveLink({
     status: (doc) => {
       if (!isObj(doc)) return;
       state.doc = doc;
-      renderJobs();
-      renderHeader();
-      renderToday();
-      renderPipeline();
-      renderResources();
-      renderCamera();
-      renderSystem();
-      renderProcesses();
+      draw.jobs();
+      draw.header();
+      draw.today();
+      draw.pipeline();
+      draw.resources();
+      draw.camera();
+      draw.system();
+      draw.processes();
     },
     sample: (frame) => {
       if (!isObj(frame) || typeof frame.collector !== "string") return;
       const c = frame as CollectorResultFrame;
       state.collectors.set(c.collector, c);
-      renderResources();
-      renderCamera();
-      renderRedis();
-      renderProcesses();
-      renderSystem();
-      sampleToChart(c);
+      draw.resources();
+      draw.camera();
+      draw.redis();
+      draw.processes();
+      draw.system();
+      draw.chartSample(c);
     },
     alert: (frame) => {
       if (!isObj(frame) || typeof frame.id !== "string") return;
       const a = frame as unknown as AlertState;
       state.alerts.set(a.id, a);
-      renderAlerts();
+      draw.alerts();
     },
     "device-event": (ev) => {
       if (!isObj(ev)) return;
@@ -152,7 +124,7 @@ const link = new LiveLink({
         text: `${ev.source ?? ""}: ${ev.message ?? ""}${ev.code ? ` [${ev.code}]` : ""}`,
       });
       state.liveEvents.length = Math.min(state.liveEvents.length, 50);
-      renderLogs();
+      draw.logs();
     },
     ping: () => {},
   },
@@ -163,10 +135,10 @@ let historyLoaded = false;
 async function refreshSlow(): Promise<void> {
   if (document.visibilityState === "hidden") return;
   const jobs = state.jobsAvailable
-    ? getJson("/api/jobs").then(renderJobs, (err: Error) => {
+    ? getJson("/api/jobs").then(draw.jobs, (err: Error) => {
         // An agent without the jobs module answers 404: stop asking.
         if (/HTTP 404/.test(err.message)) state.jobsAvailable = false;
-        renderJobs(null);
+        draw.jobs(null);
       })
     : Promise.resolve();
   // /api/dashboard (always served) has the recent log lines (null without log files) and the history.
@@ -182,15 +154,15 @@ async function refreshSlow(): Promise<void> {
       state.logs = (body.logs?.entries ?? [])
         .map((l) => ({ time: l.file, level: l.level ?? "", text: l.text }))
         .reverse();
-      renderLogs();
+      draw.logs();
     },
-    () => renderLogs(),
+    () => draw.logs(),
   );
   const recovery = state.recoveryAvailable
     ? getJson("/api/recovery").then(
         (body) => {
           state.watches = isObj(body) && Array.isArray(body.watches) ? body.watches.filter(isObj) : [];
-          renderProcesses();
+          draw.processes();
         },
         (err: Error) => {
           if (/HTTP 404/.test(err.message)) state.recoveryAvailable = false;
@@ -227,7 +199,7 @@ async function loadThresholds(): Promise<void> {
   const answer = await getJson("/config").catch(() => null);
   if (!isObj(answer) || !isObj(answer.thresholds)) return;
   state.thresholds = (answer as ConfigAnswer).thresholds;
-  renderResources();
+  draw.resources();
 }
 
 link.start();
@@ -235,7 +207,7 @@ void loadThresholds();
 window.setInterval(() => void refreshSlow(), SLOW_REFRESH_MS);
 // One 1 s tick for relative ages and the stale check (no network).
 window.setInterval(() => {
-  renderAges();
+  draw.ages();
   renderConn(link, POLL_MS);
   link.check();
 }, 1000);

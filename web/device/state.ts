@@ -10,6 +10,11 @@ import type {
 } from "../shared/api.ts";
 import type { Obj } from "../shared/dom.ts";
 
+export interface DeviceControl {
+  token: boolean;
+  actions: Record<string, boolean>;
+}
+
 export interface LogRow {
   time: string;
   level: string;
@@ -28,7 +33,7 @@ export const state = {
   recoveryAvailable: false,
   watches: [] as Obj[],
   /** From the snapshot: is a control token set, and which control actions are configured. */
-  control: null as { token: boolean; actions: Record<string, boolean> } | null,
+  control: null as DeviceControl | null,
   /** The alert thresholds the agent judges by (GET /config); no colours until they are known. */
   thresholds: null as GaugeThresholds | null,
   serverSkewMs: 0,

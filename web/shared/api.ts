@@ -3,6 +3,7 @@
 import type { CollectorDataMap, CollectorName, CollectorResultOf } from "../../src/agent/collectors/data.ts";
 import type { CollectorResultFrame, DashboardFeatures, DashboardSnapshot } from "../../src/agent/dashboard/types.ts";
 import type { RecentLogs } from "../../src/agent/files/types.ts";
+import type { HealthAnswer } from "../../src/agent/health/types.ts";
 import type { HistoryView } from "../../src/agent/history/types.ts";
 import type { ConfigAnswer, GaugeThresholds } from "../../src/agent/status/types.ts";
 import type { AlertState } from "../../src/notify/alert.ts";
@@ -26,6 +27,7 @@ export type {
   DashboardFeatures,
   DashboardSnapshot,
   GaugeThresholds,
+  HealthAnswer,
   HistoryView,
   RecentLogs,
 };

@@ -1,13 +1,16 @@
 import { readBullmq } from "../../jobs/queues/bullmq.ts";
 import { collectQueues } from "../../jobs/queues/collect.ts";
+import type { QueuesData } from "./data.ts";
 import type { CollectorFactory } from "./types.ts";
+
+export type { QueuesData };
 
 /**
  * BullMQ queues (read-only against Redis): wait, active, completed, failed, delayed, prioritized;
  * stalled jobs (active without a lock); live workers (named client connections). Enabled when
  * jobs.queues.redis_url is set and jobs.queues.bullmq names at least one queue.
  */
-export const bullmqCollector: CollectorFactory = (config) => {
+export const bullmqCollector: CollectorFactory<undefined, QueuesData> = (config) => {
   const q = config.jobs.queues;
   if (!q.redis_url || q.bullmq.length === 0) return null;
   return {

@@ -1,4 +1,4 @@
-import type { QueueSnapshot } from "../../jobs/queues/types.ts";
+import type { QueueCollection } from "../../jobs/queues/types.ts";
 
 /**
  * The data each collector produces (its last run, as `/api/health`, `/api/events` and the rules see
@@ -139,12 +139,7 @@ export type RedisData = {
 };
 
 /** `rq`, `bullmq`: the job queues in Redis, read-only. */
-export type QueuesData = {
-  up: boolean;
-  target: string;
-  error: string | null;
-  queues: QueueSnapshot[];
-};
+export type QueuesData = QueueCollection;
 
 /** Every collector's data, by collector name. */
 export type CollectorDataMap = {

@@ -4,6 +4,7 @@ import { sendJson } from "../../http/respond.ts";
 import { layout } from "../../protocol/paths.ts";
 import type { Config } from "../config.ts";
 import type { AgentContext, AgentInfo, AgentModule, HealthVerdict, Route } from "../module.ts";
+import type { HealthAnswer } from "./types.ts";
 
 /** A collector result older than this (outside quiet mode) means the collector is stuck. */
 export const COLLECTOR_STALE_MS = 10 * 60_000;
@@ -114,7 +115,7 @@ export function healthModule(config: Config): AgentModule {
         const { ctx, agent } = started();
         const { state } = ctx;
         const h = deepHealth();
-        const collectors: Record<string, unknown> = {};
+        const collectors: HealthAnswer["collectors"] = {};
         for (const [name, r] of state.collectors) {
           collectors[name] = {
             ok: r.ok,
@@ -124,7 +125,7 @@ export function healthModule(config: Config): AgentModule {
             data: r.data,
           };
         }
-        sendJson(res, 200, {
+        const answer: HealthAnswer = {
           timestamp: new Date().toISOString(),
           device_id: config.device.id,
           site: config.device.site,
@@ -137,7 +138,8 @@ export function healthModule(config: Config): AgentModule {
           alerts: [...state.alerts.values()],
           errors: agent.errors,
           warnings: agent.warnings,
-        });
+        };
+        sendJson(res, 200, answer);
       },
     },
   ];

@@ -1,7 +1,7 @@
 import type { Clock } from "../../lib/clock.ts";
 import { nextLocalTime } from "../../lib/time-of-day.ts";
 import { getPath } from "../../protocol/json.ts";
-import { liveFields } from "../core/document.ts";
+import { liveFields } from "../core/index.ts";
 import type { DeviceState } from "../state.ts";
 
 /**

@@ -1,7 +1,6 @@
 import { parseRedisUrl, RedisReader } from "../../lib/redis.ts";
-import type { JsonObject } from "../../protocol/json.ts";
 import type { JobsConfig } from "../config.ts";
-import type { QueueReadOptions, QueueSnapshot } from "./types.ts";
+import type { QueueCollection, QueueReadOptions, QueueSnapshot } from "./types.ts";
 
 /** How long one queue collection may wait for Redis before it says "down". */
 export const QUEUE_TIMEOUT_MS = 5000;
@@ -15,7 +14,7 @@ export async function collectQueues(
   read: (r: RedisReader, o: QueueReadOptions) => Promise<QueueSnapshot[]>,
   now: number,
   signal?: AbortSignal,
-): Promise<JsonObject> {
+): Promise<QueueCollection> {
   const q = config.jobs.queues;
   const url = q.redis_url as string;
   let target = "?";
@@ -32,7 +31,7 @@ export async function collectQueues(
       workerDownAfterMs: q.worker_down_after,
       ...(q.stuck_after !== undefined ? { stuckAfterMs: q.stuck_after } : {}),
     });
-    return { up: true, target, error: null, queues: queues as unknown as JsonObject[] };
+    return { up: true, target, error: null, queues };
   } catch (err) {
     return { up: false, target, error: (err as Error).message || String(err), queues: [] };
   } finally {

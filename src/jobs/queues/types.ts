@@ -33,6 +33,15 @@ export interface QueueSnapshot {
   dead_workers: WorkerInfo[];
 }
 
+/** One collection of a queue system (RQ or BullMQ): Redis down is data (`up: false`, `error`), not a failure. */
+export type QueueCollection = {
+  up: boolean;
+  /** Redis, without credentials. */
+  target: string;
+  error: string | null;
+  queues: QueueSnapshot[];
+};
+
 export interface QueueReadOptions {
   now: number;
   workerDownAfterMs: number;

@@ -1,11 +1,12 @@
 // Alerts: firing ones, and the ones resolved within the hour.
+
+import type { AlertState } from "../../shared/api.ts";
 import { $, h, setEmpty, stamp } from "../../shared/dom.ts";
 import { parseTime } from "../../shared/format.ts";
-import { state } from "../state.ts";
 
 const SEV_TONE: Record<string, string> = { critical: "bad", warning: "warn", info: "info" };
-export function renderAlerts(): void {
-  const list = [...state.alerts.values()]
+export function renderAlerts(alerts: Iterable<AlertState>): void {
+  const list = [...alerts]
     .filter((a) => a.state !== "resolved" || Date.now() - parseTime(a.since) < 3600_000)
     .sort((a, b) => parseTime(b.since) - parseTime(a.since));
   const ul = $("alerts");

@@ -1,15 +1,15 @@
 // The camera: health score, failures, success rate, the camera test, a stalled capture.
+
+import type { CameraData, ScheduleData } from "../../shared/api.ts";
 import { $, h, kv, setEmpty, stamp, tone } from "../../shared/dom.ts";
 import { ago } from "../../shared/format.ts";
-import { dataOf } from "../state.ts";
 
-export function renderCamera(): void {
-  const cam = dataOf("camera");
+export function renderCamera(cam: CameraData | undefined, schedule: ScheduleData | undefined): void {
   const score = cam?.health_score ?? undefined;
   const fails = cam?.consecutive_failures;
   const rate = cam?.success_rate ?? undefined;
   const ageS = cam?.last_capture_age_seconds ?? undefined;
-  const stalled = dataOf("schedule")?.stalled ?? undefined;
+  const stalled = schedule?.stalled ?? undefined;
   const test = cam?.test ?? undefined;
   const testFails = test?.consecutive_failures ?? 0;
   const lastError = cam?.last_error;

@@ -3,7 +3,7 @@ import uPlot from "uplot";
 import type { CollectorResultFrame, HistoryView } from "../../shared/api.ts";
 import { $, numOf, stamp } from "../../shared/dom.ts";
 import { parseTime } from "../../shared/format.ts";
-import { metric } from "../state.ts";
+import type { GaugeValues } from "./resources.ts";
 
 const CHART_POINTS = 720;
 
@@ -84,9 +84,10 @@ export function drawChart(): void {
   );
 }
 
-export function sampleToChart(c: CollectorResultFrame): void {
+/** A new system or thermal sample: one point of the current values. */
+export function sampleToChart(c: CollectorResultFrame, v: GaugeValues): void {
   if (c.collector !== "system" && c.collector !== "thermal") return;
-  addPoint(Math.floor(c.at / 1000), metric.cpu(), metric.memory(), metric.temp());
+  addPoint(Math.floor(c.at / 1000), v.cpu, v.memory, v.temperature);
   drawChart();
 }
 

@@ -1,6 +1,6 @@
 // Control: the recovery buttons, the token dialog and the confirmation dialog.
 import { $, isObj } from "../../shared/dom.ts";
-import { state } from "../state.ts";
+import type { DeviceControl } from "../state.ts";
 
 export const TOKEN_KEY = "edgewatch.token";
 
@@ -40,11 +40,10 @@ const CONTROL_KEYS: Record<string, string> = {
 };
 
 /** Buttons that cannot work look unavailable (aria-disabled, still focusable) and say why. */
-export function renderControls(): void {
-  const c = state.control;
+export function renderControls(c: DeviceControl | null, recoveryAvailable: boolean): void {
   const missing: string[] = [];
   let global: string | null = null;
-  if (!state.recoveryAvailable) global = "recovery is turned off on this device (recovery.enabled: false)";
+  if (!recoveryAvailable) global = "recovery is turned off on this device (recovery.enabled: false)";
   else if (c && !c.token) global = "no control token is set on this device (http.token in its config)";
   for (const btn of document.querySelectorAll<HTMLButtonElement>("button[data-action]")) {
     const key = CONTROL_KEYS[btn.dataset.action ?? ""] ?? "";

@@ -1,6 +1,5 @@
 // The header: device id and its status pill.
-import { $ } from "../../shared/dom.ts";
-import { state } from "../state.ts";
+import { $, type Obj } from "../../shared/dom.ts";
 
 const STATUS_TONE: Record<string, string> = {
   capturing: "ok",
@@ -12,8 +11,7 @@ const STATUS_TONE: Record<string, string> = {
   error: "bad",
 };
 
-export function renderHeader(): void {
-  const d = state.doc;
+export function renderHeader(d: Obj): void {
   const id = typeof d.device_id === "string" ? d.device_id : "Device";
   $("device-id").textContent = id;
   document.title = `${id} · edgewatch`;

@@ -1,13 +1,12 @@
 // Jobs and transfers: jobs and queues (from /api/jobs), transfers (live, from the status document).
 import { $, h, isObj, numOf, setEmpty, stamp } from "../../shared/dom.ts";
-import { state } from "../state.ts";
 
 let lastJobs: unknown = null;
 const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 const badState = (v: unknown) => /fail|error|dead|overdue|timeout/.test(str(v));
 
 /** Jobs (from /api/jobs), queues, and transfers (live, from the status document). */
-export function renderJobs(body: unknown = lastJobs): void {
+export function renderJobs(transfersOf: unknown, body: unknown = lastJobs): void {
   lastJobs = body;
   const el = $("jobs");
   const out: HTMLElement[] = [];
@@ -59,7 +58,7 @@ export function renderJobs(body: unknown = lastJobs): void {
       ),
     );
   }
-  const transfers = isObj(state.doc.transfers) ? Object.entries(state.doc.transfers) : [];
+  const transfers = isObj(transfersOf) ? Object.entries(transfersOf) : [];
   if (transfers.length) {
     out.push(
       h(

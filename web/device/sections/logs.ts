@@ -1,10 +1,11 @@
 // Recent logs: live device events first, then the configured log files' last lines.
 import { $, h, setEmpty, stamp } from "../../shared/dom.ts";
-import { state } from "../state.ts";
+import type { LogRow } from "../state.ts";
 
 const LEVEL_TONE: Record<string, string> = { error: "bad", critical: "bad", warning: "warn" };
-export function renderLogs(): void {
-  const rows = [...state.liveEvents, ...state.logs].slice(0, 100);
+/** Newest first: live device events, then the log files' lines. */
+export function renderLogs(all: LogRow[]): void {
+  const rows = all.slice(0, 100);
   const ul = $("logs");
   setEmpty("logs", !rows.length);
   if (!rows.length) {

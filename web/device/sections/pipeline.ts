@@ -1,11 +1,10 @@
 // The pipeline: capturing → creating video → backing up → uploading, and the last video.
-import { $, fileName, h, isObj, kv, numOf } from "../../shared/dom.ts";
-import { state } from "../state.ts";
+import { $, fileName, h, isObj, kv, numOf, type Obj } from "../../shared/dom.ts";
 
 const STAGES = ["capturing", "creating_video", "backing_up", "uploading"];
 
-export function renderPipeline(): void {
-  const st = typeof state.doc.status === "string" ? state.doc.status : "unknown";
+export function renderPipeline(doc: Obj): void {
+  const st = typeof doc.status === "string" ? doc.status : "unknown";
   const idx = STAGES.indexOf(st);
   const list = $("pipeline");
   list.classList.toggle("error", st === "error");
@@ -23,7 +22,7 @@ export function renderPipeline(): void {
     unknown: "No status reported yet.",
   };
   $("pipeline-note").textContent = idx >= 0 ? `Now: ${STAGES[idx]?.replace(/_/g, " ")}` : (notes[st] ?? st);
-  const v = isObj(state.doc.last_video) ? state.doc.last_video : {};
+  const v = isObj(doc.last_video) ? doc.last_video : {};
   const url = typeof v.youtube_url === "string" && /^https:\/\//.test(v.youtube_url) ? v.youtube_url : undefined;
   kv($("video-kv"), [
     ["Last video", typeof v.filename === "string" ? fileName(v.filename) : undefined],

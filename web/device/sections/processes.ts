@@ -1,12 +1,18 @@
 // Processes and watches: recovery watches, writers' heartbeats, collectors.
-import { $, h, isObj, numOf, setEmpty } from "../../shared/dom.ts";
+import type { CollectorResultFrame } from "../../shared/api.ts";
+import { $, h, isObj, numOf, type Obj, setEmpty } from "../../shared/dom.ts";
 import { ago, parseTime } from "../../shared/format.ts";
-import { state } from "../state.ts";
 
-export function renderProcesses(): void {
+/** Recovery watches (GET /api/recovery), the writers' heartbeats (the document's `sources`), the collectors. */
+export function renderProcesses(
+  watches: Obj[],
+  doc: Obj,
+  collectors: Iterable<CollectorResultFrame>,
+  skewMs: number,
+): void {
   const items: HTMLElement[] = [];
-  const now = Date.now() - state.serverSkewMs;
-  for (const w of state.watches) {
+  const now = Date.now() - skewMs;
+  for (const w of watches) {
     const age = numOf(w.heartbeat_age_ms);
     const healthy = w.healthy !== false;
     items.push(
@@ -24,7 +30,7 @@ export function renderProcesses(): void {
       ),
     );
   }
-  const sources = state.doc.sources;
+  const sources = doc.sources;
   if (isObj(sources)) {
     for (const [name, v] of Object.entries(sources)) {
       const beat = isObj(v) ? parseTime(v.heartbeat_at) : Number.NaN;
@@ -38,7 +44,7 @@ export function renderProcesses(): void {
       );
     }
   }
-  for (const c of state.collectors.values()) {
+  for (const c of collectors) {
     items.push(
       h(
         "li",

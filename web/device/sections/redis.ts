@@ -1,13 +1,13 @@
 // Redis: up or down, ping, memory.
+
+import type { CollectorResultFrame, RedisData } from "../../shared/api.ts";
 import { $, h, kv, setEmpty } from "../../shared/dom.ts";
 import { bytes } from "../../shared/format.ts";
-import { dataOf, state } from "../state.ts";
 
-export function renderRedis(): void {
-  const r = state.collectors.get("redis");
+/** `r`: the redis collector's last result (undefined: not configured); `d`: its data when the run succeeded. */
+export function renderRedis(r: CollectorResultFrame | undefined, d: RedisData | undefined): void {
   setEmpty("redis-kv", !r);
   if (!r) return;
-  const d = dataOf("redis");
   const up = d?.up === true;
   const lat = d?.ping_seconds ?? undefined;
   const mem = d?.used_memory_bytes ?? undefined;

@@ -1,7 +1,14 @@
 // System resources: CPU, memory, disk and temperature gauges, coloured by the agent's alert thresholds.
-import type { Band } from "../../shared/api.ts";
-import { $, h, isObj, tone } from "../../shared/dom.ts";
-import { metric, state } from "../state.ts";
+import type { Band, GaugeThresholds } from "../../shared/api.ts";
+import { $, h, tone } from "../../shared/dom.ts";
+
+/** The gauges' values: CPU, memory and disk in %, temperature in °C (undefined: no data). */
+export interface GaugeValues {
+  cpu: number | undefined;
+  memory: number | undefined;
+  disk: number | undefined;
+  temperature: number | undefined;
+}
 
 function gauge(label: string, value: number | undefined, unit: string, t: string | undefined, max = 100): HTMLElement {
   const id = `g-${label.toLowerCase().replace(/\W+/g, "-")}`;
@@ -29,22 +36,16 @@ function gauge(label: string, value: number | undefined, unit: string, t: string
   );
 }
 
-export function renderResources(): void {
+export function renderResources(v: GaugeValues, t: GaugeThresholds | null, quiet: boolean): void {
   // Warning/critical as the agent's rules judge them (alerts.rules.cpu|memory|disk|temperature).
-  const t = state.thresholds;
   const by = (value: number | undefined, band: Band | undefined) =>
     band ? tone(value, band.warning, band.critical) : undefined;
-  const cpu = metric.cpu();
-  const mem = metric.memory();
-  const disk = metric.disk();
-  const temp = metric.temp();
   const bars = [
-    gauge("CPU", cpu, "%", by(cpu, t?.cpu)),
-    gauge("Memory", mem, "%", by(mem, t?.memory)),
-    gauge("Disk", disk, "%", by(disk, t?.disk)),
-    gauge("Temperature", temp, "°C", by(temp, t?.temperature), 90),
+    gauge("CPU", v.cpu, "%", by(v.cpu, t?.cpu)),
+    gauge("Memory", v.memory, "%", by(v.memory, t?.memory)),
+    gauge("Disk", v.disk, "%", by(v.disk, t?.disk)),
+    gauge("Temperature", v.temperature, "°C", by(v.temperature, t?.temperature), 90),
   ];
-  const quiet = isObj(state.doc.agent) && state.doc.agent.quiet === true;
   $("resources").replaceChildren(
     ...(quiet ? [h("p", { class: "muted" }, "Sampling paused while the device encodes video.")] : []),
     ...bars,

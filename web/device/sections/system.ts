@@ -1,14 +1,11 @@
 // System information: host, uptime, temperature, load, free disk, agent version.
-import { $, isObj, kv, numOf, stamp } from "../../shared/dom.ts";
+import type { SystemData } from "../../shared/api.ts";
+import { $, isObj, kv, numOf, type Obj, stamp } from "../../shared/dom.ts";
 import { bytes, duration } from "../../shared/format.ts";
-import { dataOf, metric, state } from "../state.ts";
 
-export function renderSystem(): void {
-  const d = state.doc;
-  const sys = dataOf("system");
+export function renderSystem(d: Obj, sys: SystemData | undefined, temp: number | undefined): void {
   // /status (read while polling) has the agent's uptime_seconds and disk_free_bytes too.
   const uptime = sys?.uptime_seconds ?? numOf(d.uptime_seconds);
-  const temp = metric.temp();
   const free = numOf(d.disk_free_bytes) ?? sys?.disks[0]?.free_bytes ?? undefined;
   kv($("system-kv"), [
     ["Device", typeof d.device_id === "string" ? d.device_id : undefined],

@@ -1,13 +1,11 @@
 // Today's capture: photos taken against expected, the last capture and its thumbnail.
-import { $, fileName, isObj, kv, numOf, stamp } from "../../shared/dom.ts";
+import type { ScheduleData } from "../../shared/api.ts";
+import { $, fileName, isObj, kv, numOf, type Obj, stamp } from "../../shared/dom.ts";
 import { ago, parseTime } from "../../shared/format.ts";
-import { dataOf, state } from "../state.ts";
 
 let photoKey = "";
-export function renderToday(): void {
-  const d = state.doc;
+export function renderToday(d: Obj, sched: ScheduleData | undefined, photos: boolean, skewMs: number): void {
   const today = isObj(d.today) ? d.today : {};
-  const sched = dataOf("schedule");
   const captured = numOf(today.photos_captured) ?? sched?.photos_captured_today ?? undefined;
   const expected = numOf(today.expected_photos) ?? sched?.photos_expected_today ?? undefined;
   $("captured").textContent = captured === undefined ? "—" : String(captured);
@@ -32,19 +30,20 @@ export function renderToday(): void {
   ]);
   // Reload the thumbnail only when a new photo was taken.
   const key = `${last.time ?? ""}|${last.filename ?? ""}`;
-  if (state.features.photos && key !== photoKey && (last.time || last.filename)) {
+  if (photos && key !== photoKey && (last.time || last.filename)) {
     photoKey = key;
     const img = $<HTMLImageElement>("photo");
     img.src = `/latest/photo?v=${encodeURIComponent(key)}`;
     img.alt = `Latest capture${typeof last.filename === "string" ? `: ${last.filename}` : ""}`;
   }
-  renderAges();
+  renderAges(d, skewMs);
 }
 
-export function renderAges(): void {
-  const last = isObj(state.doc.last_capture) ? state.doc.last_capture : {};
+/** "Last photo 2 min ago": redrawn every second. */
+export function renderAges(doc: Obj, skewMs: number): void {
+  const last = isObj(doc.last_capture) ? doc.last_capture : {};
   const t = parseTime(last.time);
   const cap = $("photo-caption");
   if (Number.isNaN(t)) cap.textContent = "Last photo: —";
-  else cap.replaceChildren(`Last photo ${ago(Date.now() - state.serverSkewMs - t)} (`, stamp(t), ")");
+  else cap.replaceChildren(`Last photo ${ago(Date.now() - skewMs - t)} (`, stamp(t), ")");
 }
