@@ -87,7 +87,7 @@ and each device's own dashboard. Everything runs in a temporary folder, removed 
 
 The device demo (--device; implied by --config, --dir or --interval): one agent in this process on the
 sample config (examples/device.yaml) with its status dir, state dir, photos, videos and log pointed at
-a temporary folder, and a simulated timelapse program. Open http://127.0.0.1:8080/ (the dashboard),
+a temporary folder (removed at the end), and a simulated timelapse program. Open http://127.0.0.1:8080/ (the dashboard),
 /status and /metrics. When the config has no notification channel, notifications go to a local sink
 that prints them ("notify ..." lines). The config in effect is written to DIR/config.yaml (its path is
 printed), so \`edgewatch drill --config DIR/config.yaml\` runs the fire drill against the demo.

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,6 +81,7 @@ export async function runDeviceDemo(o: DeviceDemoOptions): Promise<number> {
     });
   } catch (err) {
     await stopSink();
+    if (o.dir === undefined) rmSync(root, { recursive: true, force: true });
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
       process.stderr.write(
         `edgewatch demo: port ${o.port ?? config.http.port} is in use; pick another with --port (npm start -- --device --port 8081)\n`,
@@ -137,6 +138,8 @@ export async function runDeviceDemo(o: DeviceDemoOptions): Promise<number> {
   sim.stop();
   await agent.stop();
   await stopSink();
+  // a folder the demo made for itself goes with it; one given with --dir is kept
+  if (o.dir === undefined) rmSync(root, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
   return 0;
 }
 

@@ -1,5 +1,5 @@
 /**
- * A minimal EXIF writer: one APP1 "Exif" segment (big-endian TIFF) with IFD0 (Make, Model,
+ * A minimal EXIF writer: one APP1 "Exif" segment (little-endian TIFF, as libcamera writes it) with IFD0 (Make, Model,
  * DateTime), an Exif sub-IFD (DateTimeOriginal) and IFD1 whose JPEGInterchangeFormat points at an
  * embedded JPEG thumbnail, as a Raspberry Pi camera's stills carry one. Readers (exiftool, the hub's
  * thumbnail reader) take the thumbnail from there without decoding the full frame.
@@ -27,13 +27,13 @@ function encode(e: Entry): { count: number; bytes: Buffer } {
   if (Buffer.isBuffer(e.value)) return { count: e.value.length, bytes: e.value };
   if (Array.isArray(e.value)) {
     const bytes = Buffer.alloc(8);
-    bytes.writeUInt32BE(e.value[0], 0);
-    bytes.writeUInt32BE(e.value[1], 4);
+    bytes.writeUInt32LE(e.value[0], 0);
+    bytes.writeUInt32LE(e.value[1], 4);
     return { count: 1, bytes };
   }
   const bytes = Buffer.alloc(SIZES[e.type] as number);
-  if (e.type === SHORT) bytes.writeUInt16BE(e.value, 0);
-  else bytes.writeUInt32BE(e.value, 0);
+  if (e.type === SHORT) bytes.writeUInt16LE(e.value, 0);
+  else bytes.writeUInt32LE(e.value, 0);
   return { count: 1, bytes };
 }
 
@@ -51,22 +51,22 @@ function ifdSize(entries: Entry[]): number {
 function ifd(entries: Entry[], at: number, next: number): Buffer {
   const sorted = [...entries].sort((a, b) => a.tag - b.tag);
   const out = Buffer.alloc(ifdSize(sorted));
-  out.writeUInt16BE(sorted.length, 0);
+  out.writeUInt16LE(sorted.length, 0);
   let data = 2 + sorted.length * 12 + 4;
   sorted.forEach((e, i) => {
     const { count, bytes } = encode(e);
     const p = 2 + i * 12;
-    out.writeUInt16BE(e.tag, p);
-    out.writeUInt16BE(e.type, p + 2);
-    out.writeUInt32BE(count, p + 4);
+    out.writeUInt16LE(e.tag, p);
+    out.writeUInt16LE(e.type, p + 2);
+    out.writeUInt32LE(count, p + 4);
     if (bytes.length <= 4) bytes.copy(out, p + 8);
     else {
-      out.writeUInt32BE(at + data, p + 8);
+      out.writeUInt32LE(at + data, p + 8);
       bytes.copy(out, data);
       data += bytes.length + (bytes.length % 2);
     }
   });
-  out.writeUInt32BE(next, 2 + sorted.length * 12);
+  out.writeUInt32LE(next, 2 + sorted.length * 12);
   return out;
 }
 
@@ -123,7 +123,7 @@ export function exifSegment(thumbnail: Buffer, fields: ExifFields = {}): Buffer 
   ];
   const thumbAt = ifd1At + ifdSize([...ifd1Base, ...thumbStubs]);
   const tiff = Buffer.concat([
-    Buffer.from([0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08]), // "MM", 42, IFD0 at 8
+    Buffer.from([0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00]), // "II", 42, IFD0 at 8
     ifd([...ifd0Base, { ...pointerStub, value: exifAt }], ifd0At, ifd1At),
     ifd(exifIfd, exifAt, 0),
     ifd([...ifd1Base, { tag: 0x0201, type: LONG, value: thumbAt }, thumbStubs[1] as Entry], ifd1At, 0),
@@ -132,7 +132,7 @@ export function exifSegment(thumbnail: Buffer, fields: ExifFields = {}): Buffer 
   const body = Buffer.concat([Buffer.from("Exif\0\0", "latin1"), tiff]);
   if (body.length + 2 > 0xffff) throw new Error(`EXIF thumbnail too large: ${thumbnail.length} bytes`);
   const head = Buffer.from([0xff, 0xe1, 0, 0]);
-  head.writeUInt16BE(body.length + 2, 2);
+  head.writeUInt16BE(body.length + 2, 2); // JPEG's own fields are big-endian
   return Buffer.concat([head, body]);
 }
 
