@@ -8,7 +8,7 @@ import type { FleetDevice, FleetOverview, StreamMessage } from "../../src/hub/ap
 import { HISTORY_KEYS } from "../../src/hub/history-keys.ts";
 import { tempDir } from "../helpers/tools.ts";
 import { admin, agentConfig, api, batch, enroll, hubConfig, push, startAgent, startHub, waitFor } from "./helpers.ts";
-import { openStream } from "./stream-client.ts";
+import { openStream, type StreamClient } from "./stream-client.ts";
 
 const isDevice =
   (id: string, ok: (d: FleetDevice) => boolean = () => true) =>
@@ -208,4 +208,30 @@ test("device alerts (pushed + hub), maintenance, filters and the live stream", {
       "POST /api/v1/silences /api/v1/silences",
     ],
   );
+});
+
+test("the stream is bounded: beyond 64 clients one more gets 503 with Retry-After; a closed one frees its place", {
+  timeout: 120_000,
+}, async (t) => {
+  const dir = tempDir(t, "ew-fleetview-");
+  const hub = await startHub(t, hubConfig(join(dir, "hub")));
+  const open: StreamClient[] = [];
+  for (let i = 0; i < 64; i++) open.push(await openStream(hub.url));
+  t.after(() => {
+    for (const s of open) s.close();
+  });
+  assert.ok(open.every((s) => s.status === 200));
+  const res = await fetch(`${hub.url}/api/v1/stream`);
+  assert.equal(res.status, 503);
+  assert.equal(res.headers.get("retry-after"), "10");
+  assert.match(((await res.json()) as { error: string }).error, /expected at most 64, got one more/);
+  open.pop()?.close();
+  const again = (await waitFor("a place again", async () => {
+    const s = await openStream(hub.url);
+    if (s.status === 200) return s;
+    s.close();
+    return null;
+  })) as StreamClient;
+  open.push(again);
+  await again.next("snapshot", (m): m is Extract<StreamMessage, { type: "snapshot" }> => m.type === "snapshot");
 });
