@@ -140,6 +140,18 @@ notify:
     { timeout: 60_000 },
   );
 
+  // A new photo count on the device reaches its card live.
+  await updateStatus(
+    "timelapse",
+    { today: { photos_captured: 413, expected_photos: 720 } },
+    { dir: join(dir, "cam-1", "status") },
+  );
+  await page.waitForFunction(
+    () => document.querySelector('a.card[data-id="cam-1"]')?.textContent?.includes("413 / 720"),
+    null,
+    { timeout: 60_000 },
+  );
+
   // Kill cam-2: its card turns down with no reload, and moves first.
   await page.evaluate(() => {
     (window as unknown as { stillHere: boolean }).stillHere = true;

@@ -74,7 +74,7 @@ function Facts({ d }: { d: FleetDevice }) {
 }
 
 export function Detail({ id }: { id: string }) {
-  const live = devices.value.get(id);
+  const live = devices.value.get(id)?.value;
   // Before the stream's first snapshot (or for a device it does not list), ask the API once.
   const fetched = useApi<FleetDevice>(live ? null : `/api/v1/devices/${encodeURIComponent(id)}`, [id]);
   const d = live ?? fetched.data;
