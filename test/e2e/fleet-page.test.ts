@@ -300,6 +300,8 @@ notify:
       .catch(() => false);
   });
 
+  await page.screenshot({ path: join(SHOTS, "fleet-device-phone.png"), fullPage: true });
+
   // Share links: made on the page, opened in a new tab, the token leaves the address bar at once.
   await page.getByRole("link", { name: "Sharing" }).click();
   await page.getByLabel("Who is it for").fill("night shift");

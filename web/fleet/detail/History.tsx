@@ -22,8 +22,12 @@ export function History({ id }: { id: string }) {
       color,
       unit,
     });
+    const span: [number, number] | undefined = hist.data
+      ? [Date.parse(hist.data.from) / 1000, Date.parse(hist.data.to) / 1000]
+      : undefined;
     return {
       x,
+      span,
       disk: [s("Disk used", key(HISTORY_KEYS.disk, 100), "--info", " %")],
       temp: [s("Temperature", key(HISTORY_KEYS.temperature), "--warn", " °C")],
       load: [
@@ -35,6 +39,12 @@ export function History({ id }: { id: string }) {
   }, [hist.data]);
   const days = daily.data ?? [];
   const dx = useMemo(() => days.map((d) => Date.parse(`${d.day}T12:00:00`) / 1000), [daily.data]);
+  // Whole days: the first bar's day starts the axis, the last one's ends it.
+  const dspan = useMemo(
+    (): [number, number] | undefined =>
+      dx.length ? [(dx[0] as number) - 43_200, (dx.at(-1) as number) + 43_200] : undefined,
+    [dx],
+  );
   const dseries = useMemo(
     () => [{ label: "Photos", values: days.map((d) => d.captures), color: "--info" }] as Series[],
     [daily.data],
@@ -70,6 +80,7 @@ export function History({ id }: { id: string }) {
         <Chart
           title="Photos per day (30 days)"
           x={dx}
+          span={dspan}
           series={dseries}
           bars
           summary={`Photos per day: ${days
@@ -77,10 +88,37 @@ export function History({ id }: { id: string }) {
             .map((d) => `${d.day} ${d.captures ?? "none"}`)
             .join(", ")}`}
         />
-        <Chart title="Disk used" x={charts.x} series={charts.disk} max={100} summary={lastText(charts.disk)} />
-        <Chart title="Temperature" x={charts.x} series={charts.temp} summary={lastText(charts.temp)} />
-        <Chart title="CPU and memory" x={charts.x} series={charts.load} max={100} summary={lastText(charts.load)} />
-        <Chart title="Upload success" x={charts.x} series={charts.upload} max={100} summary={lastText(charts.upload)} />
+        <Chart
+          title="Disk used"
+          x={charts.x}
+          span={charts.span}
+          series={charts.disk}
+          max={100}
+          summary={lastText(charts.disk)}
+        />
+        <Chart
+          title="Temperature"
+          x={charts.x}
+          span={charts.span}
+          series={charts.temp}
+          summary={lastText(charts.temp)}
+        />
+        <Chart
+          title="CPU and memory"
+          x={charts.x}
+          span={charts.span}
+          series={charts.load}
+          max={100}
+          summary={lastText(charts.load)}
+        />
+        <Chart
+          title="Upload success"
+          x={charts.x}
+          span={charts.span}
+          series={charts.upload}
+          max={100}
+          summary={lastText(charts.upload)}
+        />
       </div>
       {daily.error && <p class="error">Photos per day: {daily.error}</p>}
     </section>
