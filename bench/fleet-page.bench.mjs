@@ -292,6 +292,7 @@ for (let i = 0; i < RUNS; i++) {
       updLayout: after.layout - before.layout,
       updSeen: seen,
       pushed,
+      lag: seen - pushed,
     });
     await s.close();
   }
@@ -366,8 +367,8 @@ ${row("live update: write → on screen", "updSeen", ms)}
 The stream is not compressed: its first frame, the snapshot of ${DEVICES} devices, is ${kb(snap.raw)}
 (${kb(snap.gzip)} with gzip, ${kb(snap.br)} with brotli — these simulated devices are much alike, so real
 ones compress less well). Of the fleet page's "write → on screen", the
-${DEVICES} pushes themselves took ${ms(med(fleet, "pushed"))} to be accepted by the hub (the median); the
-page drew the last of them at most a frame after its stream message arrived.
+${DEVICES} pushes themselves took ${ms(med(fleet, "pushed"))} to be accepted by the hub (20 at a time); the page
+had applied the last of them ${ms(med(fleet, "lag"))} after the last push was answered (medians).
 
 Per device, the fleet page's live update cost ${(med(fleet, "updScript") / DEVICES).toFixed(2)} ms of scripting
 (the stream's messages are applied once per animation frame, and a card re-renders only when its own

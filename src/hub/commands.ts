@@ -91,6 +91,14 @@ export function commandRoutes(k: HubContext, write: Write): Route[] {
 
 /** The queued commands for a device's push answer (oldest first), now marked sent; stale ones fail. */
 export async function takeCommands(k: HubContext, device: string, now: number) {
+  // A command handed out long ago whose result never came (an answer lost on the way, a reboot that
+  // cut it short) is closed as failed rather than left "sent" for ever.
+  for (const c of await k.store.fleet.commands(device, { state: "sent", limit: 20 })) {
+    if (now - (c.sent_at ?? c.created_at) <= COMMAND_TTL_MS) continue;
+    const output = `no result from the device within ${COMMAND_TTL_MS / 60_000} minutes of sending it${c.action === "reboot" ? " (a reboot may have cut it short)" : ""}`;
+    await k.store.fleet.putCommand({ ...c, state: "failed", finished_at: now, output });
+    await k.audit.write(`device:${device}`, "command.unanswered", device, { id: c.id, action: c.action });
+  }
   const queued = (await k.store.fleet.commands(device, { state: "queued", limit: 20 })).reverse();
   const out: { id: string; action: string; args: Record<string, unknown> }[] = [];
   for (const c of queued) {

@@ -49,6 +49,8 @@ export class Fleet {
   readonly pushed = new Map<string, FleetAlert[]>();
   readonly thumbs = new Map<string, number>();
   private readonly shown = new Map<string, string>();
+  /** What each shown device adds to the overview (kept with `shown`, so a message needs no full rebuild). */
+  private readonly counted = new Map<string, Pick<FleetDevice, "state" | "maintenance"> & { alerts: number }>();
 
   constructor(
     private readonly k: {
@@ -67,19 +69,25 @@ export class Fleet {
     for (const d of await this.k.store.fleet.allData("thumbnail", false)) this.thumbs.set(d.device, d.t);
   }
 
-  /** A push was stored: keep its summary and alerts (in the store too, for the next start). */
-  async ingested(id: string, summary: DeviceSummary, alerts: FleetAlert[], now: number): Promise<void> {
-    const before = JSON.stringify(this.pushed.get(id) ?? []);
-    this.summaries.set(id, summary);
-    this.pushed.set(id, alerts);
-    await this.k.store.fleet.putData(id, "summary", JSON.stringify(summary), now);
-    if (JSON.stringify(alerts) !== before) await this.k.store.fleet.putData(id, "alerts", JSON.stringify(alerts), now);
-  }
-
-  /** A pushed thumbnail: the latest one per device is kept (its time is the `?v=` of its URL). */
-  async thumbnail(id: string, jpeg: Buffer, now: number): Promise<void> {
-    await this.k.store.fleet.putData(id, "thumbnail", jpeg.toString("base64"), now);
-    this.thumbs.set(id, now);
+  /**
+   * What a push changes of the fleet view, as device data for the store to write in the push's own
+   * transaction (only what changed); `stored` then applies it here once the push is committed.
+   */
+  prepare(id: string, summary: DeviceSummary, alerts: FleetAlert[], thumbnail: Buffer | null) {
+    const data: Record<string, string> = {};
+    const s = JSON.stringify(summary);
+    if (s !== JSON.stringify(this.summaries.get(id) ?? null)) data.summary = s;
+    const a = JSON.stringify(alerts);
+    if (a !== JSON.stringify(this.pushed.get(id) ?? [])) data.alerts = a;
+    if (thumbnail) data.thumbnail = thumbnail.toString("base64");
+    return {
+      data,
+      stored: (now: number) => {
+        this.summaries.set(id, summary);
+        this.pushed.set(id, alerts);
+        if (thumbnail) this.thumbs.set(id, now);
+      },
+    };
   }
 
   summary(id: string): DeviceSummary {
@@ -165,27 +173,42 @@ export class Fleet {
   /** The whole fleet, for a new stream client; what later messages are compared with. */
   snapshot(): StreamMessage {
     const devices = this.views();
-    if (this.shown.size === 0) for (const v of devices) this.shown.set(v.id, shownKey(v));
+    if (this.shown.size === 0) for (const v of devices) this.remember(v);
     return { type: "snapshot", overview: this.overview(devices), devices };
+  }
+
+  private remember(v: FleetDevice): void {
+    this.shown.set(v.id, shownKey(v));
+    this.counted.set(v.id, { state: v.state, maintenance: v.maintenance, alerts: v.alerts.length });
+  }
+
+  /** The overview from what was last shown of each device (no view is rebuilt). */
+  private shownOverview(): FleetOverview {
+    const o: FleetOverview = { devices: 0, up: 0, late: 0, down: 0, new: 0, maintenance: 0, alerts_firing: 0 };
+    for (const c of this.counted.values()) {
+      o.devices++;
+      o[c.state]++;
+      if (c.maintenance) o.maintenance++;
+      o.alerts_firing += c.alerts;
+    }
+    return o;
   }
 
   /** Some devices may look different now (a push, a state change, a silence, an alert). */
   changed(ids?: Iterable<string>): void {
     if (!this.out?.active()) {
       this.shown.clear();
+      this.counted.clear();
       return;
     }
     const list = ids ? [...ids] : [...this.k.liveness.devices.keys()];
-    let views: FleetDevice[] | null = null;
     for (const id of list) {
       const live = this.k.liveness.devices.get(id);
       if (!live) continue;
       const v = this.view(live.row);
-      const key = shownKey(v);
-      if (this.shown.get(id) === key) continue;
-      this.shown.set(id, key);
-      views ??= this.views();
-      this.emit({ type: "device", overview: this.overview(views), device: v });
+      if (this.shown.get(id) === shownKey(v)) continue;
+      this.remember(v);
+      this.emit({ type: "device", overview: this.shownOverview(), device: v });
     }
   }
 
@@ -193,8 +216,9 @@ export class Fleet {
     this.summaries.delete(id);
     this.pushed.delete(id);
     this.thumbs.delete(id);
+    this.counted.delete(id);
     if (!this.out?.active() || !this.shown.delete(id)) return;
-    this.emit({ type: "removed", overview: this.overview(), id });
+    this.emit({ type: "removed", overview: this.shownOverview(), id });
   }
 
   private emit(m: StreamMessage): void {

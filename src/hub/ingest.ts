@@ -187,19 +187,20 @@ export function ingestRoutes(k: HubContext): Route[] {
         const thumb = p.thumbnail ? thumbnailBytes(p.thumbnail) : null;
         if (p.thumbnail && !thumb)
           throw reject("invalid", 400, "push body: thumbnail: expected a base64 JPEG of at most 64 KiB");
+        const fleet = k.fleet.prepare(
+          dev,
+          summary,
+          pushedAlerts(k.fleet.pushed.get(dev) ?? [], p.firing as JsonObject[] | undefined, batch.alerts),
+          thumb,
+        );
+        batch.data = fleet.data;
         const r = await k.store.ingest(batch);
         if (r === "replay") {
           throw reject("replay", 409, `batch ${p.seq} of boot ${p.boot_id} was already acknowledged; nothing stored`);
         }
         counters.pushes++;
         counters.samples += batch.samples.length;
-        await k.fleet.ingested(
-          dev,
-          summary,
-          pushedAlerts(k.fleet.pushed.get(dev) ?? [], p.firing as JsonObject[] | undefined, batch.alerts),
-          received,
-        );
-        if (thumb) await k.fleet.thumbnail(dev, thumb, received);
+        fleet.stored(received);
         await commandResults(k, dev, p.command_results, received);
         await k.deviceChanged(dev, received, true);
         const answer: Record<string, unknown> = {

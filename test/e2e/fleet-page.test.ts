@@ -29,7 +29,7 @@ function agentYaml(dir: string, id: string, site: string, tags: string[], hubUrl
 status_dir: ${join(dir, "status")}
 state_dir: ${join(dir, "state")}
 http: { bind: 127.0.0.1, port: 0 }
-collectors: { system: { interval: 1s } }
+collectors: { sys_root: "${join(dir, "sys")}", system: { interval: 1s } }
 recovery:
   sd_notify: false
   camera_test: { type: camera, argv: ["sh", "-c", 'printf "\\377\\330jpeg" > "$0"; echo frame written', "${join(dir, "test.jpg")}"], expect_file: "${join(dir, "test.jpg")}", timeout: 10s }
@@ -96,10 +96,14 @@ notify:
         status: "capturing",
         today: { photos_captured: photos, expected_photos: 720 },
         last_capture: { time: new Date().toISOString(), success: true },
-        cpu_temperature_celsius: 47 + photos / 100,
       },
       { dir: join(d, "status") },
     );
+    // A thermal zone for the agent's thermal collector (millidegrees, as the kernel writes them).
+    const zone = join(d, "sys", "class", "thermal", "thermal_zone0");
+    mkdirSync(zone, { recursive: true });
+    writeFileSync(join(zone, "type"), "cpu-thermal\n");
+    writeFileSync(join(zone, "temp"), `${46_000 + photos * 10}\n`);
     agents.set(id, await startAgent(t, d, id, agentYaml(d, id, site, [...tags], hub.url)));
   }
   await painter.close();
@@ -132,10 +136,30 @@ notify:
     "cam-3",
   ]);
   assert.match((await page.textContent(".summary")) ?? "", /3 devices[\s\S]*3\s*up[\s\S]*0\s*down/);
-  assert.match((await page.textContent('a.card[data-id="cam-1"]')) ?? "", /capturing[\s\S]*412 \/ 720/);
+  // What the device reports, as pushed: its status, today's photos against the target, its temperature.
+  await page.waitForFunction(
+    () =>
+      /capturing[\s\S]*412 \/ 720[\s\S]*50 °C/.test(
+        document.querySelector('a.card[data-id="cam-1"]')?.textContent ?? "",
+      ),
+    null,
+    { timeout: 60_000 },
+  );
   // The thumbnail is fetched with the token (an <img src> could not send it).
   await page.waitForFunction(
     () => (document.querySelector('a.card[data-id="cam-3"] img') as HTMLImageElement | null)?.naturalWidth === 160,
+    null,
+    { timeout: 60_000 },
+  );
+
+  // A new photo count on the device reaches its card live.
+  await updateStatus(
+    "timelapse",
+    { today: { photos_captured: 413, expected_photos: 720 } },
+    { dir: join(dir, "cam-1", "status") },
+  );
+  await page.waitForFunction(
+    () => document.querySelector('a.card[data-id="cam-1"]')?.textContent?.includes("413 / 720"),
     null,
     { timeout: 60_000 },
   );
@@ -275,6 +299,8 @@ notify:
       .then(() => true)
       .catch(() => false);
   });
+
+  await page.screenshot({ path: join(SHOTS, "fleet-device-phone.png"), fullPage: true });
 
   // Share links: made on the page, opened in a new tab, the token leaves the address bar at once.
   await page.getByRole("link", { name: "Sharing" }).click();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { startPostgres } from "../helpers/postgres.ts";
 import { tempDir } from "../helpers/tools.ts";
-import { api, batch, enroll, hubConfig, push, startHub } from "./helpers.ts";
+import { admin, api, batch, enroll, hubConfig, push, startHub } from "./helpers.ts";
 
 test("two hub replicas share one PostgreSQL store: a device enrolled on one pushes to the other; replays refused across them", {
   timeout: 180_000,
@@ -27,6 +27,24 @@ test("two hub replicas share one PostgreSQL store: a device enrolled on one push
   const h = await api<{ points: unknown[] }>(`${a.url}/api/v1/devices/cam-pg/history?from=-10m&step=1m`);
   assert.equal(h.status, 200, h.text);
   assert.ok(h.body.points.length >= 1, "history written through b is read through a");
+  // the command queue is in the store: queued through a, handed out by b, its result seen through a
+  const q = await api<{ id: string }>(`${a.url}/api/v1/devices/cam-pg/commands`, {
+    method: "POST",
+    headers: admin,
+    body: JSON.stringify({ action: "test_camera" }),
+  });
+  assert.equal(q.status, 202, q.text);
+  const answer = await push(b.url, token, batch(3));
+  assert.deepEqual(answer.body.commands, [{ id: q.body.id, action: "test_camera", args: {} }]);
+  assert.equal(
+    (await push(b.url, token, batch(4, { command_results: [{ id: q.body.id, ok: true, output: "fine" }] }))).status,
+    200,
+  );
+  const cmds = await api<{ id: string; state: string; output: string }[]>(`${a.url}/api/v1/devices/cam-pg/commands`);
+  assert.deepEqual(
+    cmds.body.map((c) => [c.id, c.state, c.output]),
+    [[q.body.id, "done", "fine"]],
+  );
   await b.kill("SIGTERM");
   assert.equal(b.child.exitCode, 0, b.out());
 });

@@ -185,6 +185,11 @@ export async function storeContract(t: TestContext, open: () => Promise<HubStore
     "fleet tables: per-device data, the command queue's states, share tokens; all go with their device",
     async () => {
       const f = store.fleet;
+      const b = batch(1, { boot_id: "boot-d", received: now - 7, data: { summary: '{"status":"new"}' } });
+      assert.equal(await store.ingest(b), "stored");
+      assert.deepEqual(await f.getData("cam-1", "summary"), { device: "cam-1", value: '{"status":"new"}', t: now - 7 });
+      assert.equal(await store.ingest({ ...b, data: { summary: "replayed" } }), "replay");
+      assert.equal((await f.getData("cam-1", "summary"))?.value, '{"status":"new"}', "a replay writes no data");
       await f.putData("cam-1", "summary", '{"status":"idle"}', now);
       await f.putData("cam-1", "summary", '{"status":"capturing"}', now + 1);
       await f.putData("cam-1", "thumbnail", "AAAA", now + 2);

@@ -1,12 +1,19 @@
 // The page's data: the fleet as the stream last described it, the link's health, the filters and
 // the route. Components read these signals and re-render on their own.
-import { batch, signal } from "@preact/signals";
+import { batch, type Signal, signal } from "@preact/signals";
 import { auth, checkAccess } from "./api.ts";
-import { type Filters, NO_FILTERS } from "./order.ts";
+import { type Filters, NO_FILTERS, openAlerts } from "./order.ts";
 import { openStream } from "./stream.ts";
 import type { FleetDevice, FleetOverview, StreamMessage } from "./types.ts";
 
-export const devices = signal<Map<string, FleetDevice>>(new Map());
+/**
+ * Every device, each in its own signal: a push that changes one device re-renders its card only.
+ * The map itself is replaced when the list's shape changes (a device comes or goes, or changes
+ * what it is sorted, filtered or grouped by), which re-renders the list.
+ */
+export const devices = signal<Map<string, Signal<FleetDevice>>>(new Map());
+const shapeOf = (d: FleetDevice) =>
+  `${d.state}|${d.maintenance}|${openAlerts(d).length > 0}|${d.site}|${d.tags.join("\n")}`;
 export const overview = signal<FleetOverview | null>(null);
 
 export interface Link {
@@ -71,13 +78,19 @@ function apply(): void {
     };
     for (const m of msgs) {
       if (m.type === "snapshot") {
-        map = new Map(m.devices.map((d) => [d.id, d]));
+        map = new Map(m.devices.map((d) => [d.id, signal(d)]));
         copied = true;
-      } else if (m.type === "device") own().set(m.device.id, m.device);
-      else if (m.type === "removed") own().delete(m.id);
+      } else if (m.type === "device") {
+        const one = map.get(m.device.id);
+        if (!one) own().set(m.device.id, signal(m.device));
+        else {
+          if (shapeOf(one.peek()) !== shapeOf(m.device)) own();
+          one.value = m.device;
+        }
+      } else if (m.type === "removed") own().delete(m.id);
       overview.value = m.overview;
     }
-    devices.value = map;
+    if (copied) devices.value = map;
     link.value = { ...link.value, lastUpdate: Date.now() };
   });
   // After the render this batch caused (Preact renders in a microtask): marks for measuring the page.

@@ -47,5 +47,7 @@ export interface CheckRow {
 
 /** GET /api/v1/devices/<id>/history. */
 export interface HistoryAnswer {
+  from: string;
+  to: string;
   points: { t: string; values: Record<string, { avg: number; min: number; max: number }> }[];
 }

@@ -19,6 +19,10 @@ export const FLEET_SCHEMA = [
     created_at BIGINT NOT NULL, expires_at BIGINT)`,
 ];
 
+/** One device datum (the stores also run it inside a push's transaction, for PushBatch.data). */
+export const PUT_DATA =
+  "INSERT INTO device_data (device, key, value, t) VALUES ($1, $2, $3, $4) ON CONFLICT (device, key) DO UPDATE SET value = excluded.value, t = excluded.t";
+
 /** Columns added to tables of earlier versions; "already there" is not an error. */
 export const MIGRATIONS = [
   "ALTER TABLE silences ADD COLUMN created_at BIGINT",
@@ -84,10 +88,7 @@ export class FleetTables {
   constructor(private readonly x: Exec) {}
 
   async putData(device: string, key: string, value: string, t: number): Promise<void> {
-    await this.x.run(
-      "INSERT INTO device_data (device, key, value, t) VALUES ($1, $2, $3, $4) ON CONFLICT (device, key) DO UPDATE SET value = excluded.value, t = excluded.t",
-      [device, key, value, t],
-    );
+    await this.x.run(PUT_DATA, [device, key, value, t]);
   }
 
   async getData(device: string, key: string): Promise<DeviceData | null> {

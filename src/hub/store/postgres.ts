@@ -1,4 +1,4 @@
-import { alreadyThere, FLEET_SCHEMA, FleetTables, MIGRATIONS } from "./fleet.ts";
+import { alreadyThere, FLEET_SCHEMA, FleetTables, MIGRATIONS, PUT_DATA } from "./fleet.ts";
 import {
   alertFromRow,
   checkFromRow,
@@ -164,6 +164,8 @@ export class PostgresStore implements HubStore {
           tx,
         );
       }
+      for (const [key, value] of Object.entries(b.data ?? {}))
+        await this.q(PUT_DATA, [b.device, key, value, b.received], tx);
       return "stored" as const;
     });
     this.stats.commits++;

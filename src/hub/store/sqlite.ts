@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { alreadyThere, FLEET_SCHEMA, FleetTables, MIGRATIONS } from "./fleet.ts";
+import { alreadyThere, FLEET_SCHEMA, FleetTables, MIGRATIONS, PUT_DATA } from "./fleet.ts";
 import {
   alertFromRow,
   checkFromRow,
@@ -99,6 +99,7 @@ export class SqliteStore implements HubStore {
       rollup: p(
         "INSERT INTO rollups (device, step, bucket, key, n, sum, min, max) VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT(device, step, bucket, key) DO UPDATE SET n = n + 1, sum = sum + excluded.sum, min = min(min, excluded.min), max = max(max, excluded.max)",
       ),
+      data: p(PUT_DATA.replace(/\$\d+/g, "?")),
       event: p("INSERT INTO events (device, kind, t, level, source, message) VALUES (?, ?, ?, ?, ?, ?)"),
       state: p("UPDATE devices SET state = ?, state_since = ? WHERE id = ?"),
       history: p(
@@ -210,6 +211,7 @@ export class SqliteStore implements HubStore {
       }
     }
     for (const e of b.events) s.event!.run(b.device, "device", e.t, e.level, e.source, e.message);
+    for (const [key, value] of Object.entries(b.data ?? {})) s.data!.run(b.device, key, value, b.received);
     this.stats.batches++;
     this.stats.samples += b.samples.length;
     return "stored";

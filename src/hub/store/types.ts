@@ -51,6 +51,8 @@ export interface PushBatch {
   alerts: JsonObject[];
   clock_offset_ms: number;
   clock_ahead: boolean;
+  /** Device data (key → text: the fleet summary, alerts, thumbnail) written in the push's transaction. */
+  data?: Record<string, string>;
 }
 
 export interface EventRow extends PushEvent {

@@ -1,4 +1,4 @@
-import { Component } from "preact";
+import type { Signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { ago, bytes, pct, temp, words } from "../format.ts";
 import { arrange, type Filters, facets, openAlerts } from "../order.ts";
@@ -100,95 +100,113 @@ function Toolbar({ sites, tags }: { sites: string[]; tags: string[] }) {
 
 const STATE_TEXT = { up: "up", late: "late", down: "down", new: "new" } as const;
 
-/** One device at a glance. Re-renders only when its own view (or the clock) changes. */
-export class Card extends Component<{ d: FleetDevice; t: number }> {
-  override shouldComponentUpdate(next: { d: FleetDevice; t: number }): boolean {
-    return next.d !== this.props.d || next.t !== this.props.t;
-  }
-  override render() {
-    const { d, t } = this.props;
-    const s = d.summary ?? ({} as Partial<FleetDevice["summary"]>);
-    const alerts = openAlerts(d);
-    const state = d.maintenance ? "maintenance" : d.state;
-    const done = s.captures_today ?? null;
-    const goal = s.captures_expected ?? null;
-    const disk = s.disk_used_ratio ?? null;
-    return (
-      <li class="card-item">
-        <a
-          class="card"
-          href={`#/device/${encodeURIComponent(d.id)}`}
-          data-id={d.id}
-          data-state={state}
-          onClick={() => {
-            lastOpened = d.id;
-          }}
-        >
-          <div class="card-head">
-            <h3 class="name">{d.id}</h3>
-            <span class="pill" data-tone={state}>
-              {d.maintenance ? "maintenance" : STATE_TEXT[d.state]}
-            </span>
-          </div>
-          <p class="meta">
-            {d.site ?? "no site"} · {(s.status ?? d.status) ? words(s.status ?? d.status) : "no status yet"}
-            {d.state !== "up" && ` · seen ${ago(d.last_seen, Math.max(t, Date.now()))}`}
-          </p>
-          <div class="card-body">
-            {d.thumbnail ? (
-              <Thumb class="thumb" url={d.thumbnail.url} alt={`Newest capture from ${d.id}`} width={96} height={72} />
-            ) : (
-              <div class="thumb none" aria-hidden="true">
-                no photo
-              </div>
-            )}
-            <dl class="figures">
-              <div>
-                <dt>Today</dt>
-                <dd>
-                  {done === null ? "—" : goal ? `${done} / ${goal}` : `${done}`}
-                  {goal && done !== null ? (
-                    <span class="bar" aria-hidden="true">
-                      <span style={{ width: `${Math.min(100, (done / goal) * 100)}%` }} />
-                    </span>
-                  ) : null}
-                </dd>
-              </div>
-              <div>
-                <dt>Disk</dt>
-                <dd data-tone={disk !== null && disk > 0.9 ? "bad" : disk !== null && disk > 0.8 ? "warn" : undefined}>
-                  {pct(disk)}
-                  {s.disk_free_bytes != null && <span class="muted"> ({bytes(s.disk_free_bytes)} free)</span>}
-                </dd>
-              </div>
-              <div>
-                <dt>Temp.</dt>
-                <dd>{temp(s.temperature_c)}</dd>
-              </div>
-            </dl>
-          </div>
-          {alerts.length > 0 && (
-            <ul class="alerts" aria-label={`Firing alerts of ${d.id}`}>
-              {alerts.slice(0, 3).map((a) => (
-                <li key={a.key} data-tone={a.severity === "critical" ? "bad" : "warn"}>
-                  {a.summary || a.rule}
-                </li>
-              ))}
-              {alerts.length > 3 && <li>and {alerts.length - 3} more</li>}
-            </ul>
+/** One device at a glance: re-renders when its own device changes (and, unless it is up, with the clock). */
+export function Card({ sig }: { sig: Signal<FleetDevice> }) {
+  const d = sig.value;
+  const t = d.state === "up" ? 0 : now.value;
+  const s = d.summary ?? ({} as Partial<FleetDevice["summary"]>);
+  const alerts = openAlerts(d);
+  const state = d.maintenance ? "maintenance" : d.state;
+  const done = s.captures_today ?? null;
+  const goal = s.captures_expected ?? null;
+  const disk = s.disk_used_ratio ?? null;
+  return (
+    <li class="card-item">
+      <a
+        class="card"
+        href={`#/device/${encodeURIComponent(d.id)}`}
+        data-id={d.id}
+        data-state={state}
+        onClick={() => {
+          lastOpened = d.id;
+        }}
+      >
+        <div class="card-head">
+          <h3 class="name">{d.id}</h3>
+          <span class="pill" data-tone={state}>
+            {d.maintenance ? "maintenance" : STATE_TEXT[d.state]}
+          </span>
+        </div>
+        <p class="meta">
+          {d.site ?? "no site"} · {(s.status ?? d.status) ? words(s.status ?? d.status) : "no status yet"}
+          {d.state !== "up" && ` · seen ${ago(d.last_seen, Math.max(t, Date.now()))}`}
+        </p>
+        <div class="card-body">
+          {d.thumbnail ? (
+            <Thumb class="thumb" url={d.thumbnail.url} alt={`Newest capture from ${d.id}`} width={96} height={72} />
+          ) : (
+            <div class="thumb none" aria-hidden="true">
+              no photo
+            </div>
           )}
-        </a>
-      </li>
-    );
-  }
+          <dl class="figures">
+            <div>
+              <dt>Today</dt>
+              <dd>
+                {done === null ? "—" : goal ? `${done} / ${goal}` : `${done}`}
+                {goal && done !== null ? (
+                  <span class="bar" aria-hidden="true">
+                    <span style={{ width: `${Math.min(100, (done / goal) * 100)}%` }} />
+                  </span>
+                ) : null}
+              </dd>
+            </div>
+            <div>
+              <dt>Disk</dt>
+              <dd data-tone={disk !== null && disk > 0.9 ? "bad" : disk !== null && disk > 0.8 ? "warn" : undefined}>
+                {pct(disk)}
+                {s.disk_free_bytes != null && <span class="muted"> ({bytes(s.disk_free_bytes)} free)</span>}
+              </dd>
+            </div>
+            <div>
+              <dt>Temp.</dt>
+              <dd>{temp(s.temperature_c)}</dd>
+            </div>
+          </dl>
+        </div>
+        {alerts.length > 0 && (
+          <ul class="alerts" aria-label={`Firing alerts of ${d.id}`}>
+            {alerts.slice(0, 3).map((a) => (
+              <li key={a.key} data-tone={a.severity === "critical" ? "bad" : "warn"}>
+                {a.summary || a.rule}
+              </li>
+            ))}
+            {alerts.length > 3 && <li>and {alerts.length - 3} more</li>}
+          </ul>
+        )}
+      </a>
+    </li>
+  );
+}
+
+/** How many devices the filters show (a live region), or why there are none. */
+function Shown({ shown, total, filtered }: { shown: number; total: number; filtered: boolean }) {
+  const state = link.value.state;
+  return (
+    <p class="muted shown" aria-live="polite">
+      {state === "connecting" && total === 0
+        ? "Loading…"
+        : filtered
+          ? `${shown} of ${total} devices shown. `
+          : total === 0 && state === "live"
+            ? "No device has enrolled with this hub yet."
+            : ""}
+      {filtered && (
+        <button type="button" class="linkish" onClick={() => setFilters({ q: "", site: "", tag: "", state: "" })}>
+          Show all
+        </button>
+      )}
+    </p>
+  );
 }
 
 export function Fleet() {
   const all = devices.value;
   const f = filters.value;
-  const t = now.value;
-  const groups = arrange(all.values(), f);
-  const { sites, tags } = facets(all.values());
+  // The list reads each device without subscribing to it: a card follows its own device.
+  const list = [...all.values()].map((s) => s.peek());
+  const groups = arrange(list, f);
+  const { sites, tags } = facets(list);
   const shown = groups.reduce((n, [, l]) => n + l.length, 0);
   useEffect(() => {
     if (!lastOpened) return;
@@ -200,20 +218,7 @@ export function Fleet() {
     <>
       <Summary />
       <Toolbar sites={sites} tags={tags} />
-      <p class="muted shown" aria-live="polite">
-        {link.value.state === "connecting" && all.size === 0
-          ? "Loading…"
-          : filtered
-            ? `${shown} of ${all.size} devices shown. `
-            : all.size === 0 && link.value.state === "live"
-              ? "No device has enrolled with this hub yet."
-              : ""}
-        {filtered && (
-          <button type="button" class="linkish" onClick={() => setFilters({ q: "", site: "", tag: "", state: "" })}>
-            Show all
-          </button>
-        )}
-      </p>
+      <Shown shown={shown} total={all.size} filtered={!!filtered} />
       {groups.map(([name, list]) => (
         <section key={name || "all"} aria-label={name ? `${f.group} ${name}` : "Devices"}>
           {name && (
@@ -223,7 +228,7 @@ export function Fleet() {
           )}
           <ul class="cards">
             {list.map((d) => (
-              <Card key={d.id} d={d} t={d.state === "up" ? 0 : t} />
+              <Card key={d.id} sig={all.get(d.id) as Signal<FleetDevice>} />
             ))}
           </ul>
         </section>

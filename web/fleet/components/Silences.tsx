@@ -162,7 +162,7 @@ export function SilencesFor({ d }: { d: FleetDevice }) {
 export function SilencesView() {
   const all = useApi<SilenceView[]>("/api/v1/silences");
   const h1 = useFocusHeading();
-  const list = [...devices.value.values()];
+  const list = [...devices.value.values()].map((s) => s.peek());
   const { sites, tags } = facets(list);
   const scopes: [string, Scope][] = [
     ...sites.map((s) => [`site ${s}`, { site: s }] as [string, Scope]),

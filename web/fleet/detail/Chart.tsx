@@ -18,6 +18,8 @@ export function Chart(props: {
   series: Series[];
   bars?: boolean;
   max?: number;
+  /** The x axis's span (epoch seconds): the time asked for, not just where the data happens to be. */
+  span?: [number, number];
   summary: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
@@ -33,7 +35,7 @@ export function Chart(props: {
       legend: { show: props.series.length > 1 },
       cursor: { drag: { x: false, y: false } },
       scales: {
-        x: { time: true },
+        x: props.span ? { time: true, range: props.span } : { time: true },
         y:
           props.max !== undefined
             ? { range: [0, props.max] }
@@ -60,7 +62,7 @@ export function Chart(props: {
       ro.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.series]);
+  }, [props.x, props.series, props.span?.[0], props.span?.[1]]);
   return (
     <figure class="chart">
       <figcaption>{props.title}</figcaption>
