@@ -295,8 +295,15 @@ export class StatusReader {
   }
 
   private async quarantine(name: string, reason: string): Promise<void> {
-    this.opts.onWarning({ source: `events/${name}`, reason: `${reason}; moved to events/bad/` });
-    await fsp.rename(join(this.l.eventsNew, name), join(this.l.eventsBad, name)).catch(() => {});
+    // Moved first, then said: whoever acts on the warning finds the file where it says.
+    const moved = await fsp.rename(join(this.l.eventsNew, name), join(this.l.eventsBad, name)).then(
+      () => true,
+      () => false,
+    );
+    this.opts.onWarning({
+      source: `events/${name}`,
+      reason: `${reason}; ${moved ? "moved to events/bad/" : "could not be moved to events/bad/"}`,
+    });
   }
 }
 
