@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { configJsonSchema, configMarkdown, loadConfig } from "../agent/config.ts";
-import { ConfigError, parseYaml } from "../config/load.ts";
+import { configJsonSchema, configMarkdown, validateConfig } from "../agent/config.ts";
+import { ConfigError, parseYaml, validateWith } from "../config/load.ts";
 import { defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 
 export default defineCommand({
@@ -30,13 +30,17 @@ Options:
       if (rest.length !== 1) throw new UsageError(`config check: expected one FILE, got ${rest.length}`);
       try {
         const file = rest[0] as string;
-        const { looksLikeHubConfig, loadHubConfig } = await import("../hub/config.ts");
-        let raw: unknown = null;
+        const { looksLikeHubConfig, hubConfigSchema } = await import("../hub/config.ts");
+        // Read once: a path that reads only once (a pipe, `<(…)`) is checked from what it held.
+        let text: string;
         try {
-          raw = parseYaml(readFileSync(file, "utf8"), file);
-        } catch {} // unreadable or not YAML: the loader below reports it
-        if (looksLikeHubConfig(raw)) loadHubConfig(file);
-        else loadConfig(file);
+          text = readFileSync(file, "utf8");
+        } catch (err) {
+          throw new ConfigError([`${file}: cannot read the config file: ${(err as Error).message}`]);
+        }
+        const raw = parseYaml(text, file);
+        if (looksLikeHubConfig(raw)) validateWith(hubConfigSchema, raw ?? {}, file);
+        else validateConfig(raw, file);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         process.stdout.write(`${err.problems.join("\n")}\n`);
