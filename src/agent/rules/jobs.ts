@@ -3,10 +3,9 @@ import { duration } from "../../config/kit.ts";
 import { jobsDir, type LedgerSummary, ledgerSummarySync } from "../../jobs/ledger.ts";
 import type { QueueSnapshot } from "../../jobs/queues/types.ts";
 import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
-import type { Config } from "../config.ts";
 import type { DeviceState } from "../state.ts";
 import { ruleBase, severity } from "./kit.ts";
-import { type Condition, defineRule, type RuleInput } from "./types.ts";
+import { type Condition, defineRule, type RuleHost, type RuleInput } from "./types.ts";
 
 /**
  * Jobs and queue rules. Thresholds live in the `jobs:` config section (one place for
@@ -37,7 +36,7 @@ const isoMs = (v: unknown): number | null => {
  * A job that never succeeded counts from the agent's start: the dead-man switch fires even if the
  * job never starts.
  */
-export function jobViews(config: Config, state: DeviceState, ledger: LedgerSummary = EMPTY): JobView[] {
+export function jobViews(config: RuleHost, state: DeviceState, ledger: LedgerSummary = EMPTY): JobView[] {
   const doc = state.document.jobs;
   const jobs = isPlainObject(doc) ? doc : {};
   const names = new Set<string>([
@@ -72,8 +71,8 @@ export function jobViews(config: Config, state: DeviceState, ledger: LedgerSumma
 const EMPTY: LedgerSummary = { successes: new Map(), schedules: new Map() };
 
 /** The ledger is read once per config (at rule creation); later runs arrive through their status fragments. */
-const ledgerCache = new WeakMap<Config, LedgerSummary>();
-export function ledgerSuccesses(config: Config): LedgerSummary {
+const ledgerCache = new WeakMap<RuleHost, LedgerSummary>();
+export function ledgerSuccesses(config: RuleHost): LedgerSummary {
   let m = ledgerCache.get(config);
   if (!m) {
     m = ledgerSummarySync(jobsDir(config));
@@ -228,7 +227,7 @@ function queueRule(
   check: (
     q: QueueSnapshot,
     system: string,
-    config: Config,
+    config: RuleHost,
     input: RuleInput,
   ) => { on: boolean; summary: string; value?: number; fields?: JsonObject },
 ) {

@@ -1,7 +1,6 @@
-import type { Config } from "../config.ts";
 import type { DeviceState } from "../state.ts";
 import { collectorData, fmt, pickNumber, thresholdConfig, thresholdSeverity } from "./kit.ts";
-import { type Condition, defineRule, type Rule, type RuleDefinition } from "./types.ts";
+import { type Condition, defineRule, type Rule, type RuleDefinition, type RuleHost } from "./types.ts";
 
 interface Reading {
   key: string;
@@ -23,7 +22,7 @@ function resourceRule(spec: {
     clear_for: string;
     defaultNote?: string;
   };
-  fallback: (config: Config) => { warning: number; critical: number };
+  fallback: (config: RuleHost) => { warning: number; critical: number };
   read: (state: DeviceState) => Reading[];
 }): RuleDefinition {
   return defineRule({
