@@ -91,10 +91,16 @@ export function commandRoutes(k: HubContext, write: Write): Route[] {
 
 /** The queued commands for a device's push answer (oldest first), now marked sent; stale ones fail. */
 export async function takeCommands(k: HubContext, device: string, now: number) {
+  const look = k.store.fleet.mayHaveOpen(device);
+  if (!look.open) return [];
+  let waiting = 0;
   // A command handed out long ago whose result never came (an answer lost on the way, a reboot that
   // cut it short) is closed as failed rather than left "sent" for ever.
   for (const c of await k.store.fleet.commands(device, { state: "sent", limit: 20 })) {
-    if (now - (c.sent_at ?? c.created_at) <= COMMAND_TTL_MS) continue;
+    if (now - (c.sent_at ?? c.created_at) <= COMMAND_TTL_MS) {
+      waiting++;
+      continue;
+    }
     const output = `no result from the device within ${COMMAND_TTL_MS / 60_000} minutes of sending it${c.action === "reboot" ? " (a reboot may have cut it short)" : ""}`;
     await k.store.fleet.putCommand({ ...c, state: "failed", finished_at: now, output });
     await k.audit.write(`device:${device}`, "command.unanswered", device, { id: c.id, action: c.action });
@@ -111,6 +117,7 @@ export async function takeCommands(k: HubContext, device: string, now: number) {
     await k.store.fleet.putCommand({ ...c, state: "sent", sent_at: now });
     out.push({ id: c.id, action: c.action, args: c.args });
   }
+  if (waiting === 0 && out.length === 0) k.store.fleet.settled(device, look.generation);
   return out;
 }
 

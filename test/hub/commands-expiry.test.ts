@@ -52,6 +52,23 @@ test("a stale queued command expires, an unanswered sent one fails, a fresh one 
   await commandResults(k, "cam-1", [{ id: "fresh", ok: true, output: "ok" }], now + 3);
   await commandResults(k, "cam-1", [{ id: "fresh", ok: false, output: "again" }], now + 4);
   assert.equal((await store.fleet.getCommand("fresh"))?.output, "ok");
+  // with nothing open the device is settled (its pushes cost no query); a new command reopens it
+  assert.deepEqual(await takeCommands(k, "cam-1", now + 5), []);
+  assert.equal(store.fleet.mayHaveOpen("cam-1").open, false);
+  const old = store.fleet.mayHaveOpen("cam-1").generation;
+  await store.fleet.putCommand(cmd("next", now + 6));
+  store.fleet.settled("cam-1", old);
+  assert.equal(store.fleet.mayHaveOpen("cam-1").open, true, "a look older than the new command settles nothing");
+  // a restarted hub knows which devices have open commands
+  const again = new SqliteStore(join(dir, "hub.sqlite"), TIERS, 5);
+  await again.init();
+  t.after(() => again.close());
+  assert.equal(again.fleet.mayHaveOpen("cam-1").open, true);
+  assert.equal(again.fleet.mayHaveOpen("cam-9").open, false);
+  assert.deepEqual(
+    (await takeCommands({ store: again, audit } as unknown as HubContext, "cam-1", now + 7)).map((c) => c.id),
+    ["next"],
+  );
   await audit.flush();
   assert.deepEqual(
     audit.list(10).map((e) => e.action),

@@ -235,3 +235,49 @@ test("the stream is bounded: beyond 64 clients one more gets 503 with Retry-Afte
   open.push(again);
   await again.next("snapshot", (m): m is Extract<StreamMessage, { type: "snapshot" }> => m.type === "snapshot");
 });
+
+test("a stream client that stops reading is dropped once its backlog passes 1 MiB, not buffered for ever", {
+  timeout: 180_000,
+}, async (t) => {
+  const dir = tempDir(t, "ew-fleetview-");
+  const hub = await startHub(t, hubConfig(join(dir, "hub")));
+  const token = await enroll(hub.url, "cam-big", "gym");
+  const { connect } = await import("node:net");
+  const u = new URL(hub.url);
+  const sock = connect(Number(u.port), u.hostname);
+  t.after(() => sock.destroy());
+  let closed = false;
+  let got = 0;
+  sock.on("close", () => {
+    closed = true;
+  });
+  sock.on("data", (d: Buffer) => {
+    got += d.length;
+  });
+  await new Promise((r) => sock.once("connect", r));
+  sock.write(`GET /api/v1/stream HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
+  await waitFor("the snapshot", () => got > 0);
+  sock.pause(); // reads nothing more
+  // each push changes 100 long alert summaries: a ~100 KB frame per push
+  const firing = (n: number) =>
+    Array.from({ length: 100 }, (_, i) => ({
+      id: `a${i}`,
+      rule: "r",
+      severity: "warning",
+      summary: `${n} ${"x".repeat(990)}`,
+      state: "firing",
+    }));
+  // ~20 MB of frames: more than the loopback socket buffers hold, so the hub's own backlog grows
+  let seq = 0;
+  for (; seq < 200; ) {
+    seq++;
+    assert.equal((await push(hub.url, token, batch(seq, { firing: firing(seq) }))).status, 200);
+  }
+  sock.resume(); // read what the kernel holds: a dropped stream then ends
+  await waitFor("the hub drops the stalled stream", () => closed, 60_000);
+  assert.ok(got < seq * 100_000, `the client got ${got} bytes of ${seq} ~100 KB frames: the rest was never buffered`);
+  assert.ok(seq * 100_000 > 1024 * 1024, `${seq} pushes of ~100 KB frames`);
+  const s = await openStream(hub.url);
+  t.after(() => s.close());
+  assert.equal(s.status, 200, "the hub still serves new streams");
+});

@@ -85,7 +85,32 @@ const shareFromRow = (r: Row): ShareRow => ({
  * queue and the read-only share tokens. test/hub/store.contract.ts runs it on SQLite and PostgreSQL.
  */
 export class FleetTables {
+  /** Devices that may have queued or sent commands; null when another hub may queue some (shared store). */
+  private open: Set<string> | null = null;
+  /** Bumped at every queued command, so a look that raced a new command does not settle the device. */
+  private generation = 0;
+
   constructor(private readonly x: Exec) {}
+
+  /**
+   * A store only this hub writes (SQLite) keeps in memory which devices have open commands, so a
+   * push of a device with none costs no query; a shared store (PostgreSQL replicas) is always asked.
+   */
+  async init(shared: boolean): Promise<void> {
+    if (shared) return;
+    const rows = await this.x.all("SELECT DISTINCT device FROM commands WHERE state IN ('queued', 'sent')", []);
+    this.open = new Set(rows.map((r) => String(r.device)));
+  }
+
+  /** Whether the device may have open commands, and the generation to hand to `settled`. */
+  mayHaveOpen(device: string): { open: boolean; generation: number } {
+    return { open: this.open === null || this.open.has(device), generation: this.generation };
+  }
+
+  /** The device had no queued or sent command left when looked at (unless one was queued since). */
+  settled(device: string, generation: number): void {
+    if (generation === this.generation) this.open?.delete(device);
+  }
 
   async putData(device: string, key: string, value: string, t: number): Promise<void> {
     await this.x.run(PUT_DATA, [device, key, value, t]);
@@ -109,6 +134,8 @@ export class FleetTables {
   }
 
   async putCommand(c: CommandRow): Promise<void> {
+    if (c.state === "queued") this.generation++;
+    if (c.state === "queued" || c.state === "sent") this.open?.add(c.device);
     await this.x.run(
       `INSERT INTO commands (id, device, action, args, state, created_at, sent_at, finished_at, output, by_actor)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET state = excluded.state,
@@ -170,5 +197,6 @@ export class FleetTables {
   async forget(device: string): Promise<void> {
     await this.x.run("DELETE FROM device_data WHERE device = $1", [device]);
     await this.x.run("DELETE FROM commands WHERE device = $1", [device]);
+    this.open?.delete(device);
   }
 }

@@ -60,6 +60,7 @@ export class PostgresStore implements HubStore {
       all: (q, params) => this.q(q, params),
       run: async (q, params) => (await this.q(q, params)).count,
     });
+    await this.fleet.init(true);
   }
 
   async close(): Promise<void> {

@@ -82,6 +82,7 @@ export class SqliteStore implements HubStore {
       all: async (q, params) => stmt(q).all(...params),
       run: async (q, params) => stmt(q).run(...params).changes,
     });
+    await this.fleet.init(false);
     const p = (q: string) => this.db.prepare(q);
     this.s = {
       enroll: p(
