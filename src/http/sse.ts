@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { constants, createGzip, type Gzip } from "node:zlib";
 import { scrub } from "../config/secrets.ts";
 import { toJson } from "../protocol/json.ts";
 
@@ -15,6 +16,38 @@ export interface SseOptions {
   refusedHint?: string;
   /** The heartbeat frame (default: a comment plus a `ping` event). */
   heartbeatText?: () => string;
+  /**
+   * gzip the stream for clients that accept it, flushed after every frame (each frame still arrives at
+   * once). Repetitive JSON shrinks ~40×; each compressed stream holds ~64 KiB of zlib state, so the
+   * agent leaves it off and the hub turns it on.
+   */
+  compress?: boolean;
+}
+
+/** Where a stream's frames go: the response itself, or a gzip stream piped into it. */
+interface Sink {
+  write(text: string): void;
+  /** Bytes accepted but not yet handed to the socket. */
+  pending(): number;
+  end(): void;
+}
+
+function plainSink(res: ServerResponse): Sink {
+  return { write: (t) => res.write(t), pending: () => res.writableLength, end: () => res.end() };
+}
+
+function gzipSink(res: ServerResponse): Sink {
+  const gz: Gzip = createGzip({ level: 6, windowBits: 13, memLevel: 6 });
+  gz.pipe(res);
+  res.once("close", () => gz.destroy());
+  return {
+    write(text) {
+      gz.write(text);
+      gz.flush(constants.Z_SYNC_FLUSH);
+    },
+    pending: () => gz.writableLength + gz.readableLength + res.writableLength,
+    end: () => gz.end(),
+  };
 }
 
 export const DEFAULT_SSE: SseOptions = {
@@ -29,7 +62,7 @@ export const DEFAULT_SSE: SseOptions = {
  * broadcast() returns at once. The heartbeat timer exists only while at least one stream is open.
  */
 export class SseHub {
-  private readonly clients = new Set<ServerResponse>();
+  private readonly clients = new Map<ServerResponse, Sink>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Streams ever opened and refused (for /metrics). */
@@ -58,16 +91,18 @@ export class SseHub {
       res.end(body);
       return;
     }
+    const gzip = this.opts.compress === true && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
     res.writeHead(200, {
       "Content-Type": "text/event-stream; charset=utf-8",
       "Cache-Control": "no-cache, no-transform",
       Connection: "keep-alive",
       // nginx buffers proxied responses unless told not to.
       "X-Accel-Buffering": "no",
+      ...(gzip ? { "Content-Encoding": "gzip", Vary: "Accept-Encoding" } : {}),
     });
     req.socket.setNoDelay(true);
     req.socket.setKeepAlive(true, this.opts.heartbeatMs);
-    this.clients.add(res);
+    this.clients.set(res, gzip ? gzipSink(res) : plainSink(res));
     this.opened++;
     const done = () => this.remove(res);
     res.on("close", done);
@@ -84,14 +119,14 @@ export class SseHub {
   broadcast(event: string | null, data: unknown): void {
     if (this.clients.size === 0) return;
     const text = frame(event, data);
-    for (const res of this.clients) this.write(res, text);
+    for (const res of [...this.clients.keys()]) this.write(res, text);
   }
 
   /** Ends every stream (agent shutdown). */
   close(): void {
     this.closed = true;
-    for (const res of [...this.clients]) {
-      res.end();
+    for (const [res, sink] of [...this.clients]) {
+      sink.end();
       this.remove(res);
     }
   }
@@ -99,21 +134,22 @@ export class SseHub {
   private heartbeat(): void {
     // A comment keeps proxies from timing the stream out; the ping lets the page notice a dead link.
     const text = this.opts.heartbeatText?.() ?? `: heartbeat\nevent: ping\ndata: ${Date.now()}\n\n`;
-    for (const res of this.clients) this.write(res, text);
+    for (const res of [...this.clients.keys()]) this.write(res, text);
   }
 
   private write(res: ServerResponse, text: string): void {
-    if (res.writableEnded || res.destroyed) {
+    const sink = this.clients.get(res);
+    if (!sink || res.writableEnded || res.destroyed) {
       this.remove(res);
       return;
     }
-    if (res.writableLength > this.opts.maxBacklogBytes) {
+    if (sink.pending() > this.opts.maxBacklogBytes) {
       this.dropped++;
       res.destroy();
       this.remove(res);
       return;
     }
-    res.write(scrub(text)); // no secret of the loaded config goes out on the live stream
+    sink.write(scrub(text)); // no secret of the loaded config goes out on the live stream
   }
 
   private remove(res: ServerResponse): void {

@@ -21,6 +21,7 @@ export function streamRoute(k: HubContext): { route: Route; close: () => void; r
     retryMs: 2000,
     refusedHint: "read GET /api/v1/devices instead or retry later",
     heartbeatText: () => ": keepalive\n\n",
+    compress: true,
   });
   k.fleet.out = { active: () => sse.size > 0, send: (m) => sse.broadcast(null, m) };
   return {
