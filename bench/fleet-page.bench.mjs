@@ -147,7 +147,7 @@ async function pushAll(photos) {
 }
 await pushAll(100);
 
-// What the stream's first frame (the snapshot) would weigh compressed.
+// What the stream's first frame (the snapshot) weighs as text, gzipped (as the hub sends it) and with brotli.
 const { gzipSync, brotliCompressSync } = await import("node:zlib");
 const snapshot = await (async () => {
   const ctrl = new AbortController();
@@ -364,9 +364,10 @@ ${row("live update: all tasks", "updTask", ms)}
 ${row("live update: layout + style", "updLayout", ms)}
 ${row("live update: write → on screen", "updSeen", ms)}
 
-The stream is not compressed: its first frame, the snapshot of ${DEVICES} devices, is ${kb(snap.raw)}
-(${kb(snap.gzip)} with gzip, ${kb(snap.br)} with brotli — these simulated devices are much alike, so real
-ones compress less well). Of the fleet page's "write → on screen", the
+The hub gzips the stream for clients that accept it (every browser), flushed after each frame: its
+first frame, the snapshot of ${DEVICES} devices, is ${kb(snap.raw)} of JSON and about ${kb(snap.gzip)} on the wire
+(brotli would make it ${kb(snap.br)}; these simulated devices are much alike, so real ones compress less
+well). Of the fleet page's "write → on screen", the
 ${DEVICES} pushes themselves took ${ms(med(fleet, "pushed"))} to be accepted by the hub (20 at a time); the page
 had applied the last of them ${ms(med(fleet, "lag"))} after the last push was answered (medians).
 
