@@ -4,7 +4,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../agent/config.ts";
 import { loadConfig, validateConfig } from "../agent/config.ts";
-import { agentUnit, sudoersFile, sudoersLines, UNIT_DEFAULTS, type UnitOptions } from "../agent/recovery/install.ts";
+import { agentUnit, sudoersFile, sudoersLines, UNIT_DEFAULTS, type UnitOptions } from "../agent/recovery/index.ts";
 import { ConfigError } from "../config/load.ts";
 import { DEFAULT_CONFIG_PATH, defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.ts";
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Config } from "../agent/config.ts";
 import { validateConfig } from "../agent/config.ts";
-import { createAction } from "../agent/recovery/actions/index.ts";
+import { createAction } from "../agent/recovery/index.ts";
 import { configOption, DEFAULT_CONFIG_PATH, defineCommand, EXIT_OK, parse, resolveConfig } from "./command.ts";
 
 const sh = (lines: string[]) => ["```sh", ...lines, "```", ""];

@@ -1,5 +1,4 @@
-import { readBullmq } from "../../jobs/queues/bullmq.ts";
-import { collectQueues } from "../../jobs/queues/collect.ts";
+import { collectQueues, readBullmq } from "../../jobs/queues/index.ts";
 import type { QueuesData } from "./data.ts";
 import type { CollectorFactory } from "./types.ts";
 

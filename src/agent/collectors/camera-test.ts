@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { duration } from "../../config/kit.ts";
-import { isPlainObject, type JsonObject } from "../../protocol/json.ts";
-import { cameraAction } from "../recovery/actions/camera.ts";
-import type { RecoveryAction } from "../recovery/actions/types.ts";
+import { isPlainObject } from "../../protocol/json.ts";
+import { cameraAction, type RecoveryAction } from "../recovery/actions/index.ts";
 import type { DeviceState } from "../state.ts";
 import type { CameraTestData, CameraTestResult } from "./data.ts";
 import { durationAtLeast } from "./types.ts";

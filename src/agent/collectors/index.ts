@@ -8,9 +8,13 @@ import { systemCollector } from "./system.ts";
 import { thermalCollector } from "./thermal.ts";
 import type { CollectorFactory } from "./types.ts";
 
+// What the rest of the agent and the CLI reuse of single collectors.
+export { isCameraFailure } from "./camera.ts";
 export type * from "./data.ts";
+export { diskUsage } from "./system.ts";
 export type { CollectContext, Collector, CollectorFactory } from "./types.ts";
 export { lastData } from "./types.ts";
+export { thermalCollector };
 
 /**
  * THE collector registry. A new collector is one file in this folder plus one line here; its config

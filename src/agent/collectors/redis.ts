@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { duration } from "../../config/kit.ts";
 import { parseRedisUrl, RedisReader, type RedisTarget } from "../../lib/redis.ts";
-import type { JsonObject } from "../../protocol/json.ts";
 import type { RedisData } from "./data.ts";
 import { type Collector, defineCollector, essential, gauge, interval, num } from "./types.ts";
 

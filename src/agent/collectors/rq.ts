@@ -1,5 +1,4 @@
-import { collectQueues } from "../../jobs/queues/collect.ts";
-import { readRq } from "../../jobs/queues/rq.ts";
+import { collectQueues, readRq } from "../../jobs/queues/index.ts";
 import type { QueuesData } from "./data.ts";
 import type { CollectorFactory } from "./types.ts";
 

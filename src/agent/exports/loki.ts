@@ -6,7 +6,7 @@ import { duration, httpUrl } from "../../config/kit.ts";
 import { writeFileAtomic } from "../../protocol/atomic.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
 import { LEVELS, levelRank } from "../../protocol/names.ts";
-import { lineLevel } from "../files/logs.ts";
+import { lineLevel } from "../files/index.ts";
 import { authHeaders, authOptions, exportDir, postExport, queueOptions, USER_AGENT } from "./common.ts";
 import { Follower, type Position } from "./follow.ts";
 import { DiskQueue } from "./queue.ts";

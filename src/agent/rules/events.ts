@@ -3,7 +3,7 @@ import { duration } from "../../config/kit.ts";
 import type { DeviceEvent } from "../../protocol/events.ts";
 import { isPlainObject } from "../../protocol/json.ts";
 import { LEVELS, levelRank } from "../../protocol/names.ts";
-import { isCameraFailure } from "../collectors/camera.ts";
+import { isCameraFailure } from "../collectors/index.ts";
 import { severity } from "./kit.ts";
 import { type Condition, defineRule, type RuleInput } from "./types.ts";
 

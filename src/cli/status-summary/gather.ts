@@ -1,11 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { diskUsage } from "../../agent/collectors/system.ts";
-import { thermalCollector } from "../../agent/collectors/thermal.ts";
+import { diskUsage, thermalCollector } from "../../agent/collectors/index.ts";
 import type { Config } from "../../agent/config.ts";
 import type { WatchConfig } from "../../agent/recovery/config.ts";
-import { parseHeartbeatTimestamp, processMatches } from "../../agent/recovery/probes.ts";
+import { parseHeartbeatTimestamp, processMatches } from "../../agent/recovery/index.ts";
 import type { DeviceState } from "../../agent/state.ts";
 import { readDeviceStatus } from "../../index.ts";
 import type { JsonObject } from "../../protocol/json.ts";

@@ -6,6 +6,7 @@ import { stopUnit } from "./stop-unit.ts";
 import { systemd } from "./systemd.ts";
 import type { ActionKind, ActionSchema, RecoveryAction } from "./types.ts";
 
+export { cameraAction } from "./camera.ts";
 export type { ActionKind, ActionResult, RecoveryAction } from "./types.ts";
 
 /**
