@@ -38,7 +38,7 @@ const common = {
 
 // dist/edgewatch.mjs is also a launcher on its own (`./edgewatch.mjs agent` on a device): it gets
 // bin/edgewatch's shebang, so node runs it with the agent's heap bounds, as one process
-// (test/agent/recovery/install.test.ts checks both against AGENT_NODE_FLAGS). Its entry, src/launch.ts,
+// (test/agent/recovery/install.test.ts checks both against AGENT_NODE_FLAGS). Its entry, src/entry/edgewatch.ts,
 // sets the agent's V8 settings and then loads the CLI (dist/chunks/main-*.mjs) with import().
 const shebang = readFileSync(new URL("../bin/edgewatch", import.meta.url), "utf8").split("\n")[0];
 
@@ -47,7 +47,7 @@ rmSync("dist/chunks", { recursive: true, force: true });
 await Promise.all([
   build({
     ...common,
-    entryPoints: { edgewatch: "src/launch.ts" },
+    entryPoints: { edgewatch: "src/entry/edgewatch.ts" },
     outdir: "dist",
     outExtension: { ".js": ".mjs" },
     // A dependency only one optional feature imports dynamically (nodemailer, for the email channel)

@@ -1,7 +1,7 @@
 /**
  * V8 settings the agent runs with, for a smaller idle footprint (docs/bench/footprint.md). V8 reads
  * them when it compiles a script, so they are set before the agent's code is loaded: by the bundle's
- * entry (src/launch.ts) when the command is `agent`. Measured, each against the agent without it:
+ * entry (src/entry/edgewatch.ts) when the command is `agent`. Measured, each against the agent without it:
  * - `--interrupt-budget`: functions are optimized only once they have run 15× more than V8's default
  *   (1 000 000 vs 67 584 bytecodes' worth): the one-off startup work (config validation, YAML, module
  *   setup) is no longer compiled by TurboFan, about 5–6 MiB less idle RSS; request handlers still
