@@ -209,9 +209,6 @@ const mainChunk = join(
   readdirSync(join(root, "dist", "chunks")).find((f) => /^main-\w+\.mjs$/.test(f)),
 );
 procs.push(await agent("agent, now, without the V8 settings", mainChunk, now));
-procs.push(
-  await agent("agent, now, without the unit's environment", join(root, "dist", "edgewatch.mjs"), { ...now, env: {} }),
-);
 // The probes get the agent's V8 settings on the command line (what the launcher sets before loading).
 const probeProcs = probes.map(([name, file]) => ({
   name,
@@ -243,11 +240,11 @@ async function load(port, path) {
   for (let i = 0; i < 2000; i++) await (await fetch(`http://127.0.0.1:${port}${path}`)).arrayBuffer();
   return 2000 / ((performance.now() - t) / 1000);
 }
-// Two rounds, the second in reverse order: the machine is shared, so one reading taken while another
-// session was busy would make a process look slower than it is. Both are shown: the first round is
-// the first seconds under load (V8 has not yet optimized the request path), the second is warmed.
+// Three rounds, alternating order (the machine is shared: a reading taken while another session was
+// busy makes a process look slower than it is). The first round is the first seconds under load,
+// before V8 has optimized the request path; the third is warmed.
 const rate = {};
-for (const order of [procs, [...procs].reverse()]) {
+for (const order of [procs, [...procs].reverse(), procs]) {
   for (const p of order) {
     const r = { status: await load(p.port, "/status"), metrics: p.agent ? await load(p.port, "/metrics") : Number.NaN };
     rate[p.name] = [...(rate[p.name] ?? []), r];
@@ -288,7 +285,7 @@ const bundles = [
 ];
 
 const rows = procs.map((p) => {
-  const [a, b] = rate[p.name];
+  const [a, , b] = rate[p.name];
   return `| ${p.name} | ${fmt(idle[p.name])} | ${p.agent ? `+${fmt(idle[p.name] - bareRss)}` : "—"} | ${fmt(loaded[p.name])} | ${fmt(a.status, 0)}, ${fmt(b.status, 0)} | ${p.agent ? `${fmt(a.metrics, 0)}, ${fmt(b.metrics, 0)}` : "—"} |`;
 });
 const probeRows = probeProcs.map(
@@ -319,17 +316,17 @@ now \`${now.flags.join(" ")}\`${
 }
 (and dist/edgewatch.mjs sets V8's \`${agentV8Flags.join(" ")}\` before it loads the agent, src/agent/v8-flags.ts). Default config. RSS from
 /proc/PID/smaps_rollup (median of three readings a second apart) ${SETTLE_S} s after start, then again
-after the load rounds: ${hasWrk ? `wrk -t2 -c16 for ${LOAD_S} s` : "2000 sequential requests"} on /status and on /metrics of each, twice
-(the second round in reverse order: the first round is the first seconds under load, before V8 has
-optimized the request path; the second is warmed).
+after the load rounds: ${hasWrk ? `wrk -t2 -c16 for ${LOAD_S} s` : "2000 sequential requests"} on /status and on /metrics of each, three times
+(alternating order: the first round is the first seconds under load, before V8 has optimized the
+request path; the third is warmed).
 
-| process | RSS idle MiB | − bare Node MiB (budget ≤ 8) | RSS after load MiB | /status req/s (1st, 2nd round) | /metrics req/s (1st, 2nd round) |
+| process | RSS idle MiB | − bare Node MiB (budget ≤ 8) | RSS after load MiB | /status req/s (1st, 3rd round) | /metrics req/s (1st, 3rd round) |
 | --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
 | bundle | dist/edgewatch.mjs KiB | read at every start (entry + static chunks) KiB | every .mjs under dist/ KiB |
 | --- | --- | --- | --- |
-${bundles.map(([n, b]) => `| ${n} | ${fmt(size(b), 0)} | ${fmt(readAtStart(b), 0)} | ${fmt(mjsUnder(dirname(b)) / 1024, 0)} |`).join("\n")}
+${bundles.map(([n, b]) => `| ${n} | ${fmt(size(b), size(b) < 10 ? 1 : 0)} | ${fmt(readAtStart(b), 0)} | ${fmt(mjsUnder(dirname(b)) / 1024, 0)} |`).join("\n")}
 
 Where the memory goes (same run, same flags and environment as the agent now; each a bundle built
 like dist/, idle ${SETTLE_S} s):
@@ -353,10 +350,11 @@ What was done: zod's locales other than English left out of the bundle (~460 KiB
 to ~200; about 2 MiB, measured while choosing); V8 settings the launcher sets before it loads the
 agent (the row without them): \`--interrupt-budget=1000000\` keeps TurboFan from compiling the
 one-off startup work (config validation, YAML, module setup), so the request path is optimized a
-few seconds later under load (the first-round rates) and runs as fast once warmed (the second-round
-rates), and \`--optimize-for-size\`; \`MALLOC_ARENA_MAX=2\` in the unit (about 1 MiB: medians of 60.6
-vs 59.7 MiB over four agents each, measured while choosing; in a single reading, as in the row
-without the unit's environment, it is within the noise). Measured and not taken: \`--lite-mode\`
+few seconds later under load (the first-round rates) and runs as fast once warmed (the third-round
+rates; measured while choosing, before and now side by side after a 10 s warm-up, three 4 s rounds
+each: /status 34–37k req/s both, /metrics 7.4–8.7k now vs 7.8–9.0k before), and
+\`--optimize-for-size\`; \`MALLOC_ARENA_MAX=2\` in the unit (about 1 MiB: medians of 60.6 vs 59.7 MiB
+over four agents each, measured while choosing; a single reading is within the noise). Measured and not taken: \`--lite-mode\`
 (about as much as the V8 settings taken, but with no optimizing compiler at all /status and
 /metrics stay several-fold slower); \`--v8-pool-size=1\` (under 1 MiB, within the noise); loading
 the exports, jobs and hub-push modules only when configured (about 0.5 MiB: their schemas, which
