@@ -263,8 +263,9 @@ const mjsUnder = (d) =>
     0,
   );
 /**
- * What every start reads: the entry and the chunks it imports statically, and the CLI's main chunk the
- * entry loads with import() (not the chunks only a feature loads on demand, like nodemailer or the hub).
+ * What every agent start reads: the entry and the chunks it imports statically, the CLI's main chunk the
+ * entry loads with import() and the agent command's chunk main loads with import() (not the chunks only
+ * another command or a feature loads on demand, like nodemailer or the hub).
  */
 function readAtStart(entry) {
   const seen = new Set();
@@ -273,7 +274,7 @@ function readAtStart(entry) {
     seen.add(f);
     const text = readFileSync(f, "utf8");
     const re =
-      /(?:^|[;}\s])(?:import|export)[^"'()]*?from\s*["'](\.{1,2}\/[^"']+\.mjs)["']|(?:^|[;}\s])import\s*["'](\.{1,2}\/[^"']+\.mjs)["']|import\(\s*["'](\.{1,2}\/(?:chunks\/)?main-[^"']+\.mjs)["']\s*\)/g;
+      /(?:^|[;}\s])(?:import|export)[^"'()]*?from\s*["'](\.{1,2}\/[^"']+\.mjs)["']|(?:^|[;}\s])import\s*["'](\.{1,2}\/[^"']+\.mjs)["']|import\(\s*["'](\.{1,2}\/(?:chunks\/)?(?:main|agent)-[^"']+\.mjs)["']\s*\)/g;
     for (const m of text.matchAll(re)) visit(join(dirname(f), m[1] ?? m[2] ?? m[3]));
   };
   visit(entry);
