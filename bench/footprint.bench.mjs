@@ -29,6 +29,8 @@ const SETTLE_S = Number(process.env.BENCH_SETTLE_SECONDS ?? 15);
 const LOAD_S = Number(process.env.BENCH_LOAD_SECONDS ?? 3);
 /** main when the weight work started (config split, zod locales, V8 and malloc settings). */
 const BEFORE_REF = process.env.BENCH_BEFORE_REF ?? "99919f5";
+/** The step before the last round of weight work (a CLI that loads only its command, jitless config). */
+const STEP_REF = process.env.BENCH_STEP_REF ?? "5bd5f37";
 const log = (m) => process.stderr.write(`footprint bench: ${m}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
@@ -67,6 +69,14 @@ if (!beforeBundle) {
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: beforeTree, stdio: ["ignore", "ignore", "inherit"] });
   beforeBundle = join(beforeTree, "dist", "edgewatch.mjs");
 }
+log(`building ${STEP_REF} into a temp dir`);
+const stepTree = join(tmp, "step");
+mkdirSync(stepTree);
+execFileSync("sh", ["-c", `git -C "${root}" archive ${STEP_REF} | tar -x -C "${stepTree}"`]);
+symlinkSync(join(root, "node_modules"), join(stepTree, "node_modules"));
+execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: stepTree, stdio: ["ignore", "ignore", "inherit"] });
+const stepBundle = join(stepTree, "dist", "edgewatch.mjs");
+const step = howStarted(stepTree);
 const now = howStarted(root);
 const before = beforeTree ? howStarted(beforeTree) : now;
 
@@ -200,6 +210,7 @@ const procs = [];
   );
 }
 procs.push(await agent("agent, before", beforeBundle, before));
+procs.push(await agent(`agent at ${STEP_REF} (every command loaded)`, stepBundle, step));
 procs.push(await agent("agent, now", join(root, "dist", "edgewatch.mjs"), now));
 // The bundle's main chunk started directly skips the launcher, so runs without its V8 settings.
 const mainChunk = join(
@@ -282,6 +293,7 @@ function readAtStart(entry) {
 }
 const bundles = [
   ["before", beforeBundle],
+  [STEP_REF, stepBundle],
   ["now", join(root, "dist", "edgewatch.mjs")],
 ];
 
@@ -325,7 +337,7 @@ request path; the third is warmed).
 | --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
-| bundle | dist/edgewatch.mjs KiB | read at every start (entry + static chunks) KiB | every .mjs under dist/ KiB |
+| bundle | dist/edgewatch.mjs KiB | read at every agent start (entry, static chunks, the CLI's and the agent command's chunk) KiB | every .mjs under dist/ KiB |
 | --- | --- | --- | --- |
 ${bundles.map(([n, b]) => `| ${n} | ${fmt(size(b), size(b) < 10 ? 1 : 0)} | ${fmt(readAtStart(b), 0)} | ${fmt(mjsUnder(dirname(b)) / 1024, 0)} |`).join("\n")}
 
@@ -345,26 +357,44 @@ ${
 loading its code, not running it: the agent's code loaded but not started already costs nearly what
 the started agent does. About ${fmt(idle[probes[1][0]] - idle[probes[0][0]])} MiB of it is zod, the
 rest is parsing and keeping the other ~${fmt(readAtStart(join(root, "dist", "edgewatch.mjs")) - zodKiB, 0)} KiB of the
-${fmt(readAtStart(join(root, "dist", "edgewatch.mjs")), 0)} KiB every start reads (zod bundled is ${fmt(zodKiB, 0)} KiB; yaml ~115 KiB, the agent's modules,
+${fmt(readAtStart(join(root, "dist", "edgewatch.mjs")), 0)} KiB an agent start reads (zod bundled is ${fmt(zodKiB, 0)} KiB; yaml ~115 KiB, the agent's modules,
 the CLI, and the config schema objects every start builds).
-What was done: zod's locales other than English left out of the bundle (~460 KiB of zod shrink
-to ~200; about 2 MiB, measured while choosing); V8 settings the launcher sets before it loads the
-agent (the row without them): \`--interrupt-budget=1000000\` keeps TurboFan from compiling the
-one-off startup work (config validation, YAML, module setup), so the request path is optimized a
-few seconds later under load (the first-round rates) and runs as fast once warmed (the third-round
-rates; measured while choosing, before and now side by side after a 10 s warm-up, three 4 s rounds
-each: /status 34–37k req/s both, /metrics 7.4–8.7k now vs 7.8–9.0k before), and
-\`--optimize-for-size\`; \`MALLOC_ARENA_MAX=2\` in the unit (about 1 MiB: medians of 60.6 vs 59.7 MiB
-over four agents each, measured while choosing; a single reading is within the noise). Measured and not taken: \`--lite-mode\`
-(about as much as the V8 settings taken, but with no optimizing compiler at all /status and
-/metrics stay several-fold slower); \`--v8-pool-size=1\` (under 1 MiB, within the noise); loading
-the exports, jobs and hub-push modules only when configured (about 0.5 MiB: their schemas, which
-the config needs at every start, import their code anyway). Closing the rest of the gap needs less code at
-start. Measured while choosing, not done: a CLI that loads only the command it runs (about 1.3 MiB:
-every start parses all 14 commands' code today; it needs the command list to carry names and
-summaries without the commands). Not measured, the largest remaining lever: validating the config
-with zod/mini (tree-shaken, no methods on every schema object) or in a short-lived worker, so the
-main isolate never holds zod and the ~2,500 schema objects every start builds (zod alone is the
-"node + zod" row); both mean rewriting every config section, channel, rule and export schema.
+What was done, in two rounds. First (between ${BEFORE_REF} and ${STEP_REF}): zod's locales other than
+English left out of the bundle (~460 KiB of zod shrink to ~200; about 2 MiB, measured while
+choosing); V8 settings the launcher sets before it loads the agent (the row without them):
+\`--interrupt-budget=1000000\` keeps TurboFan from compiling the one-off startup work (config
+validation, YAML, module setup), so the request path is optimized a few seconds later under load
+(the first-round rates) and runs as fast once warmed (the third-round rates), and
+\`--optimize-for-size\`; \`MALLOC_ARENA_MAX=2\` in the unit (about 1 MiB over four agents each,
+measured while choosing). Then (the ${STEP_REF} row against now): the CLI loads only the command it
+runs (\`src/cli/commands.ts\` holds each command's name, summary and a lazy \`import()\`; an agent
+start reads ${fmt(readAtStart(stepBundle), 0)} → ${fmt(readAtStart(join(root, "dist", "edgewatch.mjs")), 0)} KiB);
+the config is validated without zod's generated parsers (\`jitless\`: zod otherwise compiles one
+function per object schema with \`new Function\`, 38 of them, ~140 KiB of source plus their code,
+kept for the life of the process; about 0.4 MiB, measured while choosing, three agents each). These
+two together: 54.8 vs 55.4 MiB, medians of four agents each started side by side (measured while
+choosing); a single reading moves by about as much, so compare the ${STEP_REF} and now rows of one
+run with that in mind;
+and \`--max-bytecode-size-for-early-opt=0\` among the V8 settings: node's own functions
+(path.resolve's helpers) start with V8's default budget, before the launcher can change it, and one
+of them compiled by TurboFan during startup maps TurboFan's code in from the node binary: about
+3 MiB of file-backed RSS the agent then keeps at idle (it happened as soon as the CLI loaded less
+code, which changed when the budget ran out: 58.4 vs 55.1 MiB, three agents each, measured while
+choosing). Measured and not taken: \`--lite-mode\` (about as much as the V8 settings taken, but with
+no optimizing compiler /status and /metrics stay several-fold slower); \`--v8-pool-size=1\` (under
+1 MiB, within the noise); loading disabled modules lazily (the hub-push module left out entirely:
+55.0 vs 54.9 MiB, nothing measurable; the exports' code shares its files with their schemas, which
+every start needs); releasing the YAML parser after the config is read (yaml required as CommonJS
+and dropped from the require cache: 40.9 vs 41.9 MiB for a script that keeps it, so about 1 MiB;
+not taken: yaml would have to ship beside the bundle as its own CommonJS file, outside the one-file
+agent). **Why the budget is still not met:** almost all of the rest is code and the config schema:
+the agent's code loaded but not started costs nearly what the started agent does; zod alone is the
+"node + zod" row, and every start builds the ~2,500 zod schema objects of the config (each with its
+internals and closures: roughly 3 MiB of the heap in a snapshot of the idle agent, by estimate) and keeps them,
+because the sections and the code that reads them share files. Closing the gap needs the schemas
+out of the long-running process: zod/mini (not measured: zod 4's schema methods already live on
+prototypes, so what it saves per schema object is open) or building the
+schema only to validate (in a short-lived worker, or behind functions called at load and reload);
+both mean rewriting every config section, channel, rule, collector and export schema.
 `);
 process.exit(0);

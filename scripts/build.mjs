@@ -39,7 +39,8 @@ const common = {
 // dist/edgewatch.mjs is also a launcher on its own (`./edgewatch.mjs agent` on a device): it gets
 // bin/edgewatch's shebang, so node runs it with the agent's heap bounds, as one process
 // (test/agent/recovery/install.test.ts checks both against AGENT_NODE_FLAGS). Its entry, src/entry/edgewatch.ts,
-// sets the agent's V8 settings and then loads the CLI (dist/chunks/main-*.mjs) with import().
+// sets the agent's V8 settings and then loads the CLI (dist/chunks/main-*.mjs) with import(); the CLI in
+// turn loads only the command it runs (src/cli/commands.ts), each in its own chunk (dist/chunks/agent-*.mjs, …).
 const shebang = readFileSync(new URL("../bin/edgewatch", import.meta.url), "utf8").split("\n")[0];
 
 // Chunk names carry a content hash: without this, every build would leave the last one's chunks behind.
