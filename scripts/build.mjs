@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import { build } from "esbuild";
 
 // zod ships every message locale (~260 KiB of the bundle's ~460 KiB of zod); edgewatch writes its own
-// messages and uses only the default English one, so the others are left out. Measured: 1 MiB less
+// messages and uses only the default English one, so the others are left out. Measured: about 2 MiB less
 // idle RSS (bench/footprint.bench.mjs).
 const zodEnglishOnly = {
   name: "zod-english-only",
@@ -38,7 +38,9 @@ const common = {
 
 // dist/edgewatch.mjs is also a launcher on its own (`./edgewatch.mjs agent` on a device): it gets
 // bin/edgewatch's shebang, so node runs it with the agent's heap bounds, as one process
-// (test/agent/recovery/install.test.ts checks both against AGENT_NODE_FLAGS).
+// (test/agent/recovery/install.test.ts checks both against AGENT_NODE_FLAGS). Its entry, src/entry/edgewatch.ts,
+// sets the agent's V8 settings and then loads the CLI (dist/chunks/main-*.mjs) with import(); the CLI in
+// turn loads only the command it runs (src/cli/commands.ts), each in its own chunk (dist/chunks/agent-*.mjs, …).
 const shebang = readFileSync(new URL("../bin/edgewatch", import.meta.url), "utf8").split("\n")[0];
 
 // Chunk names carry a content hash: without this, every build would leave the last one's chunks behind.
@@ -46,7 +48,7 @@ rmSync("dist/chunks", { recursive: true, force: true });
 await Promise.all([
   build({
     ...common,
-    entryPoints: { edgewatch: "src/cli/main.ts" },
+    entryPoints: { edgewatch: "src/entry/edgewatch.ts" },
     outdir: "dist",
     outExtension: { ".js": ".mjs" },
     // A dependency only one optional feature imports dynamically (nodemailer, for the email channel)

@@ -1,4 +1,3 @@
-import { setFlagsFromString } from "node:v8";
 import { loadConfig } from "../agent/config.ts";
 import { SdNotify } from "../lib/sdnotify.ts";
 import { type RunningAgent, startAgent } from "./agent.ts";
@@ -24,16 +23,6 @@ export interface KernelOptions {
  * service stays up; a config with problems is refused and the running one kept) and sends
  * STOPPING=1 only when the process really stops. Modules only plug in.
  */
-/**
- * V8 favours memory over speed in its heuristics (smaller code and heap growth): about 3 MiB less idle
- * RSS, /status throughput unchanged within the noise (docs/bench/footprint.md). Set by the process
- * itself so every way of starting the agent (unit, bin/edgewatch, tests) gets it; a command-line flag
- * would have to be repeated in each launcher, and NODE_OPTIONS does not accept it.
- */
-export function preferSmallHeap(): void {
-  setFlagsFromString("--optimize-for-size");
-}
-
 export class AgentKernel {
   private agent: RunningAgent | null = null;
   private phase: "idle" | "running" | "reloading" | "stopping" = "idle";
@@ -46,7 +35,6 @@ export class AgentKernel {
     private config: Config,
     private readonly opts: KernelOptions = {},
   ) {
-    preferSmallHeap();
     this.sd = config.recovery.sd_notify ? new SdNotify(() => this.phase !== "stopping", opts.env) : null;
     this.out = opts.out ?? ((l) => process.stdout.write(`${l}\n`));
     this.err = opts.err ?? ((l) => process.stderr.write(`${l}\n`));

@@ -15,7 +15,6 @@ import {
 
 export default defineCommand({
   name: "agent",
-  summary: "run the device agent (status reader, collectors, HTTP API, /metrics)",
   usage: `Usage: edgewatch agent [--config FILE] [--port N] [--bind ADDR]
 
 Runs the one edgewatch process of a device: reads the status protocol directory, samples the

@@ -5,8 +5,8 @@ import { loadConfig } from "../agent/config.ts";
 import { EdgewatchError } from "../protocol/errors.ts";
 
 export interface Command {
+  /** The name it has in src/cli/commands.ts (which also holds its one-line summary for the top help). */
   name: string;
-  summary: string;
   /** Full help text, shown by --help and after a usage error. */
   usage: string;
   run(args: string[]): Promise<number>;

@@ -5,7 +5,6 @@ import { defineCommand, EXIT_FAIL, EXIT_OK, parse, UsageError } from "./command.
 
 export default defineCommand({
   name: "config",
-  summary: "check a config file, or print the config's JSON Schema",
   usage: `Usage:
   edgewatch config check FILE   print every problem in FILE, or "ok" (exit 0 ok, 1 invalid); an agent
                                 or a hub config (one with enroll_key, store, offline_after, ... is a hub's)

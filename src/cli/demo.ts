@@ -65,7 +65,6 @@ const startFleetHub: HubStarter = async (o) => {
 
 export default defineCommand({
   name: "demo",
-  summary: "run a live demo: a hub and three simulated camera devices (--device: one device alone)",
   usage: `Usage: edgewatch demo [--port N] [--listen ADDR] [--push-every S] [--capture-every S]
                       [--freeze-every S] [--drop-every S] [--drop-for S] [--duration S]
        edgewatch demo --device [--config FILE] [--port N] [--bind ADDR] [--dir DIR] [--interval S] [--duration S]

@@ -156,7 +156,6 @@ async function alertPath(config: Config, dir: string, url: string, timeoutMs: nu
 
 export default defineCommand({
   name: "drill",
-  summary: "fire drill: check the alert path end to end and dry-run every recovery action",
   usage: `Usage: edgewatch drill [--config FILE] [--dir DIR] [--url URL] [--timeout SECONDS] [--json]
 
 A guided, safe fire drill, for before going live and after changing the config:

@@ -6,7 +6,6 @@ import { parseAssignment } from "./status.ts";
 
 export default defineCommand({
   name: "event",
-  summary: "record an event (error events raise alerts)",
   usage: `Usage: edgewatch event LEVEL MESSAGE [--code C] [--source S] [--field k=v ...]
 
 LEVEL is one of debug, info, warning, error, critical.

@@ -3,7 +3,6 @@ import { configOption, defineCommand, dirOption, EXIT_OK, parse, resolveDir, Usa
 
 export default defineCommand({
   name: "heartbeat",
-  summary: "say a program is alive (bumps its fragment's mtime)",
   usage: `Usage: edgewatch heartbeat SOURCE [--dir DIR]
 
 Options:

@@ -3,7 +3,6 @@ import { configOption, defineCommand, EXIT_FAIL, EXIT_OK, parse, survivePipeErro
 
 export default defineCommand({
   name: "hub",
-  summary: "run the fleet hub (devices push to it; it alerts when one goes silent)",
   usage: `Usage: edgewatch hub [--config FILE] [--port N] [--bind ADDR]
 
 Runs the fleet hub: devices' agents push their status, metrics and history to it; it declares a

@@ -31,7 +31,6 @@ function primaryGroup(user: string): string {
 
 export default defineCommand({
   name: "install",
-  summary: "write (or print) the systemd units and the sudoers lines for this device",
   usage: `Usage: edgewatch install [--hub] [--print] [--user USER] [--config FILE] [--unit-dir DIR] [--sudoers-dir DIR]
 
 Writes edgewatch-agent.service (Type=notify, Restart=always, WatchdogSec, Nice, CPUQuota,

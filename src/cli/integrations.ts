@@ -90,7 +90,6 @@ const BUILD: Record<Subject, (root: string, o: Options) => Map<string, string>> 
 
 export default defineCommand({
   name: "integrations",
-  summary: "print or write the Prometheus, Grafana and Alertmanager configuration for this device",
   usage: `Usage: edgewatch integrations print prometheus|grafana|alertmanager [options]
 
 Prints the configuration shipped in integrations/ with this device's name and site (device.id,

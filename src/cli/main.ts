@@ -46,13 +46,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(
       `edgewatch: unknown command ${JSON.stringify(name)}; expected one of: ${commands.map((c) => c.name).join(", ")}\n`,
     );
     return EXIT_USAGE;
   }
+  // Only the command that runs is loaded (src/cli/commands.ts).
+  const cmd = (await entry.load()).default;
+  if (cmd.name !== entry.name) throw new Error(`src/cli/commands.ts: ${entry.name} loads the command ${cmd.name}`);
   const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
   if (own.includes("--help") || own.includes("-h")) {
     process.stdout.write(`${cmd.usage}\n`);

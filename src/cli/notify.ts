@@ -29,7 +29,6 @@ export function hint(reason: string, permanent: boolean): string {
 
 export default defineCommand({
   name: "notify",
-  summary: "send a test message through each configured notification channel",
   usage: `Usage: edgewatch notify test [--channel NAME] [--config FILE]
 
 Sends one test message through every channel in notify.channels (or only NAME), directly, not through

@@ -22,7 +22,6 @@ export function countArg(flag: string, text: string, max = 100): number {
 
 export default defineCommand({
   name: "run",
-  summary: "run a job: ledger, retries with backoff, dead letters, status and alerts",
   usage: `Usage: edgewatch run --name NAME [options] -- COMMAND [ARGS...]
 
 Runs COMMAND (no shell) and records every attempt (start, end, exit code or signal, duration,

@@ -181,7 +181,6 @@ export const EXAMPLE = {
 
 export default defineCommand({
   name: "runbook",
-  summary: "print the device's recovery runbook (levels 1–8) in its own commands",
   usage: `Usage: edgewatch runbook [--config FILE] [--example]
 
 Prints a markdown runbook for this device: restart the program, read the logs, restart everything,

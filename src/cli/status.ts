@@ -48,7 +48,6 @@ function requireDir(dir: string): void {
 
 export default defineCommand({
   name: "status",
-  summary: "show the whole device at a glance, or set / read status values",
   usage: `Usage:
   edgewatch status [--json]
   edgewatch status set [--source S] key.path=value ...

@@ -19,7 +19,6 @@ import { countArg, durationArg } from "./run.ts";
 
 export default defineCommand({
   name: "transfer",
-  summary: "copy with rsync, verify by checksum, then (optionally) delete the sources",
   usage: `Usage: edgewatch transfer SRC DEST [--delete-source] [--retries N] [options]
 
 Copies SRC (a directory: its contents; or one file) into DEST (a local directory, or

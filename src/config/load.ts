@@ -159,7 +159,9 @@ export function validateWith<S extends z.ZodType>(
   const found = collectSecrets(substituted, fromEnv);
   const envPaths = new Set(problems.map((p) => p.slice(0, p.indexOf(": "))));
   for (let i = 0; i < problems.length; i++) problems[i] = `${label}: ${problems[i]}`;
-  const result = schema.safeParse(substituted, { reportInput: true });
+  // jitless: zod would otherwise generate and compile a parser (new Function) for each object schema it
+  // meets: one-off work at startup whose code a long-running process then keeps (bench/footprint).
+  const result = schema.safeParse(substituted, { reportInput: true, jitless: true });
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {

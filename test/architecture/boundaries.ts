@@ -8,7 +8,20 @@ import { dirname, join, normalize, relative, sep } from "node:path";
  * types.ts, module.ts and config.ts (its config section, which a program composes into its schema);
  * the folder that holds a module may use the whole of it: it wires it.
  */
-export const LAYERS = ["protocol", "lib", "config", "http", "notify", "rules", "jobs", "agent", "demo", "hub", "cli"];
+export const LAYERS = [
+  "protocol",
+  "lib",
+  "config",
+  "http",
+  "notify",
+  "rules",
+  "jobs",
+  "agent",
+  "demo",
+  "hub",
+  "cli",
+  "entry",
+];
 /** Families every program shares: they never import a program's code. */
 export const SHARED = ["protocol", "lib", "config", "http", "notify", "rules", "jobs"];
 const PROGRAMS = ["agent", "hub"];

@@ -84,7 +84,7 @@ RuntimeDirectoryMode=0775
 RuntimeDirectoryPreserve=yes
 StateDirectory=edgewatch
 Environment=NODE_ENV=production
-# Two malloc arenas instead of one per thread: about 1.5 MiB less idle RSS (docs/bench/footprint.md).
+# Two malloc arenas instead of one per thread: about 1 MiB less idle RSS (docs/bench/footprint.md).
 Environment=MALLOC_ARENA_MAX=2
 
 [Install]
