@@ -47,7 +47,7 @@ async function gaugeTones(t: TestContext, input: Partial<ConfigInput>): Promise<
   const read = `Object.fromEntries([...document.querySelectorAll("#resources .gauge")].map((g) =>
     [g.querySelector("label span")?.textContent ?? "?", [g.getAttribute("data-tone"), g.querySelector("strong")?.textContent]]))`;
   await page.waitForFunction(
-    `(() => { const g = ${read}; return g.Memory?.[1] === "60.0 %" && g.Memory?.[0] !== null && g.Temperature?.[1] === "65.0 °C"; })()`,
+    `(() => { const g = ${read}; return g.Memory?.[1] === "60.0 %" && g.Memory?.[0] !== null && g.Temperature?.[1] === "65.0 °C" && g.Temperature?.[0] !== null; })()`,
     null,
     { timeout: 60_000 },
   );

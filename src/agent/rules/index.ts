@@ -14,6 +14,8 @@ import { uploadSuccessRule } from "./uploads.ts";
  * Every rule type. A new rule is one file exporting a RuleDefinition (see ./types.ts) and one entry
  * here; its config appears as `alerts.rules.<name>` automatically.
  */
+export { resourceLevels } from "./resources.ts";
+
 export const ruleDefinitions: RuleDefinition[] = [
   cpuRule,
   memoryRule,

@@ -8,6 +8,23 @@ interface Reading {
   label: string;
 }
 
+type Levels = { warning: number; critical: number };
+/** Each resource rule's default levels (its schema's, or its fallback's), by rule name. */
+const fallbacks = new Map<string, (config: RuleHost) => Levels>();
+
+/**
+ * The levels the resource rules judge by, as configured (`alerts.rules.<name>.warning|critical`, else
+ * the rule's default): for the pages that colour gauges by them.
+ */
+export function resourceLevels(
+  config: RuleHost,
+  rules: Readonly<Record<string, { warning?: number | undefined; critical?: number | undefined } | undefined>>,
+  name: "cpu" | "memory" | "disk" | "temperature",
+): Levels {
+  const fb = fallbacks.get(name)?.(config) ?? { warning: Number.NaN, critical: Number.NaN };
+  return { warning: rules[name]?.warning ?? fb.warning, critical: rules[name]?.critical ?? fb.critical };
+}
+
 /** A device-wide (or per-mount) percentage/°C threshold rule fed by a collector. */
 function resourceRule(spec: {
   name: string;
@@ -25,6 +42,7 @@ function resourceRule(spec: {
   fallback: (config: RuleHost) => { warning: number; critical: number };
   read: (state: DeviceState) => Reading[];
 }): RuleDefinition {
+  fallbacks.set(spec.name, spec.fallback);
   return defineRule({
     name: spec.name,
     description: spec.description,
@@ -62,12 +80,9 @@ function resourceRule(spec: {
   });
 }
 
-/** A 0–100 value from ratio keys (0–1, as the collectors report) or percent keys. */
-function percentOf(obj: unknown, ratioKeys: string[], percentKeys: string[]): number | null {
-  const r = pickNumber(obj, ratioKeys);
-  if (r !== null) return Math.round(r * 10_000) / 100;
-  return pickNumber(obj, percentKeys);
-}
+/** A 0–1 ratio (as the collectors report) as a 0–100 value, two decimals. */
+const percent = (ratio: number | null | undefined): number | null =>
+  typeof ratio === "number" && Number.isFinite(ratio) ? Math.round(ratio * 10_000) / 100 : null;
 
 const one = (key: string, label: string, value: number | null): Reading[] =>
   value === null ? [] : [{ key, label, value }];
@@ -79,7 +94,7 @@ export const cpuRule = resourceRule({
   unit: "%",
   defaults: { warning: 85, critical: 95, clear_margin: 5, for: "2m", clear_for: "1m" },
   fallback: () => ({ warning: 85, critical: 95 }),
-  read: (s) => one("", "CPU", percentOf(collectorData(s, "system"), ["cpu_usage_ratio"], ["cpu_percent"])),
+  read: (s) => one("", "CPU", percent(collectorData(s, "system")?.cpu_usage_ratio)),
 });
 
 export const memoryRule = resourceRule({
@@ -89,7 +104,7 @@ export const memoryRule = resourceRule({
   unit: "%",
   defaults: { warning: 90, critical: 95, clear_margin: 3, for: "2m", clear_for: "1m" },
   fallback: () => ({ warning: 90, critical: 95 }),
-  read: (s) => one("", "Memory", percentOf(collectorData(s, "system"), ["memory_usage_ratio"], ["memory_percent"])),
+  read: (s) => one("", "Memory", percent(collectorData(s, "system")?.memory_usage_ratio)),
 });
 
 export const diskRule = resourceRule({
@@ -106,19 +121,13 @@ export const diskRule = resourceRule({
   fallback: (config) =>
     config.alerts.preset === "seed000" ? { warning: 80, critical: 90 } : { warning: 90, critical: 95 },
   read: (s) => {
-    const data = collectorData(s, "system");
-    const disks = data?.disks;
-    if (Array.isArray(disks)) {
-      const out: Reading[] = [];
-      for (const d of disks) {
-        const v = percentOf(d, ["usage_ratio"], ["percent", "used_percent"]);
-        const mount = (d as { mount?: unknown; path?: unknown }).mount ?? (d as { path?: unknown }).path;
-        if (v !== null && typeof mount === "string") out.push({ key: mount, label: `Disk ${mount}`, value: v });
-      }
-      if (out.length) return out;
+    const out: Reading[] = [];
+    for (const d of collectorData(s, "system")?.disks ?? []) {
+      const v = percent(d.usage_ratio);
+      if (v !== null) out.push({ key: d.mount, label: `Disk ${d.mount}`, value: v });
     }
-    const v = pickNumber(data, ["disk_percent"]) ?? pickNumber(s.document, ["disk_percent"]);
-    return one("", "Disk", v);
+    // no collector data: what a program put in the status document
+    return out.length ? out : one("", "Disk", pickNumber(s.document, ["disk_percent"]));
   },
 });
 
@@ -133,8 +142,7 @@ export const temperatureRule = resourceRule({
     one(
       "",
       "Temperature",
-      pickNumber(collectorData(s, "thermal"), ["cpu_temperature_celsius", "temperature_celsius"]) ??
-        pickNumber(s.document, ["cpu_temperature_celsius"]),
+      collectorData(s, "thermal")?.cpu_temperature_celsius ?? pickNumber(s.document, ["cpu_temperature_celsius"]),
     ),
 });
 
@@ -149,7 +157,7 @@ export const cameraFailuresRule = resourceRule({
     one(
       "",
       "Camera consecutive failures",
-      pickNumber(collectorData(s, "camera"), ["consecutive_failures", "failures.consecutive"]) ??
+      collectorData(s, "camera")?.consecutive_failures ??
         pickNumber(s.document, ["camera.consecutive_failures", "consecutive_failures"]),
     ),
 });

@@ -1,26 +1,17 @@
 import type { Config } from "../config.ts";
-import type { Band, GaugeThresholds } from "./types.ts";
-
-type RuleLevels = { warning?: number; critical?: number } | undefined;
+import { resourceLevels } from "../rules/index.ts";
+import type { GaugeThresholds } from "./types.ts";
 
 /**
- * The thresholds the resource rules judge by (`alerts.rules.cpu|memory|disk|temperature`), for the
- * clients that colour gauges. A rule's schema fills in its defaults; the disk rule has none and
- * takes them from `alerts.preset`, as src/agent/rules/resources.ts does.
+ * The thresholds the resource rules judge by (`alerts.rules.cpu|memory|disk|temperature`, or each
+ * rule's default, the disk rule's from `alerts.preset`), for the clients that colour gauges.
  */
 export function gaugeThresholds(config: Config): GaugeThresholds {
-  const rules = config.alerts.rules as Record<string, RuleLevels>;
-  const band = (name: string, fallback: Band): Band => ({
-    warning: rules[name]?.warning ?? fallback.warning,
-    critical: rules[name]?.critical ?? fallback.critical,
-  });
+  const rules = config.alerts.rules as Record<string, { warning?: number; critical?: number } | undefined>;
   return {
-    cpu: band("cpu", { warning: 85, critical: 95 }),
-    memory: band("memory", { warning: 90, critical: 95 }),
-    disk: band(
-      "disk",
-      config.alerts.preset === "seed000" ? { warning: 80, critical: 90 } : { warning: 90, critical: 95 },
-    ),
-    temperature: band("temperature", { warning: 70, critical: 80 }),
+    cpu: resourceLevels(config, rules, "cpu"),
+    memory: resourceLevels(config, rules, "memory"),
+    disk: resourceLevels(config, rules, "disk"),
+    temperature: resourceLevels(config, rules, "temperature"),
   };
 }
