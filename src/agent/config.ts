@@ -14,67 +14,71 @@ import { metricsSection } from "./metrics/config.ts";
 import { recoverySection } from "./recovery/config.ts";
 import { alertsSection } from "./rules/config.ts";
 
-const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "timelapse"' });
+const sourceName = () =>
+  z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "timelapse"' });
 
 /**
- * The agent's schema, composed from the sections its features export: config types are derived from it,
- * and schema/config.schema.json and docs/config.md are generated from it.
+ * Builds the agent's schema, composed from the sections its features export: config types are derived
+ * from it, and schema/config.schema.json and docs/config.md are generated from it. Built for each
+ * validation and let go after it (never kept in a module constant): the ~2,500 schema objects would
+ * otherwise stay in the agent's heap for its whole life.
  */
-export const configSchema = z
-  .strictObject({
-    device: z
-      .strictObject({
-        id: z
-          .string()
-          .min(1)
-          .max(128)
-          .default(hostname())
-          .describe("Device name shown in alerts and metrics (default: this machine's host name)"),
-        site: z.string().min(1).max(128).default("default").describe("Where the device is (label on every metric)"),
-        tags: z
-          .array(z.string().min(1).max(64))
-          .max(32)
-          .default([])
-          .describe("Free-form labels the hub groups, filters and silences by (e.g. [rooftop, gen2])"),
-      })
-      .prefault({})
-      .describe("Which device this is: its name and site label every alert and metric"),
-    status_dir: z
-      .string()
-      .min(1)
-      .default("/run/edgewatch")
-      .describe("Status protocol directory (a tmpfs); EDGEWATCH_DIR overrides it"),
-    state_dir: z
-      .string()
-      .min(1)
-      .default("/var/lib/edgewatch")
-      .describe("Persistent state: outbox, history, ledgers, recovery log"),
-    legacy_status_file: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("A program's single status file (e.g. /tmp/timelapse_status.json), read as source `legacy`"),
-    http: httpSection,
-    collectors: collectorsSection,
-    files: filesSection,
-    history: historySection,
-    alerts: alertsSection,
-    notify: notifySection,
-    recovery: recoverySection,
-    exports: exportsSection,
-    jobs: jobsSection,
-    metrics: metricsSection,
-    hub: hubSection,
-  })
-  .describe("edgewatch configuration");
+export const agentConfigSchema = () =>
+  z
+    .strictObject({
+      device: z
+        .strictObject({
+          id: z
+            .string()
+            .min(1)
+            .max(128)
+            .default(hostname())
+            .describe("Device name shown in alerts and metrics (default: this machine's host name)"),
+          site: z.string().min(1).max(128).default("default").describe("Where the device is (label on every metric)"),
+          tags: z
+            .array(z.string().min(1).max(64))
+            .max(32)
+            .default([])
+            .describe("Free-form labels the hub groups, filters and silences by (e.g. [rooftop, gen2])"),
+        })
+        .prefault({})
+        .describe("Which device this is: its name and site label every alert and metric"),
+      status_dir: z
+        .string()
+        .min(1)
+        .default("/run/edgewatch")
+        .describe("Status protocol directory (a tmpfs); EDGEWATCH_DIR overrides it"),
+      state_dir: z
+        .string()
+        .min(1)
+        .default("/var/lib/edgewatch")
+        .describe("Persistent state: outbox, history, ledgers, recovery log"),
+      legacy_status_file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("A program's single status file (e.g. /tmp/timelapse_status.json), read as source `legacy`"),
+      http: httpSection(),
+      collectors: collectorsSection(),
+      files: filesSection(),
+      history: historySection(),
+      alerts: alertsSection(),
+      notify: notifySection(),
+      recovery: recoverySection(),
+      exports: exportsSection(),
+      jobs: jobsSection(),
+      metrics: metricsSection(),
+      hub: hubSection(),
+    })
+    .describe("edgewatch configuration");
 
-export type Config = z.output<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<ReturnType<typeof agentConfigSchema>>;
+export type ConfigInput = z.input<ReturnType<typeof agentConfigSchema>>;
 export { sourceName };
 
 /** Validate an already-parsed agent config. `label` prefixes every problem (the file name). */
 export function validateConfig(raw: unknown, label: string, env: NodeJS.ProcessEnv = process.env): Config {
-  const config = validateWith(configSchema, raw, label, env);
+  const config = validateWith(agentConfigSchema(), raw, label, env);
   if (env.EDGEWATCH_DIR) config.status_dir = env.EDGEWATCH_DIR;
   return config;
 }
@@ -99,7 +103,7 @@ export function loadConfig(
 
 /** The JSON Schema of the agent's config file (schema/config.schema.json). */
 export function configJsonSchemaObject() {
-  const schema = jsonSchemaOf(configSchema);
+  const schema = jsonSchemaOf(agentConfigSchema());
   // device.id defaults to the host name: machine-specific, so the generated files leave it out.
   const id = schema.properties?.device?.properties?.id;
   if (id) delete id.default;

@@ -7,7 +7,7 @@ import type { httpSection } from "./config.ts";
 import { HttpError, sendError } from "./respond.ts";
 import type { Route } from "./route.ts";
 
-type HttpConfig = z.output<typeof httpSection>;
+type HttpConfig = z.output<ReturnType<typeof httpSection>>;
 
 export interface HttpServerOptions {
   http: HttpConfig;

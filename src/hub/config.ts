@@ -55,7 +55,7 @@ export const hubConfigSchema = z
       .describe("A device with no push for this long is down; default max(3 × its interval, 45 s); used as given"),
     viewer_token: secret("Bearer token for reads; with none set, reads are open (home network)"),
     admin_token: secret("Bearer token for writes (silences, checks, device removal); writes are refused without it"),
-    notify: notifySection,
+    notify: notifySection(),
     store: z
       .discriminatedUnion("type", [
         z.strictObject({

@@ -20,7 +20,7 @@ export { ControlGuard, Outbox };
 
 /** The hardened HTTP server, with the hub's port, bind and limits; control routes take admin_token. */
 export function hubHttpServer(config: HubConfig, routes: Route[], log: Logger) {
-  const http = { ...httpSection.parse({}), ...config.http };
+  const http = { ...httpSection().parse({}), ...config.http };
   return createHttpServer({ http, routes, log, guard: new ControlGuard(config.admin_token) });
 }
 

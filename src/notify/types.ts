@@ -45,8 +45,11 @@ export interface Channel {
 /** A channel type: one file in ./channels, listed in ./channels/index.ts. */
 export interface ChannelType<S extends z.ZodType = z.ZodType> {
   readonly type: string;
-  /** Config schema of one `notify.channels[]` entry with `type: <this type>`. */
-  readonly schema: S;
+  /**
+   * Builds the config schema of one `notify.channels[]` entry with `type: <this type>` (called to
+   * validate, never kept).
+   */
+  readonly schema: () => S;
   create(cfg: z.output<S>, timeoutMs: number): Channel;
 }
 

@@ -143,14 +143,15 @@ test("channels: options schema refuses a config without its required fields; a f
   );
   const local = await failingServer(t, 503);
   for (const ct of channelTypes) {
-    const js = z.toJSONSchema(ct.schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+    const schema = ct.schema();
+    const js = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
     assert.equal(js.properties?.type?.const, ct.type, `${ct.type}: the schema's type is the channel's type`);
     if ((js.required ?? []).length > 1)
-      assert.equal(ct.schema.safeParse({ type: ct.type }).success, false, `${ct.type}: required fields are required`);
+      assert.equal(schema.safeParse({ type: ct.type }).success, false, `${ct.type}: required fields are required`);
     const cfg: Record<string, unknown> = {};
     for (const [k, p] of Object.entries(js.properties ?? {}))
       if (js.required?.includes(k) || /url|server|api|host|port/.test(k)) cfg[k] = sample(k, p, local);
-    const parsed = ct.schema.safeParse(cfg);
+    const parsed = schema.safeParse(cfg);
     assert.ok(parsed.success, `${ct.type}: a sample config parses: ${JSON.stringify(cfg)} ${parsed.error?.message}`);
     const ch = ct.create(parsed.data, 2000);
     assert.equal(ch.type, ct.type);
@@ -293,7 +294,7 @@ test("rules: the rules module builds every enabled rule, and each runs in the sh
 });
 
 test("recovery actions: each kind in the list owns its schema, which every action field of the config accepts; each builds into argv arrays (no shell), labelled", () => {
-  const names = kinds.map((k) => k.schema.shape.type.value);
+  const names = kinds.map((k) => k.schema().shape.type.value);
   assert.ok(names.length >= 5);
   unique("recovery actions", names);
   // The config takes its action union from the list: the JSON Schema of an action field lists exactly these kinds.
@@ -311,11 +312,13 @@ test("recovery actions: each kind in the list owns its schema, which every actio
   );
   const fields: Record<string, unknown> = { argv: ["/bin/true"], unit: "contract.service", sudo: false };
   for (const kind of kinds) {
-    const name = kind.schema.shape.type.value;
-    const own = z.toJSONSchema(kind.schema, { io: "input" }) as JsonSchema;
+    const schema = kind.schema();
+    const name = schema.shape.type.value;
+    assert.equal(kind.type, name, `${name}: the kind's type is its schema's`);
+    const own = z.toJSONSchema(schema, { io: "input" }) as JsonSchema;
     const spec: Record<string, unknown> = { type: name };
     for (const k of own.required ?? []) if (k !== "type") spec[k] = fields[k];
-    const parsed = kind.schema.safeParse(spec);
+    const parsed = schema.safeParse(spec);
     assert.ok(parsed.success, `${name}: a minimal spec ${JSON.stringify(spec)} parses (add its field here)`);
     // picked up from the list: the agent's config accepts it wherever an action goes, with the kind's defaults
     const config = validateConfig({ recovery: { restart_services: [spec], emergency: { actions: [spec] } } }, "c.yaml");
@@ -355,7 +358,8 @@ test("collectors: each listed collector's own section is picked up into collecto
   );
   const defaults = validateConfig({}, "c.yaml").collectors as unknown as Record<string, unknown>;
   for (const f of withSection) {
-    const { key, schema } = f.section as { key: string; schema: z.ZodType };
+    const { key, schema: build } = f.section as { key: string; schema: () => z.ZodType };
+    const schema = build();
     assert.ok(key in props, `collectors.${key} is in the config's JSON Schema`);
     assert.equal(props[key]?.description, schema.description, `collectors.${key} is the collector's own schema`);
     assert.deepEqual(defaults[key], schema.parse(undefined), `collectors.${key} defaults are the collector's own`);

@@ -7,30 +7,31 @@ import type { CameraTestData, CameraTestResult } from "./data.ts";
 import { durationAtLeast } from "./types.ts";
 
 /** `collectors.camera.test`: the periodic camera test. */
-export const cameraTest = z
-  .strictObject({
-    argv: z
-      .array(z.string().min(1))
-      .min(1, {
-        error: 'expected a command as an argv array like ["libcamera-still", "-n", "-t", "1", "-o", "/tmp/t.jpg"]',
-      })
-      .describe(
-        'The test command, argv array, no shell; e.g. a 1-frame capture ["libcamera-still", "-n", "-t", "1", "-o", "/run/edgewatch/camera-test.jpg"]',
-      ),
-    expect_file: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("When set, the test only passes if the command left this file, non-empty and newer than the start"),
-    every: durationAtLeast(1000, "an interval").prefault("5m").describe("How often the camera is tested"),
-    first_after: duration().prefault("30s").describe("The first test runs this long after the agent starts"),
-    timeout: duration().prefault("30s").describe("A test still running after this is killed and counts as failed"),
-  })
-  .describe(
-    "Periodic camera test; never while the device is encoding (creating_video) or the document says camera.busy, and while capturing only right after a photo",
-  );
+export const cameraTest = () =>
+  z
+    .strictObject({
+      argv: z
+        .array(z.string().min(1))
+        .min(1, {
+          error: 'expected a command as an argv array like ["libcamera-still", "-n", "-t", "1", "-o", "/tmp/t.jpg"]',
+        })
+        .describe(
+          'The test command, argv array, no shell; e.g. a 1-frame capture ["libcamera-still", "-n", "-t", "1", "-o", "/run/edgewatch/camera-test.jpg"]',
+        ),
+      expect_file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("When set, the test only passes if the command left this file, non-empty and newer than the start"),
+      every: durationAtLeast(1000, "an interval").prefault("5m").describe("How often the camera is tested"),
+      first_after: duration().prefault("30s").describe("The first test runs this long after the agent starts"),
+      timeout: duration().prefault("30s").describe("A test still running after this is killed and counts as failed"),
+    })
+    .describe(
+      "Periodic camera test; never while the device is encoding (creating_video) or the document says camera.busy, and while capturing only right after a photo",
+    );
 
-export type CameraTestConfig = z.output<typeof cameraTest>;
+export type CameraTestConfig = z.output<ReturnType<typeof cameraTest>>;
 
 /**
  * The periodic camera test (`collectors.camera.test`): a configured command (e.g. a 1-frame capture)

@@ -117,28 +117,29 @@ export function isCameraFailure(ev: DeviceEvent, captureSources: readonly string
   return captureSources.includes(ev.source);
 }
 
-const schema = z
-  .strictObject({
-    enabled: enabled("camera"),
-    interval: interval("30s", "camera"),
-    essential: essential(false),
-    window: z
-      .number()
-      .int()
-      .min(1)
-      .max(10_000)
-      .default(20)
-      .describe("Success rate and health score cover the last N captures"),
-    error_sources: z
-      .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "camera"' }))
-      .default(["camera", "capture"])
-      .describe("Programs whose error events without a code count as failed captures, like events with a CAP-* code"),
-    test: cameraTest.optional(),
-  })
-  .prefault({})
-  .describe("Camera health from the status document's last_capture and CAP-* error events");
+const schema = () =>
+  z
+    .strictObject({
+      enabled: enabled("camera"),
+      interval: interval("30s", "camera"),
+      essential: essential(false),
+      window: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(20)
+        .describe("Success rate and health score cover the last N captures"),
+      error_sources: z
+        .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "camera"' }))
+        .default(["camera", "capture"])
+        .describe("Programs whose error events without a code count as failed captures, like events with a CAP-* code"),
+      test: cameraTest().optional(),
+    })
+    .prefault({})
+    .describe("Camera health from the status document's last_capture and CAP-* error events");
 
-export type CameraConfig = z.output<typeof schema>;
+export type CameraConfig = z.output<ReturnType<typeof schema>>;
 
 export const cameraCollector = defineCollector("camera", schema, (c): Collector<CameraData> | null => {
   if (!c.enabled) return null;

@@ -68,22 +68,23 @@ export async function probeRedis(t: RedisTarget, timeoutMs: number, signal?: Abo
   }
 }
 
-const schema = z
-  .strictObject({
-    url: z
-      .string()
-      .regex(/^rediss?:\/\/.+/, { error: 'expected a Redis URL like "redis://127.0.0.1:6379"' })
-      .refine((u) => URL.canParse(u), { error: 'expected a Redis URL like "redis://127.0.0.1:6379"' })
-      .optional()
-      .describe("Redis to watch (redis:// or rediss://, password in the URL or ${ENV}); unset: no Redis collector"),
-    interval: interval("30s", "Redis"),
-    essential: essential(false),
-    timeout: duration().prefault("2s").describe("Connect + PING + INFO must finish within this"),
-  })
-  .prefault({})
-  .describe("Redis connected, PING latency and memory; a Redis that is down is reported, not an error");
+const schema = () =>
+  z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^rediss?:\/\/.+/, { error: 'expected a Redis URL like "redis://127.0.0.1:6379"' })
+        .refine((u) => URL.canParse(u), { error: 'expected a Redis URL like "redis://127.0.0.1:6379"' })
+        .optional()
+        .describe("Redis to watch (redis:// or rediss://, password in the URL or ${ENV}); unset: no Redis collector"),
+      interval: interval("30s", "Redis"),
+      essential: essential(false),
+      timeout: duration().prefault("2s").describe("Connect + PING + INFO must finish within this"),
+    })
+    .prefault({})
+    .describe("Redis connected, PING latency and memory; a Redis that is down is reported, not an error");
 
-export type RedisConfig = z.output<typeof schema>;
+export type RedisConfig = z.output<ReturnType<typeof schema>>;
 
 export const redisCollector = defineCollector("redis", schema, (c): Collector<RedisData> | null => {
   if (!c.url) return null;

@@ -51,16 +51,17 @@ function nulls(): ThrottleFlags {
   return Object.fromEntries(THROTTLE_CONDITIONS.map((c) => [c, null])) as ThrottleFlags;
 }
 
-const schema = z
-  .strictObject({
-    enabled: enabled("Raspberry Pi power"),
-    interval: interval("60s", "Raspberry Pi power"),
-    essential: essential(true),
-  })
-  .prefault({})
-  .describe("Raspberry Pi under-voltage and throttling (get_throttled, hwmon rpi_volt); no data on other hardware");
+const schema = () =>
+  z
+    .strictObject({
+      enabled: enabled("Raspberry Pi power"),
+      interval: interval("60s", "Raspberry Pi power"),
+      essential: essential(true),
+    })
+    .prefault({})
+    .describe("Raspberry Pi under-voltage and throttling (get_throttled, hwmon rpi_volt); no data on other hardware");
 
-export type RpiPowerConfig = z.output<typeof schema>;
+export type RpiPowerConfig = z.output<ReturnType<typeof schema>>;
 
 export const rpiPowerCollector = defineCollector("rpi_power", schema, (c): Collector<RpiPowerData> | null => {
   if (!c.enabled) return null;

@@ -16,42 +16,43 @@ const timeOfDay = () =>
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, { error: 'expected a local time like "07:15" or "07:15:00"' });
 
-const schema = z
-  .strictObject({
-    enabled: enabled("capture schedule"),
-    interval: interval("30s", "capture schedule"),
-    essential: essential(false),
-    capture_interval: duration()
-      .optional()
-      .describe("Seconds between captures; default: the status document's today.interval_seconds"),
-    start: timeOfDay()
-      .optional()
-      .describe("Capture window start, local time; default: the status document's today.start_time"),
-    end: timeOfDay()
-      .optional()
-      .describe("Capture window end, local time; default: the status document's today.end_time"),
-    expected_photos: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe("Photos expected per day; default: the status document's today.expected_photos"),
-    stall_after: duration()
-      .prefault("5m")
-      .describe("Capture is stalled when inside the capture window and no photo for this long"),
-    stall_factor: z
-      .number()
-      .min(1)
-      .max(1000)
-      .default(3)
-      .describe(
-        "A slow timelapse is stalled only after stall_factor × capture interval, when that is longer than stall_after",
-      ),
-  })
-  .prefault({})
-  .describe("Photos captured vs expected today, and stall detection");
+const schema = () =>
+  z
+    .strictObject({
+      enabled: enabled("capture schedule"),
+      interval: interval("30s", "capture schedule"),
+      essential: essential(false),
+      capture_interval: duration()
+        .optional()
+        .describe("Seconds between captures; default: the status document's today.interval_seconds"),
+      start: timeOfDay()
+        .optional()
+        .describe("Capture window start, local time; default: the status document's today.start_time"),
+      end: timeOfDay()
+        .optional()
+        .describe("Capture window end, local time; default: the status document's today.end_time"),
+      expected_photos: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe("Photos expected per day; default: the status document's today.expected_photos"),
+      stall_after: duration()
+        .prefault("5m")
+        .describe("Capture is stalled when inside the capture window and no photo for this long"),
+      stall_factor: z
+        .number()
+        .min(1)
+        .max(1000)
+        .default(3)
+        .describe(
+          "A slow timelapse is stalled only after stall_factor × capture interval, when that is longer than stall_after",
+        ),
+    })
+    .prefault({})
+    .describe("Photos captured vs expected today, and stall detection");
 
-export type ScheduleConfig = z.output<typeof schema>;
+export type ScheduleConfig = z.output<ReturnType<typeof schema>>;
 
 export const scheduleCollector = defineCollector("schedule", schema, (c): Collector<ScheduleData> | null => {
   if (!c.enabled) return null;

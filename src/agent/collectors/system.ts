@@ -105,34 +105,35 @@ export function tcpReachable(
   });
 }
 
-const schema = z
-  .strictObject({
-    enabled: enabled("system (CPU, load, memory, disk, uptime, reachability)"),
-    interval: interval("30s", "system"),
-    essential: essential(false),
-    mounts: z
-      .array(z.string().min(1))
-      .default(["/"])
-      .describe('Mount points whose free space is reported (fs.statfs), e.g. ["/", "/mnt/photos"]'),
-    reachability: z
-      .strictObject({
-        host: z
-          .string()
-          .min(1)
-          .optional()
-          .describe("Host (name or address) to test with a TCP connect, e.g. your NAS or 1.1.1.1; unset: no check"),
-        port: z.number().int().min(1).max(65535).default(443).describe("TCP port of the reachability check"),
-        timeout: duration()
-          .prefault("3s")
-          .describe("Give up the TCP connect after this long (at most half of collectors.timeout)"),
-      })
-      .prefault({})
-      .describe("Reachability of one host over TCP (no external commands)"),
-  })
-  .prefault({})
-  .describe("CPU usage (/proc/stat deltas), load, memory (/proc/meminfo), disk per mount, uptime, reachability");
+const schema = () =>
+  z
+    .strictObject({
+      enabled: enabled("system (CPU, load, memory, disk, uptime, reachability)"),
+      interval: interval("30s", "system"),
+      essential: essential(false),
+      mounts: z
+        .array(z.string().min(1))
+        .default(["/"])
+        .describe('Mount points whose free space is reported (fs.statfs), e.g. ["/", "/mnt/photos"]'),
+      reachability: z
+        .strictObject({
+          host: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("Host (name or address) to test with a TCP connect, e.g. your NAS or 1.1.1.1; unset: no check"),
+          port: z.number().int().min(1).max(65535).default(443).describe("TCP port of the reachability check"),
+          timeout: duration()
+            .prefault("3s")
+            .describe("Give up the TCP connect after this long (at most half of collectors.timeout)"),
+        })
+        .prefault({})
+        .describe("Reachability of one host over TCP (no external commands)"),
+    })
+    .prefault({})
+    .describe("CPU usage (/proc/stat deltas), load, memory (/proc/meminfo), disk per mount, uptime, reachability");
 
-export type SystemConfig = z.output<typeof schema>;
+export type SystemConfig = z.output<ReturnType<typeof schema>>;
 
 export const systemCollector = defineCollector("system", schema, (c, config): Collector<SystemData> | null => {
   if (!c.enabled) return null;

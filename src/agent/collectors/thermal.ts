@@ -10,16 +10,17 @@ export type { ThermalData, ThermalZone };
 /** Zone types that are the CPU/SoC sensor on common boards (Raspberry Pi: "cpu-thermal"). */
 const CPU_TYPES = /^(cpu|soc|x86_pkg_temp|cpu[-_]thermal|cpu0?-thermal|package)/i;
 
-const schema = z
-  .strictObject({
-    enabled: enabled("thermal"),
-    interval: interval("30s", "thermal"),
-    essential: essential(true),
-  })
-  .prefault({})
-  .describe("Temperatures from /sys/class/thermal/thermal_zone*/temp (one small read; keeps running while encoding)");
+const schema = () =>
+  z
+    .strictObject({
+      enabled: enabled("thermal"),
+      interval: interval("30s", "thermal"),
+      essential: essential(true),
+    })
+    .prefault({})
+    .describe("Temperatures from /sys/class/thermal/thermal_zone*/temp (one small read; keeps running while encoding)");
 
-export type ThermalConfig = z.output<typeof schema>;
+export type ThermalConfig = z.output<ReturnType<typeof schema>>;
 
 export const thermalCollector = defineCollector("thermal", schema, (c): Collector<ThermalData> | null => {
   if (!c.enabled) return null;

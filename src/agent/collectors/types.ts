@@ -48,10 +48,13 @@ export interface Collector<D extends JsonObject = JsonObject> {
   metrics?(data: D): MetricFamily[];
 }
 
-/** A collector's own config section: `collectors.<key>`, described by `schema`. */
+/**
+ * A collector's own config section: `collectors.<key>`, described by the schema `schema()` builds (a
+ * builder, so that the schema is built to validate and then let go, not kept for the life of the agent).
+ */
 export interface CollectorSection<K extends string = string, S extends z.ZodType = z.ZodType> {
   readonly key: K;
-  readonly schema: S;
+  readonly schema: () => S;
 }
 
 /**
@@ -67,7 +70,7 @@ export type CollectorFactory<
 /** A collector with its own section: `create` gets that section, parsed, and the rest of the config. */
 export function defineCollector<K extends string, S extends z.ZodType, D extends JsonObject = JsonObject>(
   key: K,
-  schema: S,
+  schema: () => S,
   create: (own: z.output<S>, config: CollectorHost) => Collector<D> | null,
 ): CollectorFactory<CollectorSection<K, S>, D> {
   const factory = (config: CollectorHost) =>

@@ -54,20 +54,21 @@ export function alertmanagerAlert(
 export const alertmanager = defineExport({
   type: "alertmanager",
   list: false,
-  schema: z
-    .strictObject({
-      url: httpUrl().describe(
-        "Alertmanager's base URL, e.g. http://alertmanager:9093 (the agent appends /api/v2/alerts)",
-      ),
-      resend_interval: duration().prefault("60s").describe("Firing alerts are re-sent this often"),
-      timeout: duration().prefault("10s").describe("Give up on one request after this long (then retry)"),
-      generator_url: httpUrl()
-        .optional()
-        .describe("Link shown with each alert, e.g. the agent's http://pi.local:8080/api/alerts"),
-      ...authOptions,
-      backoff_initial: duration().prefault("5s").describe("First retry delay after a failed push"),
-    })
-    .describe("Push the agent's alerts to Alertmanager's v2 API (for setups with Alertmanager and no hub)"),
+  schema: () =>
+    z
+      .strictObject({
+        url: httpUrl().describe(
+          "Alertmanager's base URL, e.g. http://alertmanager:9093 (the agent appends /api/v2/alerts)",
+        ),
+        resend_interval: duration().prefault("60s").describe("Firing alerts are re-sent this often"),
+        timeout: duration().prefault("10s").describe("Give up on one request after this long (then retry)"),
+        generator_url: httpUrl()
+          .optional()
+          .describe("Link shown with each alert, e.g. the agent's http://pi.local:8080/api/alerts"),
+        ...authOptions(),
+        backoff_initial: duration().prefault("5s").describe("First retry delay after a failed push"),
+      })
+      .describe("Push the agent's alerts to Alertmanager's v2 API (for setups with Alertmanager and no hub)"),
   create(cfg, deps) {
     const { ctx } = deps;
     const name = "alertmanager";

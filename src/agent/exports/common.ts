@@ -26,7 +26,7 @@ export const queueOptions = () =>
     .prefault({})
     .describe("The export's bounded queue under state_dir/exports and its retries");
 
-export const authOptions = {
+export const authOptions = () => ({
   basic_auth: z
     .strictObject({
       username: z.string().min(1).describe("User name (Grafana Cloud: the instance ID)"),
@@ -39,9 +39,9 @@ export const authOptions = {
     .record(z.string(), z.string())
     .default({})
     .describe("Extra request headers, e.g. X-Scope-OrgID for Mimir or Loki with several tenants"),
-};
+});
 
-/** Authorization and extra headers from authOptions. */
+/** Authorization and extra headers from the options authOptions() describes. */
 export function authHeaders(cfg: {
   basic_auth?: { username: string; password: string } | undefined;
   bearer_token?: string | undefined;

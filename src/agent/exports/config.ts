@@ -25,21 +25,26 @@ function uniqueNames(type: string) {
   };
 }
 
-const shape: Record<string, z.ZodType> = {};
-for (const t of exportTypes) {
-  shape[t.type] = t.list
-    ? z
-        .array(t.schema as z.ZodType<{ name?: string; url: string }>)
-        .default([])
-        .superRefine(uniqueNames(t.type))
-        .describe(t.schema.description ?? t.type)
-    : t.schema.optional();
+function shape(): Record<string, z.ZodType> {
+  const out: Record<string, z.ZodType> = {};
+  for (const t of exportTypes) {
+    const schema = t.schema();
+    out[t.type] = t.list
+      ? z
+          .array(schema as z.ZodType<{ name?: string; url: string }>)
+          .default([])
+          .superRefine(uniqueNames(t.type))
+          .describe(schema.description ?? t.type)
+      : schema.optional();
+  }
+  return out;
 }
 
 /** `exports:` — Pushes to remote_write, Loki, Alertmanager and Home Assistant over MQTT. */
-export const exportsSection = z
-  .strictObject(shape)
-  .prefault({})
-  .describe(
-    "Push the device's metrics, logs, alerts and state to Prometheus-compatible stores, Loki, Alertmanager and Home Assistant",
-  );
+export const exportsSection = () =>
+  z
+    .strictObject(shape())
+    .prefault({})
+    .describe(
+      "Push the device's metrics, logs, alerts and state to Prometheus-compatible stores, Loki, Alertmanager and Home Assistant",
+    );

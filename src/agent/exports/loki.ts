@@ -56,33 +56,36 @@ export function lokiBody(entries: Entry[], base: Record<string, string>): string
 export const loki = defineExport({
   type: "loki",
   list: false,
-  schema: z
-    .strictObject({
-      url: httpUrl().describe(
-        "Loki's base URL, e.g. https://logs-prod-012.grafana.net or http://loki:3100 (the agent appends /loki/api/v1/push)",
-      ),
-      ...authOptions,
-      labels: z
-        .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string().min(1).max(2048))
-        .default({})
-        .refine((l) => Object.keys(l).length <= 11, { error: "expected at most 11 labels (Loki allows 15 per stream)" })
-        .describe("Extra labels on every stream, besides device, site, service and level"),
-      events: z
-        .strictObject({
-          enabled: z.boolean().default(true).describe("Push the events programs write (edgewatch event, emitEvent)"),
-          min_level: z.enum(LEVELS).default("info").describe("Only events at this level and above"),
-        })
-        .prefault({})
-        .describe("Events"),
-      logs: z
-        .array(z.string().min(1))
-        .optional()
-        .describe("Names of files.logs entries to follow and push (default: every one of them)"),
-      batch_wait: duration().prefault("2s").describe("Lines are gathered this long before a push"),
-      timeout: duration().prefault("30s").describe("Give up on one request after this long (then retry)"),
-      queue: queueOptions(),
-    })
-    .describe("Push events and log files to Loki's /loki/api/v1/push (Grafana Cloud Logs, self-hosted Loki)"),
+  schema: () =>
+    z
+      .strictObject({
+        url: httpUrl().describe(
+          "Loki's base URL, e.g. https://logs-prod-012.grafana.net or http://loki:3100 (the agent appends /loki/api/v1/push)",
+        ),
+        ...authOptions(),
+        labels: z
+          .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string().min(1).max(2048))
+          .default({})
+          .refine((l) => Object.keys(l).length <= 11, {
+            error: "expected at most 11 labels (Loki allows 15 per stream)",
+          })
+          .describe("Extra labels on every stream, besides device, site, service and level"),
+        events: z
+          .strictObject({
+            enabled: z.boolean().default(true).describe("Push the events programs write (edgewatch event, emitEvent)"),
+            min_level: z.enum(LEVELS).default("info").describe("Only events at this level and above"),
+          })
+          .prefault({})
+          .describe("Events"),
+        logs: z
+          .array(z.string().min(1))
+          .optional()
+          .describe("Names of files.logs entries to follow and push (default: every one of them)"),
+        batch_wait: duration().prefault("2s").describe("Lines are gathered this long before a push"),
+        timeout: duration().prefault("30s").describe("Give up on one request after this long (then retry)"),
+        queue: queueOptions(),
+      })
+      .describe("Push events and log files to Loki's /loki/api/v1/push (Grafana Cloud Logs, self-hosted Loki)"),
   create(cfg, deps) {
     const { ctx } = deps;
     const name = "loki";

@@ -16,40 +16,41 @@ const VERSION = "0.1.0";
 export const mqtt = defineExport({
   type: "mqtt",
   list: false,
-  schema: z
-    .strictObject({
-      url: z
-        .url({ protocol: /^mqtts?$/, error: "expected an mqtt:// or mqtts:// URL" })
-        .describe("The broker, e.g. mqtt://homeassistant.local:1883 or mqtts://broker:8883"),
-      username: z.string().min(1).optional().describe("Broker user name"),
-      password: z.string().min(1).optional().describe("Broker password (use ${ENV_VAR})"),
-      client_id: z.string().min(1).max(64).optional().describe("MQTT client id (default: edgewatch-<device id>)"),
-      discovery_prefix: z.string().min(1).default("homeassistant").describe("Home Assistant's discovery prefix"),
-      topic_prefix: z
-        .string()
-        .min(1)
-        .default("edgewatch")
-        .describe("State, availability and command topics live under <topic_prefix>/<device>"),
-      keepalive: duration()
-        .prefault("60s")
-        .describe("MQTT keep-alive; the broker publishes the last will after 1.5 × this of silence"),
-      buttons: z
-        .strictObject({
-          enabled: z
-            .boolean()
-            .default(false)
-            .describe(
-              "Offer buttons in Home Assistant; anyone allowed to publish on the command topics can press them",
-            ),
-          actions: z
-            .array(z.enum(BUTTON_ACTIONS))
-            .default([...BUTTON_ACTIONS])
-            .describe("Which control actions get a button"),
-        })
-        .prefault({})
-        .describe("Buttons for the control actions (off unless enabled)"),
-    })
-    .describe("Home Assistant MQTT discovery: the device's status, photos, disk, temperature and alerts as entities"),
+  schema: () =>
+    z
+      .strictObject({
+        url: z
+          .url({ protocol: /^mqtts?$/, error: "expected an mqtt:// or mqtts:// URL" })
+          .describe("The broker, e.g. mqtt://homeassistant.local:1883 or mqtts://broker:8883"),
+        username: z.string().min(1).optional().describe("Broker user name"),
+        password: z.string().min(1).optional().describe("Broker password (use ${ENV_VAR})"),
+        client_id: z.string().min(1).max(64).optional().describe("MQTT client id (default: edgewatch-<device id>)"),
+        discovery_prefix: z.string().min(1).default("homeassistant").describe("Home Assistant's discovery prefix"),
+        topic_prefix: z
+          .string()
+          .min(1)
+          .default("edgewatch")
+          .describe("State, availability and command topics live under <topic_prefix>/<device>"),
+        keepalive: duration()
+          .prefault("60s")
+          .describe("MQTT keep-alive; the broker publishes the last will after 1.5 × this of silence"),
+        buttons: z
+          .strictObject({
+            enabled: z
+              .boolean()
+              .default(false)
+              .describe(
+                "Offer buttons in Home Assistant; anyone allowed to publish on the command topics can press them",
+              ),
+            actions: z
+              .array(z.enum(BUTTON_ACTIONS))
+              .default([...BUTTON_ACTIONS])
+              .describe("Which control actions get a button"),
+          })
+          .prefault({})
+          .describe("Buttons for the control actions (off unless enabled)"),
+      })
+      .describe("Home Assistant MQTT discovery: the device's status, photos, disk, temperature and alerts as entities"),
   create(cfg, deps) {
     const { ctx } = deps;
     const name = "mqtt";

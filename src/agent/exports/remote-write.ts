@@ -22,29 +22,30 @@ const HEADER = 12; // float64 timestamp + uint32 sample count, before the snappy
 export const remoteWrite = defineExport({
   type: "remote_write",
   list: true,
-  schema: z
-    .strictObject({
-      name: z
-        .string()
-        .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "expected a short name of letters, digits, _ . -" })
-        .optional()
-        .describe("Name in metrics and logs (default: the URL's host)"),
-      url: httpUrl().describe(
-        "The full write endpoint, e.g. https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push, http://victoria:8428/api/v1/write",
+  schema: () =>
+    z
+      .strictObject({
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "expected a short name of letters, digits, _ . -" })
+          .optional()
+          .describe("Name in metrics and logs (default: the URL's host)"),
+        url: httpUrl().describe(
+          "The full write endpoint, e.g. https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push, http://victoria:8428/api/v1/write",
+        ),
+        interval: duration().prefault("60s").describe("How often the agent's series are sampled and queued"),
+        timeout: duration().prefault("30s").describe("Give up on one request after this long (then retry)"),
+        ...authOptions(),
+        external_labels: z
+          .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string())
+          .default({})
+          .describe("Labels added to every series that does not have them already"),
+        max_samples_per_send: z.number().int().min(100).default(2000).describe("Upper bound of samples in one request"),
+        queue: queueOptions(),
+      })
+      .describe(
+        "Prometheus remote_write 1.0 receivers (Prometheus, VictoriaMetrics, Mimir, Grafana Cloud): the agent's own series, queued through outages",
       ),
-      interval: duration().prefault("60s").describe("How often the agent's series are sampled and queued"),
-      timeout: duration().prefault("30s").describe("Give up on one request after this long (then retry)"),
-      ...authOptions,
-      external_labels: z
-        .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string())
-        .default({})
-        .describe("Labels added to every series that does not have them already"),
-      max_samples_per_send: z.number().int().min(100).default(2000).describe("Upper bound of samples in one request"),
-      queue: queueOptions(),
-    })
-    .describe(
-      "Prometheus remote_write 1.0 receivers (Prometheus, VictoriaMetrics, Mimir, Grafana Cloud): the agent's own series, queued through outages",
-    ),
   create(cfg, deps) {
     const { ctx } = deps;
     const name = exportName("remote_write", cfg.name, cfg.url);

@@ -60,8 +60,8 @@ export interface ExportType<S extends z.ZodType = z.ZodType> {
   readonly type: string;
   /** A list (several receivers) or one object. */
   readonly list: boolean;
-  /** Schema of one instance. */
-  readonly schema: S;
+  /** Builds the schema of one instance (called to validate, never kept). */
+  readonly schema: () => S;
   create(cfg: z.output<S>, deps: ExportDeps): Export;
 }
 

@@ -6,7 +6,8 @@ import { defineRule } from "./types.ts";
 export const cameraTestFailingRule = defineRule({
   name: "camera_test_failing",
   description: "The periodic camera test (collectors.camera.test) failed several times in a row",
-  config: thresholdConfig({ warning: 2, critical: 3, clear_margin: 0, for: "0s", clear_for: "0s", unit: "failures" }),
+  config: () =>
+    thresholdConfig({ warning: 2, critical: 3, clear_margin: 0, for: "0s", clear_for: "0s", unit: "failures" }),
   create(cfg) {
     if (!cfg.enabled) return null;
     const t = { warning: cfg.warning ?? 2, critical: cfg.critical ?? 3, clear_margin: cfg.clear_margin };

@@ -7,28 +7,29 @@ import { defineRule } from "./types.ts";
 export const captureFailureRateRule = defineRule({
   name: "capture_failure_rate",
   description: "Capture failure rate above a limit over the last collectors.camera.window captures (camera collector)",
-  config: z
-    .strictObject({
-      enabled: z.boolean().default(true).describe("Evaluate this rule"),
-      severity: severity().default("critical").describe("Severity of the alert"),
-      above: z
-        .number()
-        .min(0)
-        .max(100)
-        .default(10)
-        .describe("Alert when more than this share of the recent captures failed (%)"),
-      min_captures: z
-        .number()
-        .int()
-        .min(1)
-        .default(10)
-        .describe("Judge the rate only once this many captures were seen (2 failures out of 3 is not a rate yet)"),
-      for: duration().prefault("0s").describe("The rate must stay high this long before the alert fires"),
-      clear_for: duration()
-        .prefault("0s")
-        .describe("A firing alert resolves only after this long back under the limit"),
-    })
-    .prefault({}),
+  config: () =>
+    z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Evaluate this rule"),
+        severity: severity().default("critical").describe("Severity of the alert"),
+        above: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(10)
+          .describe("Alert when more than this share of the recent captures failed (%)"),
+        min_captures: z
+          .number()
+          .int()
+          .min(1)
+          .default(10)
+          .describe("Judge the rate only once this many captures were seen (2 failures out of 3 is not a rate yet)"),
+        for: duration().prefault("0s").describe("The rate must stay high this long before the alert fires"),
+        clear_for: duration()
+          .prefault("0s")
+          .describe("A firing alert resolves only after this long back under the limit"),
+      })
+      .prefault({}),
   create(cfg) {
     if (!cfg.enabled) return null;
     return {

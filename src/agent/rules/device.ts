@@ -11,7 +11,7 @@ export const captureStalledRule = defineRule({
   name: "capture_stalled",
   description:
     "No capture for 5 minutes during the capture window (collectors.schedule.stall_after; the schedule collector)",
-  config: z.strictObject(base({ severity: "critical", for: "0s", clear_for: "0s" })).prefault({}),
+  config: () => z.strictObject(base({ severity: "critical", for: "0s", clear_for: "0s" })).prefault({}),
   create(cfg) {
     if (!cfg.enabled) return null;
     return {
@@ -49,12 +49,15 @@ const THROTTLE_FLAGS: [string, string, string[]][] = [
 export const throttlingRule = defineRule({
   name: "throttling",
   description: "Raspberry Pi under-voltage / throttling now (rpi_power collector)",
-  config: z
-    .strictObject({
-      ...base({ severity: "warning", for: "0s", clear_for: "1m" }),
-      under_voltage_severity: severity().default("critical").describe("Severity of under-voltage (a bad power supply)"),
-    })
-    .prefault({}),
+  config: () =>
+    z
+      .strictObject({
+        ...base({ severity: "warning", for: "0s", clear_for: "1m" }),
+        under_voltage_severity: severity()
+          .default("critical")
+          .describe("Severity of under-voltage (a bad power supply)"),
+      })
+      .prefault({}),
   create(cfg) {
     if (!cfg.enabled) return null;
     return {
@@ -81,7 +84,7 @@ export const throttlingRule = defineRule({
 export const collectorFailingRule = defineRule({
   name: "collector_failing",
   description: "A collector keeps failing",
-  config: z.strictObject(base({ severity: "warning", for: "5m", clear_for: "0s" })).prefault({}),
+  config: () => z.strictObject(base({ severity: "warning", for: "5m", clear_for: "0s" })).prefault({}),
   create(cfg) {
     if (!cfg.enabled) return null;
     return {
@@ -109,22 +112,23 @@ export const collectorFailingRule = defineRule({
 export const heartbeatStaleRule = defineRule({
   name: "heartbeat_stale",
   description: "A source's heartbeat (its status fragment's mtime) is older than its timeout",
-  config: z
-    .strictObject({
-      ...base({ severity: "critical", for: "0s", clear_for: "0s" }),
-      sources: z
-        .record(
-          z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "timelapse"' }),
-          duration(),
-        )
-        .default({})
-        .describe('Timeout per source, e.g. {timelapse: "2m", recorder: "30s"}'),
-      default_timeout: duration()
-        .optional()
-        .describe("Timeout for every other source (unset: only the sources listed are watched)"),
-      ignore: z.array(z.string()).default([]).describe("Sources never watched (with default_timeout)"),
-    })
-    .prefault({}),
+  config: () =>
+    z
+      .strictObject({
+        ...base({ severity: "critical", for: "0s", clear_for: "0s" }),
+        sources: z
+          .record(
+            z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a source name like "timelapse"' }),
+            duration(),
+          )
+          .default({})
+          .describe('Timeout per source, e.g. {timelapse: "2m", recorder: "30s"}'),
+        default_timeout: duration()
+          .optional()
+          .describe("Timeout for every other source (unset: only the sources listed are watched)"),
+        ignore: z.array(z.string()).default([]).describe("Sources never watched (with default_timeout)"),
+      })
+      .prefault({}),
   create(cfg) {
     if (!cfg.enabled) return null;
     const timeoutOf = (source: string): number | undefined =>

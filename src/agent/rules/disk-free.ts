@@ -10,23 +10,24 @@ import { type Condition, defineRule } from "./types.ts";
 export const diskFreeRule = defineRule({
   name: "disk_free",
   description: "Free disk space per mount below a size (system collector), beside the percent rule",
-  config: z
-    .strictObject({
-      enabled: z.boolean().default(true).describe("Evaluate this rule"),
-      warning_below: byteSize()
-        .default(5e9)
-        .describe('Warning when a mount has less free space than this (a number of bytes or "5GB")'),
-      critical_below: byteSize()
-        .default(1e9)
-        .describe('Critical when a mount has less free space than this (a number of bytes or "1GB")'),
-      clear_margin: byteSize()
-        .default(2.5e8)
-        .describe("Hysteresis: a level clears only once free space is this much above its limit"),
-      for: duration().prefault("5m").describe("Free space must stay low this long before the alert fires"),
-      clear_for: duration().prefault("1m").describe("A firing alert resolves only after this long above the limit"),
-    })
-    .refine((c) => c.critical_below <= c.warning_below, { error: "expected critical_below <= warning_below" })
-    .prefault({}),
+  config: () =>
+    z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Evaluate this rule"),
+        warning_below: byteSize()
+          .default(5e9)
+          .describe('Warning when a mount has less free space than this (a number of bytes or "5GB")'),
+        critical_below: byteSize()
+          .default(1e9)
+          .describe('Critical when a mount has less free space than this (a number of bytes or "1GB")'),
+        clear_margin: byteSize()
+          .default(2.5e8)
+          .describe("Hysteresis: a level clears only once free space is this much above its limit"),
+        for: duration().prefault("5m").describe("Free space must stay low this long before the alert fires"),
+        clear_for: duration().prefault("1m").describe("A firing alert resolves only after this long above the limit"),
+      })
+      .refine((c) => c.critical_below <= c.warning_below, { error: "expected critical_below <= warning_below" })
+      .prefault({}),
   create(cfg) {
     if (!cfg.enabled) return null;
     // Negated, "less free than" becomes the kit's "at or above" with the same hysteresis.

@@ -21,32 +21,33 @@ import { type Condition, defineRule, type RuleInput } from "./types.ts";
 export const eventsRule = defineRule({
   name: "events",
   description: "Warning, error and critical events written by programs (edgewatch event, emitEvent, clients)",
-  config: z
-    .strictObject({
-      enabled: z.boolean().default(true).describe("Evaluate this rule"),
-      min_level: z.enum(LEVELS).default("warning").describe("Events at or above this level raise an alert"),
-      warning_severity: severity().default("warning").describe("Alert severity of a warning event"),
-      error_severity: severity().default("warning").describe("Alert severity of an error event"),
-      critical_severity: severity().default("critical").describe("Alert severity of a critical event"),
-      capture_consecutive: z
-        .number()
-        .int()
-        .min(1)
-        .default(3)
-        .describe(
-          "Capture errors (error events with a CAP-* code, or from collectors.camera.error_sources) alert only when this many come in a row from one program; a successful capture in between starts again (1: alert on every one). Critical ones alert at once",
-        ),
-      quiet_codes: z
-        .array(z.string().min(1))
-        .default(["JOB-RETRY", "XFER-RETRY", "REC-RESTART", "REC-CAMERA_RECOVER"])
-        .describe(
-          "Event codes that never raise an alert: retries that may still succeed (the final failure has its own code), and recovery steps whose watch raises its own alert",
-        ),
-      resolve_after: duration()
-        .prefault("1h")
-        .describe("An event alert resolves itself after this long without the same event again"),
-    })
-    .prefault({}),
+  config: () =>
+    z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Evaluate this rule"),
+        min_level: z.enum(LEVELS).default("warning").describe("Events at or above this level raise an alert"),
+        warning_severity: severity().default("warning").describe("Alert severity of a warning event"),
+        error_severity: severity().default("warning").describe("Alert severity of an error event"),
+        critical_severity: severity().default("critical").describe("Alert severity of a critical event"),
+        capture_consecutive: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe(
+            "Capture errors (error events with a CAP-* code, or from collectors.camera.error_sources) alert only when this many come in a row from one program; a successful capture in between starts again (1: alert on every one). Critical ones alert at once",
+          ),
+        quiet_codes: z
+          .array(z.string().min(1))
+          .default(["JOB-RETRY", "XFER-RETRY", "REC-RESTART", "REC-CAMERA_RECOVER"])
+          .describe(
+            "Event codes that never raise an alert: retries that may still succeed (the final failure has its own code), and recovery steps whose watch raises its own alert",
+          ),
+        resolve_after: duration()
+          .prefault("1h")
+          .describe("An event alert resolves itself after this long without the same event again"),
+      })
+      .prefault({}),
   create(cfg, config) {
     if (!cfg.enabled) return null;
     const min = levelRank(cfg.min_level);

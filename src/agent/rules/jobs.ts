@@ -90,7 +90,7 @@ const fmtAgo = (ms: number) => {
 export const jobMissedScheduleRule = defineRule({
   name: "job_missed_schedule",
   description: "A job declared with every/grace (config or edgewatch run --every) has not succeeded in time",
-  config: base({ severity: "critical", for: "0s", clear_for: "0s" }),
+  config: () => base({ severity: "critical", for: "0s", clear_for: "0s" }),
   create(cfg, config) {
     if (!cfg.enabled) return null;
     const ledger = ledgerSuccesses(config);
@@ -131,7 +131,7 @@ export const jobMissedScheduleRule = defineRule({
 export const jobFailuresRule = defineRule({
   name: "job_failures",
   description: "A job failed jobs.failures_alert times within jobs.failures_window",
-  config: base({ severity: "warning", for: "0s", clear_for: "0s" }),
+  config: () => base({ severity: "warning", for: "0s", clear_for: "0s" }),
   create(cfg, config) {
     if (!cfg.enabled) return null;
     const { failures_alert: limit, failures_window: windowMs } = config.jobs;
@@ -171,7 +171,7 @@ export const jobFailuresRule = defineRule({
 export const jobDeadLetterRule = defineRule({
   name: "job_dead_letter",
   description: "A job's last run failed every attempt and was dead-lettered",
-  config: base({ severity: "warning", for: "0s", clear_for: "0s" }),
+  config: () => base({ severity: "warning", for: "0s", clear_for: "0s" }),
   create(cfg, config) {
     if (!cfg.enabled) return null;
     return {
@@ -234,7 +234,7 @@ function queueRule(
   return defineRule({
     name,
     description,
-    config: base({ severity: sev, for: "0s", clear_for: "0s" }),
+    config: () => base({ severity: sev, for: "0s", clear_for: "0s" }),
     create(cfg, config) {
       if (!cfg.enabled) return null;
       return {
@@ -319,16 +319,17 @@ export const queueWorkerDownRule = queueRule(
 export const queueNoWorkersRule = defineRule({
   name: "queue_no_workers",
   description: "Jobs are waiting and no live worker serves the queue, for longer than jobs.queues.worker_down_after",
-  config: z
-    .strictObject({
-      enabled: z.boolean().default(true).describe("Evaluate this rule"),
-      severity: severity().default("critical").describe("Severity of the alert"),
-      for: duration().optional().describe("How long before the alert fires (default: jobs.queues.worker_down_after)"),
-      clear_for: duration()
-        .prefault("0s")
-        .describe("A firing alert resolves only after the condition stayed clear this long"),
-    })
-    .prefault({}),
+  config: () =>
+    z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Evaluate this rule"),
+        severity: severity().default("critical").describe("Severity of the alert"),
+        for: duration().optional().describe("How long before the alert fires (default: jobs.queues.worker_down_after)"),
+        clear_for: duration()
+          .prefault("0s")
+          .describe("A firing alert resolves only after the condition stayed clear this long"),
+      })
+      .prefault({}),
   create(cfg, config) {
     if (!cfg.enabled) return null;
     return {
@@ -379,7 +380,7 @@ export const queueFailedRule = queueRule(
 export const queueBackendDownRule = defineRule({
   name: "queue_backend_down",
   description: "The Redis holding the RQ/BullMQ queues cannot be read",
-  config: base({ severity: "critical", for: "1m", clear_for: "0s" }),
+  config: () => base({ severity: "critical", for: "1m", clear_for: "0s" }),
   create(cfg) {
     if (!cfg.enabled) return null;
     return {

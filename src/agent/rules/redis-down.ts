@@ -6,7 +6,7 @@ import { defineRule } from "./types.ts";
 export const redisDownRule = defineRule({
   name: "redis_down",
   description: "Redis does not answer (redis collector; set collectors.redis.url)",
-  config: z.strictObject(ruleBase({ severity: "critical", for: "1m", clear_for: "0s" })).prefault({}),
+  config: () => z.strictObject(ruleBase({ severity: "critical", for: "1m", clear_for: "0s" })).prefault({}),
   create(cfg) {
     if (!cfg.enabled) return null;
     return {

@@ -46,7 +46,7 @@ function resourceRule(spec: {
   return defineRule({
     name: spec.name,
     description: spec.description,
-    config: thresholdConfig({ ...spec.defaults, unit: spec.unit }),
+    config: () => thresholdConfig({ ...spec.defaults, unit: spec.unit }),
     create(cfg, config): Rule | null {
       if (!cfg.enabled) return null;
       const fb = spec.fallback(config);

@@ -17,7 +17,7 @@ const isoMs = (v: unknown): number | null => {
 export const transferFailuresRule = defineRule({
   name: "transfer_failures",
   description: "A transfer failed jobs.failures_alert times (3) within jobs.failures_window (24 h)",
-  config: z.strictObject(ruleBase({ severity: "warning", for: "0s", clear_for: "0s" })).prefault({}),
+  config: () => z.strictObject(ruleBase({ severity: "warning", for: "0s", clear_for: "0s" })).prefault({}),
   create(cfg, config) {
     if (!cfg.enabled) return null;
     const { failures_alert: limit, failures_window: windowMs } = config.jobs;

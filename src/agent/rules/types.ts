@@ -33,7 +33,8 @@ export type Rule = EngineRule<RuleInput>;
 export interface RuleDefinition<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
-  readonly config: S;
+  /** Builds the rule's config schema (called to validate, never kept). */
+  readonly config: () => S;
   /** Returns null when the config disables the rule. */
   create(cfg: z.output<S>, config: RuleHost): Rule | null;
 }

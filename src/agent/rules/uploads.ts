@@ -22,15 +22,16 @@ export const uploadSuccessRule = defineRule({
   name: "upload_success_rate",
   description:
     "Upload success rate below a limit for an hour (uploads.success_rate or completed/failed in a status fragment)",
-  config: z
-    .strictObject({
-      enabled: z.boolean().default(true).describe("Evaluate this rule"),
-      severity: severity().default("warning").describe("Severity of the alert"),
-      below: z.number().min(0).max(100).default(95).describe("Alert when the upload success rate is below this (%)"),
-      for: duration().prefault("1h").describe("The rate must stay low this long before the alert fires"),
-      clear_for: duration().prefault("5m").describe("A firing alert resolves only after this long back at or above"),
-    })
-    .prefault({}),
+  config: () =>
+    z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Evaluate this rule"),
+        severity: severity().default("warning").describe("Severity of the alert"),
+        below: z.number().min(0).max(100).default(95).describe("Alert when the upload success rate is below this (%)"),
+        for: duration().prefault("1h").describe("The rate must stay low this long before the alert fires"),
+        clear_for: duration().prefault("5m").describe("A firing alert resolves only after this long back at or above"),
+      })
+      .prefault({}),
   create(cfg) {
     if (!cfg.enabled) return null;
     return {

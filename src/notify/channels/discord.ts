@@ -11,13 +11,14 @@ export const DISCORD_LIMIT = 2000;
 
 export const discord = defineChannel({
   type: "discord",
-  schema: z.strictObject({
-    type: z.literal("discord").describe("Channel type"),
-    name: z.string().min(1).optional().describe("Channel name (default: discord)"),
-    min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
-    webhook_url: httpUrl().describe("Webhook URL (https://discord.com/api/webhooks/<id>/<token>)"),
-    username: z.string().min(1).max(80).optional().describe("Name the message is posted as"),
-  }),
+  schema: () =>
+    z.strictObject({
+      type: z.literal("discord").describe("Channel type"),
+      name: z.string().min(1).optional().describe("Channel name (default: discord)"),
+      min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
+      webhook_url: httpUrl().describe("Webhook URL (https://discord.com/api/webhooks/<id>/<token>)"),
+      username: z.string().min(1).max(80).optional().describe("Name the message is posted as"),
+    }),
   create(cfg, timeoutMs) {
     return {
       name: cfg.name ?? "discord",

@@ -4,23 +4,24 @@ import { LEVELS } from "../../protocol/names.ts";
 import { renderText } from "../format.ts";
 import { defineChannel, type SendResult } from "../types.ts";
 
-const email_ = z.email({ error: "expected an e-mail address" });
+const email_ = () => z.email({ error: "expected an e-mail address" });
 
 /** E-mail over SMTP (nodemailer, loaded only when this channel is configured). */
 export const email = defineChannel({
   type: "email",
-  schema: z.strictObject({
-    type: z.literal("email").describe("Channel type"),
-    name: z.string().min(1).optional().describe("Channel name (default: email)"),
-    min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
-    host: z.string().min(1).describe("SMTP server host"),
-    port: port().default(587).describe("SMTP port (587 submission, 465 with secure: true, 25)"),
-    secure: z.boolean().default(false).describe("TLS from the start (port 465); otherwise STARTTLS when offered"),
-    user: z.string().min(1).optional().describe("SMTP user"),
-    password: z.string().min(1).optional().describe("SMTP password (use ${SMTP_PASSWORD})"),
-    from: email_.describe("Sender address"),
-    to: z.array(email_).min(1).describe("Recipients"),
-  }),
+  schema: () =>
+    z.strictObject({
+      type: z.literal("email").describe("Channel type"),
+      name: z.string().min(1).optional().describe("Channel name (default: email)"),
+      min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
+      host: z.string().min(1).describe("SMTP server host"),
+      port: port().default(587).describe("SMTP port (587 submission, 465 with secure: true, 25)"),
+      secure: z.boolean().default(false).describe("TLS from the start (port 465); otherwise STARTTLS when offered"),
+      user: z.string().min(1).optional().describe("SMTP user"),
+      password: z.string().min(1).optional().describe("SMTP password (use ${SMTP_PASSWORD})"),
+      from: email_().describe("Sender address"),
+      to: z.array(email_()).min(1).describe("Recipients"),
+    }),
   create(cfg, timeoutMs) {
     let transport: { sendMail(m: object): Promise<{ accepted?: unknown[]; response?: string }> } | null = null;
     return {

@@ -31,17 +31,18 @@ function fitBytes(text: string, max: number): string {
 
 export const ntfy = defineChannel({
   type: "ntfy",
-  schema: z.strictObject({
-    type: z.literal("ntfy").describe("Channel type"),
-    name: z.string().min(1).optional().describe("Channel name (default: ntfy)"),
-    min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
-    url: httpUrl().default("https://ntfy.sh").describe("ntfy server (self-hosted or https://ntfy.sh)"),
-    topic: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "expected a topic name of letters, digits, _ and - (1-64)" })
-      .describe("Topic to publish to"),
-    token: z.string().min(1).optional().describe("Access token (Authorization: Bearer), for protected topics"),
-  }),
+  schema: () =>
+    z.strictObject({
+      type: z.literal("ntfy").describe("Channel type"),
+      name: z.string().min(1).optional().describe("Channel name (default: ntfy)"),
+      min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
+      url: httpUrl().default("https://ntfy.sh").describe("ntfy server (self-hosted or https://ntfy.sh)"),
+      topic: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "expected a topic name of letters, digits, _ and - (1-64)" })
+        .describe("Topic to publish to"),
+      token: z.string().min(1).optional().describe("Access token (Authorization: Bearer), for protected topics"),
+    }),
   create(cfg, timeoutMs) {
     const url = `${cfg.url.replace(/\/+$/, "")}/${cfg.topic}`;
     return {

@@ -10,12 +10,13 @@ export const SLACK_LIMIT = 4000;
 
 export const slack = defineChannel({
   type: "slack",
-  schema: z.strictObject({
-    type: z.literal("slack").describe("Channel type"),
-    name: z.string().min(1).optional().describe("Channel name (default: slack)"),
-    min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
-    webhook_url: httpUrl().describe("Incoming webhook URL (https://hooks.slack.com/services/...)"),
-  }),
+  schema: () =>
+    z.strictObject({
+      type: z.literal("slack").describe("Channel type"),
+      name: z.string().min(1).optional().describe("Channel name (default: slack)"),
+      min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
+      webhook_url: httpUrl().describe("Incoming webhook URL (https://hooks.slack.com/services/...)"),
+    }),
   create(cfg, timeoutMs) {
     return {
       name: cfg.name ?? "slack",

@@ -10,19 +10,20 @@ export const TELEGRAM_LIMIT = 4096;
 
 export const telegram = defineChannel({
   type: "telegram",
-  schema: z.strictObject({
-    type: z.literal("telegram").describe("Channel type"),
-    name: z.string().min(1).optional().describe("Channel name (default: telegram)"),
-    min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
-    bot_token: z
-      .string()
-      .regex(/^\d+:[A-Za-z0-9_-]+$/, { error: 'expected a bot token like "123456:ABC-DEF..." from @BotFather' })
-      .describe("Bot token from @BotFather (use ${TELEGRAM_BOT_TOKEN})"),
-    chat_id: z.union([z.string().min(1), z.number().int()]).describe("Chat, group or channel id"),
-    api_url: httpUrl()
-      .default("https://api.telegram.org")
-      .describe("Bot API base URL (a local Bot API server or proxy)"),
-  }),
+  schema: () =>
+    z.strictObject({
+      type: z.literal("telegram").describe("Channel type"),
+      name: z.string().min(1).optional().describe("Channel name (default: telegram)"),
+      min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
+      bot_token: z
+        .string()
+        .regex(/^\d+:[A-Za-z0-9_-]+$/, { error: 'expected a bot token like "123456:ABC-DEF..." from @BotFather' })
+        .describe("Bot token from @BotFather (use ${TELEGRAM_BOT_TOKEN})"),
+      chat_id: z.union([z.string().min(1), z.number().int()]).describe("Chat, group or channel id"),
+      api_url: httpUrl()
+        .default("https://api.telegram.org")
+        .describe("Bot API base URL (a local Bot API server or proxy)"),
+    }),
   create(cfg, timeoutMs) {
     const url = `${cfg.api_url.replace(/\/+$/, "")}/bot${cfg.bot_token}/sendMessage`;
     return {

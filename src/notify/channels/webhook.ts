@@ -24,13 +24,14 @@ export function webhookBody(n: Notification): Record<string, unknown> {
 
 export const webhook = defineChannel({
   type: "webhook",
-  schema: z.strictObject({
-    type: z.literal("webhook").describe("Channel type"),
-    name: z.string().min(1).optional().describe("Channel name (default: webhook)"),
-    min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
-    url: httpUrl().describe("Where to POST the JSON (Home Assistant, n8n, your own receiver)"),
-    headers: z.record(z.string(), z.string()).default({}).describe("Extra request headers, e.g. Authorization"),
-  }),
+  schema: () =>
+    z.strictObject({
+      type: z.literal("webhook").describe("Channel type"),
+      name: z.string().min(1).optional().describe("Channel name (default: webhook)"),
+      min_level: z.enum(LEVELS).optional().describe("Only this level and above (default: notify.min_level)"),
+      url: httpUrl().describe("Where to POST the JSON (Home Assistant, n8n, your own receiver)"),
+      headers: z.record(z.string(), z.string()).default({}).describe("Extra request headers, e.g. Authorization"),
+    }),
   create(cfg, timeoutMs) {
     return {
       name: cfg.name ?? "webhook",

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { configSchema, parseConfigText } from "../../../src/agent/config.ts";
+import { agentConfigSchema, parseConfigText } from "../../../src/agent/config.ts";
 import { exportTypes } from "../../../src/agent/exports/index.ts";
 import { get, until } from "../core/helpers.ts";
 import { agentOn, freePort, scrape, workDir } from "./helpers.ts";
@@ -36,13 +36,13 @@ for (const type of exportTypes) {
     const port = await freePort();
     const cfg = (minimal[type.type] as (p: number) => Record<string, unknown>)(port);
     const wrap = (v: unknown) => ({ exports: { [type.type]: type.list ? [v] : v } });
-    assert.ok(configSchema.safeParse(wrap(cfg)).success, "the minimal config is valid");
-    const unknown = configSchema.safeParse(wrap({ ...cfg, bogus_key: 1 }));
+    assert.ok(agentConfigSchema().safeParse(wrap(cfg)).success, "the minimal config is valid");
+    const unknown = agentConfigSchema().safeParse(wrap({ ...cfg, bogus_key: 1 }));
     assert.ok(
       !unknown.success && JSON.stringify(unknown.error.issues).includes("bogus_key"),
       "an unknown key is named",
     );
-    const badUrl = configSchema.safeParse(wrap({ ...cfg, url: "htp:/nowhere" }));
+    const badUrl = agentConfigSchema().safeParse(wrap({ ...cfg, url: "htp:/nowhere" }));
     assert.ok(
       !badUrl.success && /expected an? .*URL/.test(JSON.stringify(badUrl.error.issues)),
       "a bad URL says what was expected",

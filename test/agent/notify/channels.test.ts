@@ -42,7 +42,7 @@ const long = (n: number) => Array.from({ length: n }, (_, i) => `line ${i} ${"x"
 test("telegram: sendMessage with chat_id and text; long text split into ≤4096-char parts; 429 retry_after; 5xx retry; 4xx permanent", async (t) => {
   const srv = await telegramServer(t);
   const ch = telegram.create(
-    telegram.schema.parse({ type: "telegram", bot_token: "123456:TEST-token_x", chat_id: -100123, api_url: srv.url }),
+    telegram.schema().parse({ type: "telegram", bot_token: "123456:TEST-token_x", chat_id: -100123, api_url: srv.url }),
     60_000,
   );
   assert.deepEqual(await ch.send(note(), signal), { ok: true });
@@ -74,7 +74,7 @@ test("telegram: sendMessage with chat_id and text; long text split into ≤4096-
   assert.ok(!r5.ok && !r5.permanent, JSON.stringify(r5));
 
   const wrong = telegram.create(
-    telegram.schema.parse({ type: "telegram", bot_token: "999:WRONG", chat_id: 1, api_url: srv.url }),
+    telegram.schema().parse({ type: "telegram", bot_token: "999:WRONG", chat_id: 1, api_url: srv.url }),
     60_000,
   );
   const r401 = await wrong.send(note(), signal);
@@ -85,7 +85,7 @@ test("telegram: sendMessage with chat_id and text; long text split into ≤4096-
 test("discord: webhook content ≤2000 (split), 204 accepted, 429 JSON retry_after in float seconds, 404 permanent", async (t) => {
   const srv = await discordServer(t);
   const ch = discord.create(
-    discord.schema.parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/123/tok-en` }),
+    discord.schema().parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/123/tok-en` }),
     60_000,
   );
   assert.deepEqual(await ch.send(note(), signal), { ok: true });
@@ -97,7 +97,7 @@ test("discord: webhook content ≤2000 (split), 204 accepted, 429 JSON retry_aft
   const r = await ch.send(note(), signal);
   assert.ok(!r.ok && !r.permanent && r.retryAfterMs === 1250, JSON.stringify(r));
   const gone = discord.create(
-    discord.schema.parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/x/y` }),
+    discord.schema().parse({ type: "discord", webhook_url: `${srv.url}/api/webhooks/x/y` }),
     60_000,
   );
   const r404 = await gone.send(note(), signal);
@@ -107,7 +107,7 @@ test("discord: webhook content ≤2000 (split), 204 accepted, 429 JSON retry_aft
 test("slack: incoming webhook {text} answered 200 ok; 429 Retry-After header; 404 no_service permanent", async (t) => {
   const srv = await slackServer(t);
   const ch = slack.create(
-    slack.schema.parse({ type: "slack", webhook_url: `${srv.url}/services/T000/B000/XXXX` }),
+    slack.schema().parse({ type: "slack", webhook_url: `${srv.url}/services/T000/B000/XXXX` }),
     60_000,
   );
   assert.deepEqual(await ch.send(note(), signal), { ok: true });
@@ -115,14 +115,17 @@ test("slack: incoming webhook {text} answered 200 ok; 429 Retry-After header; 40
   srv.faults.push({ status: 429, retryAfter: 30 });
   const r = await ch.send(note(), signal);
   assert.ok(!r.ok && !r.permanent && r.retryAfterMs === 30_000, JSON.stringify(r));
-  const bad = slack.create(slack.schema.parse({ type: "slack", webhook_url: `${srv.url}/services/nope` }), 60_000);
+  const bad = slack.create(slack.schema().parse({ type: "slack", webhook_url: `${srv.url}/services/nope` }), 60_000);
   const r404 = await bad.send(note(), signal);
   assert.ok(!r404.ok && r404.permanent && /no_service/.test(r404.reason));
 });
 
 test("ntfy: POST /topic with Title/Priority/Tags headers, body ≤4096 bytes (visibly truncated), non-ASCII title encoded", async (t) => {
   const srv = await ntfyServer(t);
-  const ch = ntfy.create(ntfy.schema.parse({ type: "ntfy", url: srv.url, topic: "pi-cams", token: "tk_abc" }), 60_000);
+  const ch = ntfy.create(
+    ntfy.schema().parse({ type: "ntfy", url: srv.url, topic: "pi-cams", token: "tk_abc" }),
+    60_000,
+  );
   assert.equal((await ch.send(note({ level: "critical", title: "Température 82 °C" }), signal)).ok, true);
   const r0 = srv.accepted[0];
   assert.equal(r0?.path, "/pi-cams");
@@ -143,7 +146,9 @@ test("ntfy: POST /topic with Title/Priority/Tags headers, body ≤4096 bytes (vi
 test("webhook: seed 000's {message, level, device_id} plus site, timestamp and the alert's fields", async (t) => {
   const srv = await webhookServer(t);
   const ch = webhook.create(
-    webhook.schema.parse({ type: "webhook", url: `${srv.url}/hook`, headers: { Authorization: "Bearer hook-secret" } }),
+    webhook
+      .schema()
+      .parse({ type: "webhook", url: `${srv.url}/hook`, headers: { Authorization: "Bearer hook-secret" } }),
     60_000,
   );
   assert.deepEqual(await ch.send(note(), signal), { ok: true, detail: "HTTP 200" });
@@ -155,7 +160,7 @@ test("webhook: seed 000's {message, level, device_id} plus site, timestamp and t
   assert.equal(b.timestamp, "2026-02-08T14:23:45.000Z");
   assert.deepEqual(b.alert, { id: "events:timelapse:CAP-001", rule: "events", state: "firing", severity: "warning" });
   assert.equal(srv.accepted[0]?.headers.authorization, "Bearer hook-secret");
-  const down = webhook.create(webhook.schema.parse({ type: "webhook", url: "http://127.0.0.1:9/hook" }), 2000);
+  const down = webhook.create(webhook.schema().parse({ type: "webhook", url: "http://127.0.0.1:9/hook" }), 2000);
   const r = await down.send(note(), signal);
   assert.ok(!r.ok && !r.permanent && /cannot reach/.test(r.reason), JSON.stringify(r));
 });
@@ -191,7 +196,9 @@ test("email: SMTP delivery to a local smtp-server; a 550 recipient refusal is pe
   t.after(() => new Promise<void>((r) => server.close(() => r())));
   const port = (server.server.address() as { port: number }).port;
   const ch = email.create(
-    email.schema.parse({ type: "email", host: "127.0.0.1", port, from: "cam@example.org", to: ["owner@example.org"] }),
+    email
+      .schema()
+      .parse({ type: "email", host: "127.0.0.1", port, from: "cam@example.org", to: ["owner@example.org"] }),
     60_000,
   );
   const r = await ch.send(note(), signal);
@@ -201,7 +208,9 @@ test("email: SMTP delivery to a local smtp-server; a 550 recipient refusal is pe
   assert.deepEqual(mails[0]?.to, ["owner@example.org"]);
   assert.match(mails[0]?.data as string, /Subject: \[edgewatch\] pi0cam: WARNING: timelapse: capture failed/);
   const bad = email.create(
-    email.schema.parse({ type: "email", host: "127.0.0.1", port, from: "cam@example.org", to: ["nobody@example.org"] }),
+    email
+      .schema()
+      .parse({ type: "email", host: "127.0.0.1", port, from: "cam@example.org", to: ["nobody@example.org"] }),
     60_000,
   );
   const r550 = await bad.send(note(), signal);
@@ -215,10 +224,10 @@ test("outbox honours a 429's retry_after: no retry before it, delivery after it;
   const clock = new ManualClock(Date.now());
   const channels: Channel[] = [
     telegram.create(
-      telegram.schema.parse({ type: "telegram", bot_token: "123456:TEST-token_x", chat_id: 1, api_url: tg.url }),
+      telegram.schema().parse({ type: "telegram", bot_token: "123456:TEST-token_x", chat_id: 1, api_url: tg.url }),
       60_000,
     ),
-    webhook.create(webhook.schema.parse({ type: "webhook", url: `${hook.url}/hook` }), 60_000),
+    webhook.create(webhook.schema().parse({ type: "webhook", url: `${hook.url}/hook` }), 60_000),
   ];
   const ob = new Outbox({ dir, channels, log: quiet, clock, durable: false, random: () => 0 });
   t.after(() => ob.stop());

@@ -44,7 +44,7 @@ function outbox(
   log = recorder().log,
   over: Partial<ConstructorParameters<typeof Outbox>[0]> = {},
 ) {
-  const ch = webhook.create(webhook.schema.parse({ type: "webhook", url: `${url}/hook` }), 60_000);
+  const ch = webhook.create(webhook.schema().parse({ type: "webhook", url: `${url}/hook` }), 60_000);
   return new Outbox({ dir, channels: [ch], log, backoffInitialMs: 50, backoffMaxMs: 200, summaryAfter: 100, ...over });
 }
 

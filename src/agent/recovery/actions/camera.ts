@@ -4,20 +4,23 @@ import { duration } from "../../../config/kit.ts";
 import { runCommand } from "../../../lib/spawn.ts";
 import { argvSchema, defineAction, type RecoveryAction } from "./types.ts";
 
-const schema = z
-  .strictObject({
-    type: z.literal("camera"),
-    argv: argvSchema().describe('Camera command, e.g. ["libcamera-still", "-n", "-t", "1", "-o", "/tmp/ew-test.jpg"]'),
-    expect_file: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("When set, the command only succeeds if it left this file, non-empty and newer than the start"),
-    timeout: duration().default(30_000).describe("Kill the camera command after this"),
-  })
-  .describe("Camera test or recovery command");
+const schema = () =>
+  z
+    .strictObject({
+      type: z.literal("camera"),
+      argv: argvSchema().describe(
+        'Camera command, e.g. ["libcamera-still", "-n", "-t", "1", "-o", "/tmp/ew-test.jpg"]',
+      ),
+      expect_file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("When set, the command only succeeds if it left this file, non-empty and newer than the start"),
+      timeout: duration().default(30_000).describe("Kill the camera command after this"),
+    })
+    .describe("Camera test or recovery command");
 
-export type CameraSpec = z.output<typeof schema>;
+export type CameraSpec = z.output<ReturnType<typeof schema>>;
 
 /**
  * `{type: camera, argv, expect_file?}`: a camera test or recovery command. With `expect_file`, the
@@ -53,4 +56,4 @@ export function cameraAction(spec: CameraSpec): RecoveryAction {
   };
 }
 
-export const camera = defineAction({ schema, create: cameraAction });
+export const camera = defineAction({ type: "camera", schema, create: cameraAction });

@@ -5,15 +5,16 @@ import { defineAction, type RecoveryAction } from "./types.ts";
 
 export const SYSCTL = "/usr/sbin/sysctl";
 
-const schema = z
-  .strictObject({
-    type: z.literal("drop_caches"),
-    sudo: z.boolean().default(true).describe("Run `sudo sysctl -w vm.drop_caches=3`"),
-    timeout: duration().default(30_000).describe("Kill `sysctl` after this"),
-  })
-  .describe("Drop the kernel's clean page cache, dentries and inodes (emergency relief)");
+const schema = () =>
+  z
+    .strictObject({
+      type: z.literal("drop_caches"),
+      sudo: z.boolean().default(true).describe("Run `sudo sysctl -w vm.drop_caches=3`"),
+      timeout: duration().default(30_000).describe("Kill `sysctl` after this"),
+    })
+    .describe("Drop the kernel's clean page cache, dentries and inodes (emergency relief)");
 
-export type DropCachesSpec = z.output<typeof schema>;
+export type DropCachesSpec = z.output<ReturnType<typeof schema>>;
 
 /**
  * `{type: drop_caches}`: `sudo /usr/sbin/sysctl -w vm.drop_caches=3`. The kernel frees clean page
@@ -30,4 +31,4 @@ export function dropCachesAction(spec: DropCachesSpec): RecoveryAction {
   };
 }
 
-export const dropCaches = defineAction({ schema, create: dropCachesAction });
+export const dropCaches = defineAction({ type: "drop_caches", schema, create: dropCachesAction });

@@ -15,15 +15,19 @@ export type { ActionKind, ActionResult, RecoveryAction } from "./types.ts";
  */
 export const kinds = [command, systemd, camera, stopUnit, dropCaches] as const;
 
-type Schemas<T extends readonly ActionKind<ActionSchema>[]> = { -readonly [K in keyof T]: T[K]["schema"] };
+type Schemas<T extends readonly ActionKind<ActionSchema>[]> = { -readonly [K in keyof T]: ReturnType<T[K]["schema"]> };
 
-/** One action in the config (`restart:`, `reboot:`, `emergency.actions[]`, ...): any kind, by `type`. */
-export const actionSpec = z.discriminatedUnion("type", kinds.map((k) => k.schema) as unknown as Schemas<typeof kinds>);
+/**
+ * Builds the schema of one action in the config (`restart:`, `reboot:`, `emergency.actions[]`, ...): any
+ * kind, by `type`.
+ */
+export const actionSpec = () =>
+  z.discriminatedUnion("type", kinds.map((k) => k.schema()) as unknown as Schemas<typeof kinds>);
 
-export type ActionSpec = z.output<typeof actionSpec>;
+export type ActionSpec = z.output<ReturnType<typeof actionSpec>>;
 
 export function createAction(spec: ActionSpec): RecoveryAction {
-  const kind = kinds.find((k) => k.schema.shape.type.value === spec.type) as ActionKind | undefined;
+  const kind = kinds.find((k) => k.type === spec.type) as ActionKind | undefined;
   if (!kind) throw new Error(`unknown action type ${spec.type}`); // unreachable: the schema lists the same kinds
   return kind.create(spec);
 }

@@ -5,16 +5,17 @@ import { defineAction, type RecoveryAction, unitName } from "./types.ts";
 
 export const SYSTEMCTL = "/usr/bin/systemctl";
 
-const schema = z
-  .strictObject({
-    type: z.literal("systemd"),
-    unit: unitName("recorder.service").describe("Unit to restart"),
-    sudo: z.boolean().default(true).describe("Run `sudo systemctl restart UNIT` (the agent runs as a plain user)"),
-    timeout: duration().default(60_000).describe("Kill `systemctl` after this"),
-  })
-  .describe("Restart a systemd unit");
+const schema = () =>
+  z
+    .strictObject({
+      type: z.literal("systemd"),
+      unit: unitName("recorder.service").describe("Unit to restart"),
+      sudo: z.boolean().default(true).describe("Run `sudo systemctl restart UNIT` (the agent runs as a plain user)"),
+      timeout: duration().default(60_000).describe("Kill `systemctl` after this"),
+    })
+    .describe("Restart a systemd unit");
 
-export type SystemdSpec = z.output<typeof schema>;
+export type SystemdSpec = z.output<ReturnType<typeof schema>>;
 
 /** `{type: systemd, unit}`: `sudo /usr/bin/systemctl restart UNIT` (sudoers allows exactly that line). */
 export function systemdAction(spec: SystemdSpec): RecoveryAction {
@@ -28,4 +29,4 @@ export function systemdAction(spec: SystemdSpec): RecoveryAction {
   };
 }
 
-export const systemd = defineAction({ schema, create: systemdAction });
+export const systemd = defineAction({ type: "systemd", schema, create: systemdAction });

@@ -23,7 +23,10 @@ export type ActionSchema = z.ZodObject<{ type: z.ZodLiteral<string> } & z.ZodRaw
  * every action field's union) and how to build the action from a parsed spec.
  */
 export interface ActionKind<S extends ActionSchema = ActionSchema> {
-  readonly schema: S;
+  /** The kind's name: the `type` its schema accepts. */
+  readonly type: z.output<S>["type"];
+  /** Builds the schema (called to validate, never kept). */
+  readonly schema: () => S;
   create(spec: z.output<S>): RecoveryAction;
 }
 
