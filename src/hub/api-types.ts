@@ -107,3 +107,68 @@ export type StreamMessage =
   | { type: "snapshot"; overview: FleetOverview; devices: FleetDevice[] }
   | { type: "device"; overview: FleetOverview; device: FleetDevice }
   | { type: "removed"; overview: FleetOverview; id: string };
+
+/** GET /api/v1/alerts items: the hub's own alerts (times ISO). */
+export interface AlertView {
+  id: string;
+  kind: "device_down" | "site_unreachable" | "check_down" | "device";
+  subject: string;
+  site: string;
+  state: "firing" | "resolved";
+  since: string;
+  resolved_at: string | null;
+  summary: string;
+  /** false: recorded while silenced, not notified. */
+  notified: boolean;
+}
+
+/** GET /api/v1/events and /api/v1/devices/<id>/events items (time ISO). */
+export interface EventView {
+  t: string;
+  device: string;
+  kind: "device" | "hub";
+  level: string;
+  source: string;
+  message: string;
+}
+
+/** GET /api/v1/checks items: a dead-man check, its ping URL and state. */
+export interface CheckView {
+  uuid: string;
+  slug: string | null;
+  name: string;
+  period_ms: number;
+  grace_ms: number;
+  schedule: string | null;
+  state: "new" | "up" | "started" | "down";
+  last_ping: string | null;
+  started_at: number | null;
+  start_rid: string | null;
+  last_exit: number | null;
+  last_body: string | null;
+  pings: number;
+  created: number;
+  device: string | null;
+  ping_url: string;
+}
+
+/** GET /api/v1/silences items: a silence, or a maintenance window when made ahead of its start (epoch ms). */
+export interface SilenceView {
+  id: string;
+  device: string | null;
+  site: string | null;
+  tag: string | null;
+  starts_at: number;
+  ends_at: number;
+  comment: string;
+  created_at: number | null;
+}
+
+/** GET /api/v1/devices/<id>/history. */
+export interface HistoryAnswer {
+  device: string;
+  from: string;
+  to: string;
+  step_seconds: number;
+  points: { t: string; values: Record<string, { avg: number; min: number; max: number }> }[];
+}

@@ -4,6 +4,7 @@ import type { HubContext } from "./context.ts";
 import { deviceRoutes } from "./device-routes.ts";
 import { manageRoutes } from "./manage.ts";
 import { HttpError, Query, type Route, sendJson } from "./shared.ts";
+import { alertView, eventView } from "./views.ts";
 
 export { authorizeAdmin, authorizeRead } from "./auth.ts";
 
@@ -89,15 +90,7 @@ export function apiRoutes(k: HubContext): Route[] {
             (a.kind === "check_down" && checks.has(a.subject)),
         )
         .slice(0, limit);
-      sendJson(
-        res,
-        200,
-        rows.map((a) => ({
-          ...a,
-          since: new Date(a.since).toISOString(),
-          resolved_at: a.resolved_at ? new Date(a.resolved_at).toISOString() : null,
-        })),
-      );
+      sendJson(res, 200, rows.map(alertView));
     }),
     read("/api/v1/events", async (_req, res, url) => {
       const q = new Query(url.searchParams);
@@ -105,11 +98,7 @@ export function apiRoutes(k: HubContext): Route[] {
         ...(url.searchParams.get("device") ? { device: url.searchParams.get("device") as string } : {}),
         limit: q.int("limit", { min: 1, max: 10_000, default: 200 }),
       });
-      sendJson(
-        res,
-        200,
-        rows.map((e) => ({ ...e, t: new Date(e.t).toISOString() })),
-      );
+      sendJson(res, 200, rows.map(eventView));
     }),
     adminRead("/api/v1/audit", (_req, res, url) => {
       const limit = new Query(url.searchParams).int("limit", { min: 1, max: 2000, default: 200 });

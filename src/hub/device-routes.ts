@@ -1,10 +1,11 @@
 import { parseDuration } from "../config/kit.ts";
-import type { DailyPoint } from "./api-types.ts";
+import type { DailyPoint, HistoryAnswer } from "./api-types.ts";
 import { commandView } from "./commands.ts";
 import type { HubContext } from "./context.ts";
 import { when } from "./manage.ts";
 import { HttpError, Query, type Route, sendJson } from "./shared.ts";
 import { DERIVED_KEYS } from "./summary.ts";
+import { eventView } from "./views.ts";
 
 type Read = (path: string, fn: Route["handle"], prefix?: boolean) => Route;
 
@@ -64,20 +65,21 @@ export function deviceRoutes(k: HubContext, read: Read): Route[] {
           if (step === null || step <= 0)
             throw new HttpError(400, `step: expected a duration like "5m", got ${JSON.stringify(stepText)}`);
           const points = await k.store.history(id, from, to, step);
-          return sendJson(res, 200, {
+          const answer: HistoryAnswer = {
             device: id,
             from: new Date(from).toISOString(),
             to: new Date(to).toISOString(),
             step_seconds: step / 1000,
             points: points.map((p) => ({ ...p, t: new Date(p.t).toISOString() })),
-          });
+          };
+          return sendJson(res, 200, answer);
         }
         if (sub === "events")
           return sendJson(
             res,
             200,
             (await k.store.events({ device: id, limit: q.int("limit", { min: 1, max: 10_000, default: 200 }) })).map(
-              (e) => ({ ...e, t: new Date(e.t).toISOString() }),
+              eventView,
             ),
           );
         if (sub === "daily")

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { parseDuration } from "../config/kit.ts";
+import type { SilenceView } from "./api-types.ts";
 import type { HubContext } from "./context.ts";
 import { HttpError, parse, type Route, sendJson } from "./shared.ts";
+import { checkView } from "./views.ts";
 
 export { parse } from "./shared.ts";
 
@@ -61,7 +63,6 @@ type Write = (method: "POST" | "DELETE", path: string, fn: Route["handle"], pref
 export function manageRoutes(k: HubContext, read: Read, write: Write): Route[] {
   return [
     read("/api/v1/checks", (req, res, url) => {
-      const base = `http://${req.headers.host ?? "hub"}`;
       const device = url.searchParams.get("device");
       sendJson(
         res,
@@ -69,14 +70,10 @@ export function manageRoutes(k: HubContext, read: Read, write: Write): Route[] {
         k.pings
           .list()
           .filter((c) => device === null || c.device === device)
-          .map((c) => ({
-            ...c,
-            ping_url: `${base}/ping/${c.uuid}`,
-            last_ping: c.last_ping ? new Date(c.last_ping).toISOString() : null,
-          })),
+          .map((c) => checkView(c, req)),
       );
     }),
-    write("POST", "/api/v1/checks", async (_req, res, _url, body) => {
+    write("POST", "/api/v1/checks", async (req, res, _url, body) => {
       const b = parse(checkBody, body, "check");
       const c = k.pings.blank(b.slug ?? null, b.name);
       Object.assign(c, {
@@ -90,7 +87,7 @@ export function manageRoutes(k: HubContext, read: Read, write: Write): Route[] {
       } catch (err) {
         throw new HttpError(400, `check: ${(err as Error).message}`);
       }
-      sendJson(res, 201, c);
+      sendJson(res, 201, checkView(c, req));
     }),
     write(
       "DELETE",
@@ -103,7 +100,8 @@ export function manageRoutes(k: HubContext, read: Read, write: Write): Route[] {
       true,
     ),
     read("/api/v1/silences", async (_req, res) => {
-      sendJson(res, 200, await k.store.listSilences());
+      const list: SilenceView[] = await k.store.listSilences();
+      sendJson(res, 200, list);
     }),
     write("POST", "/api/v1/silences", async (_req, res, _url, body) => {
       const b = parse(silenceBody, body, "silence");

@@ -31,6 +31,7 @@ test("Healthchecks contract: the docs' curl one-liners verbatim, codes, bodies a
   });
   assert.equal(created.status, 201, created.text);
   const URL = `${hub.url}/ping/${created.body.uuid}`;
+  assert.equal(created.body.ping_url, URL, "the new check's answer carries its ping URL, as GET lists it");
   const sh = (script: string) => execFileSync("sh", ["-c", script], { encoding: "utf8", env: { ...process.env, URL } });
 
   // the one-liners from the Healthchecks docs, as users paste them
